@@ -1,0 +1,50 @@
+# The front door. The dependency graph lives in src/publish/pipeline.py, not here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+JOBS   ?=
+PUBLISH_FLAGS := $(if $(JOBS),-j $(JOBS),)
+
+.PHONY: all html pdf epub test bench lint clean distclean setup setup-dev test-tools golden
+
+all: setup
+	$(BIN)/publish build $(PUBLISH_FLAGS)
+
+html pdf epub: setup
+	$(BIN)/publish build --format $@ $(PUBLISH_FLAGS)
+
+# The venv and the package with its pinned dependencies; redone when the pins change.
+setup: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e .
+	touch $@
+
+setup-dev: $(VENV)/.installed-dev
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+# Browsers, checkers and PDF tools the tests drive (tests/tools.sh says what and how).
+test-tools: setup-dev
+	bash tests/tools.sh
+
+test: test-tools
+	$(BIN)/ruff check src tests
+	$(BIN)/python -m pytest $(PYTEST_FLAGS)
+
+golden: setup-dev
+	$(BIN)/python -m tests.golden.refresh
+
+bench: setup-dev
+	$(BIN)/python -m publish.bench
+
+lint: setup-dev
+	$(BIN)/ruff check src tests
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf $(VENV) tests/node_modules tests/citations/node_modules

@@ -1,0 +1,88 @@
+"""Command line: ``publish build``. Maps every bad input to one line and exit status 1.
+
+A Python traceback reaches the user only with ``--debug``; anything else that escapes is a bug in
+publish and is reported as one line that says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import PublishError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="publish", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"publish {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="build outputs (default: every manuscript, brand and format)")
+    build.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT")
+    build.add_argument("--brand", action="append", dest="brands", metavar="NAME")
+    build.add_argument("--format", action="append", dest="formats", metavar="html|pdf|epub")
+    build.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                       help="parallel processes (default: the number of CPUs)")
+    build.add_argument("-n", "--dry-run", action="store_true", help="say what would be rebuilt, and why")
+    build.add_argument("--strict", action="store_true", help="turn warnings into errors")
+    build.add_argument("-q", "--quiet", action="store_true", help="print only errors and the summary of work")
+    build.add_argument("-v", "--verbose", action="store_true", help="also list up-to-date outputs and reasons")
+    build.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    build.add_argument("-C", "--project", type=Path, default=None, help="the project folder (default: here)")
+    return parser
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM behaves like Ctrl-C: stop, leave every output as it was or complete."""
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    debug = getattr(args, "debug", False) or os.environ.get("PUBLISH_DEBUG") == "1"
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        if args.command == "build":
+            return _build(args)
+        return 2
+    except PublishError as exc:
+        if debug:
+            raise
+        print(exc.format(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("publish: interrupted; outputs are as they were or complete", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug in publish, not bad input
+        if debug:
+            raise
+        print(f"error: internal error in publish: {exc!r}; rerun with --debug and report it", file=sys.stderr)
+        return 1
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .pipeline import Builder, BuildOptions
+    from .project import Project
+
+    project = Project.find(args.project)
+    if args.jobs < 0:
+        raise PublishError(f"-j {args.jobs} is not a number of jobs", hint="use -j 1 or more")
+    options = BuildOptions(
+        manuscripts=args.manuscripts or None,
+        brands=args.brands,
+        formats=args.formats,
+        jobs=args.jobs,
+        dry_run=args.dry_run,
+        strict=args.strict,
+        quiet=args.quiet,
+        verbose=args.verbose,
+        debug=args.debug,
+    )
+    return Builder(project, options).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

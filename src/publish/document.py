@@ -1,0 +1,113 @@
+"""A manuscript after citation: the one document every format renders from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .errors import PublishError, Warning_
+from .manuscript import Manuscript
+from .project import Project
+
+
+@dataclass
+class Document:
+    """The cited AST plus what templates need to know about it."""
+
+    stem: str
+    source: Path
+    settings: Settings
+    ast: dict[str, Any]
+    inputs: list[Path] = field(default_factory=list)
+    warnings: list[Warning_] = field(default_factory=list)
+
+    @property
+    def date(self) -> dt.date:
+        """The document's date: front matter, else SOURCE_DATE_EPOCH, else the epoch (never the clock)."""
+        if self.settings.date:
+            return self.settings.date
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch and epoch.isdigit():
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        return dt.date(1980, 1, 1)
+
+    @property
+    def timestamp(self) -> int:
+        """Seconds since the epoch for the document's date (for SOURCE_DATE_EPOCH and zip entries)."""
+        return int(dt.datetime.combine(self.date, dt.time(), dt.UTC).timestamp())
+
+    def identifier(self, brand: str) -> str:
+        """A stable id for this manuscript in this brand: a UUID5, never random."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"publish:{self.stem}:{brand}"))
+
+    def digest(self) -> str:
+        return hashlib.sha256(repr(self.ast).encode()).hexdigest()[:16]
+
+
+def cite_manuscript(project: Project, ms: Manuscript) -> Document:
+    """Resolve bibliography and style, run the citation layer, and return the document to render."""
+    from . import cite
+
+    settings = ms.settings
+    inputs = [ms.path]
+    ast = ms.ast
+    warnings = list(ms.warnings)
+    has_cites = _has_citations(ast)
+    if settings.bibliography is not None:
+        bib = settings.bibliography
+        if not project.contains(bib):
+            raise PublishError(
+                f"bibliography '{bib}' is outside the project",
+                file=ms.path,
+                hint="keep the bibliography inside the project folder",
+            )
+        if not bib.is_file():
+            raise PublishError(
+                f"bibliography file '{bib.relative_to(project.root) if project.contains(bib) else bib}' not found",
+                file=ms.path,
+                line=_line_of(ms.text, "bibliography"),
+                hint="check 'bibliography:' in the front matter (relative to the manuscript)",
+            )
+        references = cite.load_references(bib)
+        inputs.append(bib)
+    elif has_cites:
+        references = []
+    else:
+        return Document(ms.stem, ms.path, settings, ast, inputs, warnings)
+    style = cite.resolve_style(settings.csl, ms.path.parent)
+    if project.contains(style):
+        inputs.append(style)
+    result = cite.cite_document(
+        ast,
+        references,
+        style,
+        settings.lang,
+        source_text=ms.text,
+        source_path=ms.path,
+        bibliography_path=settings.bibliography,
+    )
+    warnings.extend(result.warnings)
+    return Document(ms.stem, ms.path, settings, result.ast, inputs, warnings)
+
+
+def _line_of(text: str, key: str) -> int | None:
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.startswith(f"{key}:"):
+            return n
+    return None
+
+
+def _has_citations(node: Any) -> bool:
+    if isinstance(node, dict):
+        if node.get("t") == "Cite":
+            return True
+        return any(_has_citations(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_citations(v) for v in node)
+    return False

@@ -1,0 +1,108 @@
+"""The interface every output format implements, and the registry."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..brand import Brand
+from ..document import Document
+from ..pandoc import ast_to
+from ..project import Project
+from ..templates import search_path, template_files
+
+_REGISTRY: dict[str, type[Format]] = {}
+
+
+class Format:
+    """One output format. Subclasses set ``name`` and ``ext`` and implement :meth:`render`."""
+
+    name: ClassVar[str]
+    ext: ClassVar[str]
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def template_paths(self, brand: Brand) -> tuple[Path, ...]:
+        return search_path(self.project.templates, brand.folder, self.name)
+
+    def inputs(self, brand: Brand) -> list[Path]:
+        """Templates and stylesheets this format reads for this brand (brand files are added by the caller)."""
+        return template_files(self.template_paths(brand))
+
+    def targets(self, doc_stem: str, brand: Brand) -> list[Path]:
+        return [self.project.output(brand.name, doc_stem, self.ext)]
+
+    def render(self, doc: Document, brand: Brand) -> dict[Path, bytes]:
+        """Return every file this output consists of, path -> bytes; the caller writes them atomically."""
+        raise NotImplementedError
+
+
+def register(cls: type[Format]) -> type[Format]:
+    if cls.name in _REGISTRY:
+        raise ValueError(f"format {cls.name!r} registered twice")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def registry() -> dict[str, type[Format]]:
+    return dict(_REGISTRY)
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    id: str
+    text: str
+
+
+def _plain(inlines: list[dict[str, Any]]) -> str:
+    out: list[str] = []
+    for node in inlines:
+        t, c = node.get("t"), node.get("c")
+        if t == "Str":
+            out.append(c)
+        elif t in ("Space", "SoftBreak", "LineBreak"):
+            out.append(" ")
+        elif t in ("Emph", "Strong", "SmallCaps", "Strikeout", "Underline", "Superscript", "Subscript"):
+            out.append(_plain(c))
+        elif t in ("Link", "Span", "Quoted", "Cite"):
+            out.append(_plain(c[-2] if t == "Link" else c[-1]))
+        elif t == "Code":
+            out.append(c[1])
+    return "".join(out)
+
+
+def toc(doc: Document) -> list[TocEntry]:
+    """Every heading of the document, bibliography included, in order."""
+    entries: list[TocEntry] = []
+
+    def walk(blocks: list[dict[str, Any]]) -> None:
+        for b in blocks:
+            if b.get("t") == "Header":
+                level, (ident, _cls, _kv), inl = b["c"]
+                entries.append(TocEntry(level, ident, _plain(inl)))
+            elif b.get("t") == "Div":
+                walk(b["c"][1])
+
+    walk(doc.ast.get("blocks", []))
+    return entries
+
+
+@functools.lru_cache(maxsize=8)
+def _body_html(ast_json: str) -> str:
+    html = ast_to("html5", json.loads(ast_json), ["--section-divs", "--wrap=none"], what="write HTML")
+    return html.decode("utf-8")
+
+
+def body_html(doc: Document) -> str:
+    """The document body as HTML5, from pandoc's own writer (shared by the page and the handout)."""
+    return _body_html(json.dumps(doc.ast, ensure_ascii=False, sort_keys=True))
+
+
+def strip_tags(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
