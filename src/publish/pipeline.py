@@ -117,9 +117,10 @@ class State:
     def __init__(self, project: Project) -> None:
         self.path = project.state / STATE_FILE
         try:
-            data = json.loads(self.path.read_text())
+            self.saved: bytes = self.path.read_bytes()
+            data = json.loads(self.saved)
         except (OSError, ValueError):
-            data = {}
+            self.saved, data = b"", {}
         self.steps: dict[str, dict[str, Any]] = data.get("steps", {})
         self.hashes = HashCache(data.get("hashes", {}))
         self.info: dict[str, dict[str, Any]] = data.get("info", {})
@@ -147,8 +148,12 @@ class State:
         return None
 
     def save(self) -> None:
+        """Write the state when it changed (a no-op build writes nothing at all)."""
         data = {"version": __version__, "steps": self.steps, "hashes": self.hashes.known, "info": self.info}
-        write_atomic(self.path, json.dumps(data, sort_keys=True, indent=1).encode())
+        blob = json.dumps(data, sort_keys=True, indent=1).encode()
+        if blob != self.saved:
+            write_atomic(self.path, blob)
+            self.saved = blob
 
 
 # --- the lock ------------------------------------------------------------------------------------------
@@ -157,7 +162,7 @@ class State:
 def build_lock(project: Project, say: Callable[[str], None]) -> Iterator[None]:
     """One build at a time per project: a second one waits and says so."""
     project.state.mkdir(parents=True, exist_ok=True)
-    with open(project.state / "lock", "w") as fh:
+    with open(project.state / "lock", "a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
