@@ -13,6 +13,7 @@ from typing import Any
 from .config import Settings
 from .errors import PublishError, Warning_
 from .manuscript import Manuscript
+from .resources import local_images
 from .project import Project
 
 
@@ -25,6 +26,7 @@ class Document:
     settings: Settings
     ast: dict[str, Any]
     inputs: list[Path] = field(default_factory=list)
+    images: list[Path] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
 
     @property
@@ -57,6 +59,8 @@ def cite_manuscript(project: Project, ms: Manuscript) -> Document:
     settings = ms.settings
     inputs = [ms.path]
     ast = ms.ast
+    images = local_images(ast, ms.path, ms.text, project.root)
+    inputs += images
     warnings = list(ms.warnings)
     has_cites = _has_citations(ast)
     if settings.bibliography is not None:
@@ -79,7 +83,7 @@ def cite_manuscript(project: Project, ms: Manuscript) -> Document:
     elif has_cites:
         references = []
     else:
-        return Document(ms.stem, ms.path, settings, ast, inputs, warnings)
+        return Document(ms.stem, ms.path, settings, ast, inputs, images, warnings)
     style = cite.resolve_style(settings.csl, ms.path.parent)
     if project.contains(style):
         inputs.append(style)
@@ -93,7 +97,7 @@ def cite_manuscript(project: Project, ms: Manuscript) -> Document:
         bibliography_path=settings.bibliography,
     )
     warnings.extend(result.warnings)
-    return Document(ms.stem, ms.path, settings, result.ast, inputs, warnings)
+    return Document(ms.stem, ms.path, settings, result.ast, inputs, images, warnings)
 
 
 def _line_of(text: str, key: str) -> int | None:

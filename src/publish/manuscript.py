@@ -62,4 +62,22 @@ def load_manuscript(path: Path) -> Manuscript:
             "manuscript has front matter but no text", file=path, line=body_line, hint="write the article below it"
         )
     ast = markdown_to_ast(text)
+    ast["meta"] = _literal_raw(ast.get("meta", {}))
     return Manuscript(path=path, text=text, settings=settings, ast=ast, warnings=warnings)
+
+
+def _literal_raw(node: Any) -> Any:
+    """Metadata is text, never markup: raw HTML in a title (``<script>``) becomes literal characters.
+
+    pandoc reads metadata values as Markdown, so without this a title could inject markup into the
+    EPUB's title page and navigation, where pandoc's writers place it verbatim.
+    """
+    if isinstance(node, dict):
+        if node.get("t") == "RawInline":
+            return {"t": "Str", "c": node["c"][1]}
+        if node.get("t") == "RawBlock":
+            return {"t": "Plain", "c": [{"t": "Str", "c": node["c"][1]}]}
+        return {k: _literal_raw(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_literal_raw(v) for v in node]
+    return node

@@ -1,0 +1,284 @@
+"""The pandoc side: find Cite nodes, render them in place, build and place the bibliography.
+
+Conventions follow pandoc's own citeproc so that pandoc's writers treat our output like theirs: the
+``Cite`` node is kept (HTML gets ``<span class="citation" data-cites=...>``), each item's text links to
+``#ref-KEY``, entries are ``Div#ref-KEY.csl-entry`` inside ``Div#refs.references.csl-bib-body``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from publish.errors import PublishError, Warning_, did_you_mean, line_col_of_offset
+
+from . import markup as mk
+from .engine import CiteItem, Processor
+from .locators import parse_locator
+from .styles import load_engine_style, normalize_lang
+
+# pandoc's HTML and EPUB writers add role="list"/"listitem" to csl-bib-body/csl-entry Divs themselves
+# and warn "Ignoring duplicate attribute role" when the AST carries them too; the HTML is the same.
+EXPLICIT_ROLES = False
+
+
+@dataclass
+class CiteResult:
+    """The cited document: new AST, warnings to count, keys in order of first citation."""
+
+    ast: dict
+    warnings: list[Warning_] = field(default_factory=list)
+    cited_ids: list[str] = field(default_factory=list)
+
+
+def iter_cites(node: Any) -> Iterator[dict]:
+    """Cite nodes in document order (footnotes included where they are anchored)."""
+    if isinstance(node, dict):
+        if node.get("t") == "Cite":
+            yield node
+            return
+        c = node.get("c")
+        if c is not None:
+            yield from iter_cites(c)
+    elif isinstance(node, list):
+        for child in node:
+            yield from iter_cites(child)
+
+
+def _plain(inlines: list[dict]) -> str:
+    return mk.inlines_to_text(inlines).replace("\u00a0", " ")
+
+
+def drop_chars(inlines: list[dict], n: int) -> list[dict]:
+    """``inlines`` without the first ``n`` characters of their text (Space counts as one)."""
+    out: list[dict] = []
+    for k, node in enumerate(inlines):
+        if n <= 0:
+            out.extend(inlines[k:])
+            break
+        t = node["t"]
+        if t == "Str":
+            text = node["c"]
+            if len(text) <= n:
+                n -= len(text)
+            else:
+                out.append({"t": "Str", "c": text[n:]})
+                n = 0
+        elif t in ("Space", "SoftBreak", "LineBreak"):
+            n -= 1
+        elif t in ("Emph", "Strong", "SmallCaps", "Superscript", "Subscript", "Underline", "Strikeout"):
+            length = len(mk.inlines_to_text(node["c"]))
+            if length <= n:
+                n -= length
+            else:
+                out.append({"t": t, "c": drop_chars(node["c"], n)})
+                n = 0
+        else:
+            length = len(mk.inlines_to_text([node]))
+            n -= length
+    return out
+
+
+def _meta_inlines(value: Any) -> list[dict]:
+    if not isinstance(value, dict):
+        return []
+    t = value.get("t")
+    if t == "MetaInlines":
+        return value["c"]
+    if t == "MetaString":
+        return mk.str_inlines(value["c"])
+    if t == "MetaBlocks":
+        blocks = value["c"]
+        return blocks[0]["c"] if blocks and blocks[0]["t"] in ("Para", "Plain") else []
+    return []
+
+
+def _nocite_keys(meta: dict) -> list[str]:
+    value = meta.get("nocite")
+    if value is None:
+        return []
+    keys = [c["citationId"] for cite in iter_cites(value) for c in cite["c"][0]]
+    text = mk.inlines_to_text(_meta_inlines(value)) if not keys else ""
+    if isinstance(value, dict) and value.get("t") == "MetaList":
+        for v in value["c"]:
+            keys.extend(c["citationId"] for cite in iter_cites(v) for c in cite["c"][0])
+            text += " " + mk.inlines_to_text(_meta_inlines(v))
+    keys.extend(re.findall(r"@([\w*][\w:.#$%&\-+?<>~/]*)", text))
+    return keys
+
+
+def _unknown_key_error(key: str, known: list[str], source_text: str | None, source_path: Path | None,
+                       bibliography_path: Path | None) -> PublishError:
+    line = col = None
+    if source_text:
+        m = re.search(r"(?<![\w@])@\{?" + re.escape(key) + r"(?![\w:.#$%&\-+?<>~/]*\w)", source_text)
+        if m:
+            line, col = line_col_of_offset(source_text, m.start())
+    hint = did_you_mean(key, known)
+    if hint is None:
+        where = f" in {bibliography_path}" if bibliography_path else ""
+        hint = f"add an item with id {key!r}{where}"
+    return PublishError(f"citation key {key!r} is not in the bibliography", file=source_path, line=line, col=col,
+                        hint=hint)
+
+
+def cite_document(ast: dict, references: list[dict], style: Path, lang: str | None, *,
+                  source_text: str | None = None, source_path: Path | None = None,
+                  bibliography_path: Path | None = None) -> CiteResult:
+    """Render citations and the bibliography into a copy of ``ast`` (see the package docstring)."""
+    ast = copy.deepcopy(ast)
+    meta = ast.setdefault("meta", {})
+    blocks = ast.setdefault("blocks", [])
+    warnings: list[Warning_] = []
+    known = [str(r["id"]) for r in references]
+    known_set = set(known)
+    engine_style = load_engine_style(Path(style), lang)
+    proc = Processor(engine_style, references)
+    locale = normalize_lang(lang) or engine_style.root.get("default-locale") or "en-US"
+
+    cites = list(iter_cites(blocks))
+    extras: list[tuple[list[dict], list[dict]]] = []  # (prefix, remaining suffix) per item index
+    for node in cites:
+        specs = []
+        for c in node["c"][0]:
+            key = c["citationId"]
+            if key not in known_set:
+                raise _unknown_key_error(key, known, source_text, source_path, bibliography_path)
+            mode = {"AuthorInText": "author-in-text", "SuppressAuthor": "suppress-author"}.get(
+                c.get("citationMode", {}).get("t"), "normal")
+            suffix = list(c.get("citationSuffix") or [])
+            prefix = list(c.get("citationPrefix") or [])
+            label, value, used = parse_locator(_plain(suffix), locale)
+            rest = drop_chars(suffix, used) if value is not None else suffix
+            specs.append(CiteItem(key=key, mode=mode, label=label, locator=value, prefix=bool(prefix),
+                                  suffix=bool(rest), index=len(extras)))
+            extras.append((prefix, rest))
+        proc.register(specs)
+
+    nocite = _nocite_keys(meta)
+    if "*" in nocite:
+        nocite = known
+    for key in nocite:
+        if key not in known_set:
+            raise _unknown_key_error(key, known, source_text, source_path, bibliography_path)
+    proc.register_nocite(nocite)
+    proc.finalize()
+
+    root = engine_style.root
+    quotes = tuple(str(root.get_single_term(name=n)) or d for n, d in (
+        ("open-quote", "\u201c"), ("close-quote", "\u201d"), ("open-inner-quote", "\u2018"),
+        ("close-inner-quote", "\u2019")))
+    piq = str(root.get_locale_option("punctuation-in-quote") or "false").lower() == "true"
+    has_bib = engine_style.has_bibliography()
+    counters: dict[str, int] = {}
+    key_of_index = {spec_index: None for spec_index in range(len(extras))}
+    flat_keys = [c["citationId"] for node in cites for c in node["c"][0]]
+    for i, k in enumerate(flat_keys):
+        key_of_index[i] = k
+
+    def item_link(index: int, inner: list[dict]) -> list[dict]:
+        key = key_of_index.get(index)
+        if not key or not has_bib or not inner:
+            return inner
+        counters[key] = counters.get(key, 0) + 1
+        return [{"t": "Link", "c": [[f"cite-{key}-{counters[key]}", [], []], inner, [f"#ref-{key}", ""]]}]
+
+    def prefix(index: int) -> list[dict]:
+        pre = copy.deepcopy(extras[index][0])
+        if pre and pre[-1]["t"] not in ("Space", "SoftBreak"):
+            pre.append({"t": "Space"})
+        return pre
+
+    def suffix(index: int) -> list[dict]:
+        return copy.deepcopy(extras[index][1])
+
+    ctx = mk.RenderContext(quotes=quotes, item_link=item_link, prefix=prefix, suffix=suffix)  # type: ignore[arg-type]
+    for node, text in zip(cites, proc.render_citations(), strict=True):
+        inlines = mk.to_inlines(mk.fix_seams(text, piq), ctx)
+        if not inlines:
+            warnings.append(Warning_(f"citation {mk.inlines_to_text(node['c'][1])} rendered empty",
+                                     file=str(source_path) if source_path else None))
+            continue
+        node["c"][1] = inlines
+
+    entries = proc.render_bibliography() if has_bib else []
+    if entries:
+        bib_ctx = mk.RenderContext(quotes=quotes)  # type: ignore[arg-type]
+        _place_bibliography(blocks, meta, [(k, mk.to_inlines(mk.fix_seams(t, piq), bib_ctx)) for k, t in entries],
+                            root.bibliography)
+    cited: list[str] = []
+    for key in [*flat_keys, *nocite]:
+        if key not in cited:
+            cited.append(key)
+    return CiteResult(ast=ast, warnings=warnings, cited_ids=cited)
+
+
+def _entry_block(key: str, inlines: list[dict]) -> dict:
+    attrs = [["role", "listitem"]] if EXPLICIT_ROLES else []
+    seps = [i for i, n in enumerate(inlines) if n["t"] == "FieldSep"]
+    if seps:
+        i = seps[0]
+        left = [n for n in inlines[:i] if n["t"] != "FieldSep"]
+        right = [n for n in inlines[i + 1 :] if n["t"] != "FieldSep"]
+        while left and left[-1]["t"] == "Space":
+            left.pop()
+        while right and right[0]["t"] == "Space":
+            right.pop(0)
+        content = [{"t": "Span", "c": [["", ["csl-left-margin"], []], left]},
+                   {"t": "Span", "c": [["", ["csl-right-inline"], []], right]}]
+    else:
+        content = _strip_fieldsep(inlines)
+    return {"t": "Div", "c": [[f"ref-{key}", ["csl-entry"], attrs], [{"t": "Para", "c": content}]]}
+
+
+def _strip_fieldsep(inlines: list[dict]) -> list[dict]:
+    return [n for n in inlines if n["t"] != "FieldSep"]
+
+
+def _find_refs(blocks: list[Any]) -> tuple[list[Any], int] | None:
+    """The list holding the Div with id "refs", and its index there."""
+    for i, block in enumerate(blocks):
+        if not isinstance(block, dict):
+            continue
+        if block.get("t") == "Div" and block["c"][0][0] == "refs":
+            return blocks, i
+        c = block.get("c")
+        if block.get("t") in ("Div", "BlockQuote") or isinstance(c, list):
+            inner = c[1] if block.get("t") == "Div" else c
+            if isinstance(inner, list):
+                found = _find_refs(inner)
+                if found:
+                    return found
+    return None
+
+
+def _place_bibliography(blocks: list[dict], meta: dict, entries: list[tuple[str, list[dict]]], bib_el: Any) -> None:
+    classes = ["references", "csl-bib-body"]
+    if str(bib_el.get("hanging-indent", "false")).lower() == "true":
+        classes.append("hanging-indent")
+    attrs = [[name, bib_el.get(name)] for name in ("entry-spacing", "line-spacing") if bib_el.get(name)]
+    if EXPLICIT_ROLES:
+        attrs.insert(0, ["role", "list"])
+    found = _find_refs(blocks)
+    if found:
+        holder, index = found
+        old_id, old_classes, old_attrs = holder[index]["c"][0]
+        classes += [c for c in old_classes if c not in classes]
+        attrs += [a for a in old_attrs if a[0] not in {b[0] for b in attrs}]
+    refs = {"t": "Div", "c": [["refs", classes, attrs], [_entry_block(k, inl) for k, inl in entries]]}
+    content: list[dict] = []
+    title = _meta_inlines(meta.get("reference-section-title"))
+    if title:
+        content.append({"t": "Header", "c": [2, ["references", ["unnumbered"], []], title]})
+    content.append(refs)
+    wrapper = {"t": "Div", "c": [["bibliography", ["section", "bibliography"], [["role", "doc-bibliography"]]],
+                                 content]}
+    if found:
+        holder, index = found
+        holder[index] = wrapper
+    else:
+        blocks.append(wrapper)

@@ -1,0 +1,521 @@
+"""Drive citeproc-py: register citations, disambiguate, render citations and entries as marker strings.
+
+The output of every ``render_*`` method is a *marker string* (see :mod:`publish.cite.markup`); the
+document layer turns it into pandoc inlines. Everything that touches the engine's elements runs under
+:data:`publish.cite.patches.LOCK` because a parsed style is cached and shared across documents.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, Locator
+from citeproc.source import Date, LiteralDate, VariableError
+from citeproc.source.json import CiteProcJSON
+from citeproc.string import String, join
+
+from . import markup as mk
+from . import patches
+from .patches import LOCK, STATE
+
+patches.apply()
+
+
+@dataclass
+class CiteItem:
+    """One cited key inside a citation, as pandoc's Cite gives it."""
+
+    key: str
+    mode: str = "normal"  # normal | suppress-author | author-in-text
+    label: str | None = None  # CSL locator term ("page", "chapter", ...)
+    locator: str | None = None
+    prefix: bool = False  # the document has prefix inlines for it (a placeholder is rendered)
+    suffix: bool = False
+    index: int = 0  # position in the document's list of items, used by the placeholders
+
+
+_SIMPLE_FIELDS_NUMERIC = ("volume", "issue", "edition", "number", "page", "number-of-pages", "chapter-number")
+
+
+def prepare_reference(ref: dict, internal_id: str) -> dict:
+    """A CSL-JSON item cleaned for citeproc-py: rich text to markers, bad dates dropped, ids internal.
+
+    citeproc-py lowercases ids (so "Smith" and "smith" would collide) and chokes on empty date parts, so
+    ids are replaced by internal ones and dates are normalised here, once.
+    """
+    out: dict[str, Any] = {"id": internal_id, "type": ref.get("type") or "document"}
+    for key, value in ref.items():
+        if key in ("id", "type") or value is None or value == "" or value == []:
+            continue
+        if key in ("author", "editor", "translator", "container-author", "collection-editor", "composer",
+                   "director", "interviewer", "illustrator", "original-author", "recipient", "reviewed-author",
+                   "editorial-director", "chair", "compiler", "contributor", "curator", "executive-producer",
+                   "guest", "host", "narrator", "organizer", "performer", "producer", "script-writer",
+                   "series-creator"):
+            if not isinstance(value, list):
+                continue
+            names = []
+            for name in value:
+                if not isinstance(name, dict):
+                    continue
+                clean = {k: mk.sanitize(str(v)) for k, v in name.items()
+                         if k in ("family", "given", "dropping-particle", "non-dropping-particle", "suffix",
+                                  "literal", "comma-suffix") and v not in (None, "")}
+                if "family" not in clean and "literal" not in clean and "given" in clean:
+                    clean = {"literal": clean["given"]}
+                if clean:
+                    names.append(clean)
+            if names and key in ("author", "editor", "translator", "container-author", "collection-editor",
+                                 "composer", "interviewer", "illustrator", "original-author", "recipient",
+                                 "editorial-director"):
+                out[key] = names
+            continue
+        if isinstance(value, dict) and ("date-parts" in value or "literal" in value or "raw" in value):
+            date = _clean_date(value)
+            if date is not None:
+                out[key] = date
+            continue
+        if isinstance(value, (list, dict)):
+            continue
+        text = mk.sanitize(str(value))
+        if key not in ("URL", "DOI", "ISBN", "ISSN", "PMID", "PMCID"):
+            text = mk.rich_text_to_markers(text)
+        out[key] = text
+    return out
+
+
+_RAW_DATE = re.compile(r"^\s*(-?\d{1,4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+
+
+def _clean_date(value: dict) -> dict | None:
+    parts = value.get("date-parts")
+    clean_parts = []
+    if isinstance(parts, list):
+        for p in parts:
+            if not isinstance(p, list):
+                continue
+            nums = []
+            for x in p[:3]:
+                try:
+                    nums.append(int(str(x).strip()))
+                except ValueError:
+                    break
+            if nums and nums[0] != 0 or len(nums) > 1:
+                clean_parts.append(nums)
+    if not clean_parts and isinstance(value.get("raw"), str):
+        m = _RAW_DATE.match(value["raw"])
+        if m:
+            clean_parts.append([int(g) for g in m.groups() if g])
+    out: dict[str, Any] = {}
+    if clean_parts:
+        out["date-parts"] = clean_parts[:2]
+    elif value.get("literal"):
+        out["literal"] = str(value["literal"])
+    else:
+        return None
+    if value.get("circa"):
+        out["circa"] = 1
+    if value.get("season"):
+        out["season"] = value["season"]
+    return out
+
+
+class Processor:
+    """One document's citations against one style."""
+
+    def __init__(self, style: CitationStylesStyle, references: list[dict]) -> None:
+        self.style = style
+        self.internal: dict[str, str] = {}
+        self.user: dict[str, str] = {}
+        prepared = []
+        for i, ref in enumerate(references):
+            iid = f"r{i}"
+            self.internal[str(ref["id"])] = iid
+            self.user[iid] = str(ref["id"])
+            prepared.append(prepare_reference(ref, iid))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                self.source = CiteProcJSON(prepared)
+            except TypeError:
+                self.source = self._tolerant_source(prepared)
+        self.bib = CitationStylesBibliography(style, self.source, mk.AstFormatter)
+        # lxml element proxies lose Python attributes (citeproc-py's ``cites``, ``repressed``) when no
+        # Python reference keeps them alive: hold the elements the engine stores state on.
+        self.citation_el = style.root.citation
+        self.citation_layout = self.citation_el.layout
+        self.bib_el = style.root.bibliography
+        self.bib_layout = self.bib_el.layout if self.bib_el is not None else None
+        self.citations: list[tuple[Citation, list[CiteItem]]] = []
+        self.nocite: list[str] = []
+        self._finalized = False
+
+    @staticmethod
+    def _tolerant_source(prepared: list[dict]) -> CiteProcJSON:
+        """Load items one by one, dropping the date fields citeproc-py cannot take."""
+        source = CiteProcJSON([])
+        for item in prepared:
+            try:
+                part = CiteProcJSON([item])
+            except TypeError:
+                trimmed = {k: v for k, v in item.items() if not (isinstance(v, dict))}
+                part = CiteProcJSON([trimmed])
+            source.update(part)
+        return source
+
+    # -- registration ------------------------------------------------------------------------------
+    def register(self, items: list[CiteItem]) -> int:
+        """Register one citation (a pandoc Cite) in document order; returns its number."""
+        cites = []
+        for it in items:
+            kwargs: dict[str, Any] = {}
+            if it.locator:
+                kwargs["locator"] = Locator(it.label or "page", it.locator)
+            ci = CitationItem(self.internal[it.key], **kwargs)
+            ci["_mode"] = it.mode
+            ci["_spec"] = it
+            cites.append(ci)
+        citation = Citation(cites)
+        with LOCK:
+            self.bib.register(citation)
+        self.citations.append((citation, items))
+        return len(self.citations) - 1
+
+    def register_nocite(self, keys: list[str]) -> None:
+        """Items for the bibliography only (metadata ``nocite``)."""
+        fresh = [k for k in keys if k not in self.nocite]
+        self.nocite.extend(fresh)
+        if fresh:
+            citation = Citation([CitationItem(self.internal[k]) for k in fresh])
+            with LOCK:
+                self.bib.register(citation)
+
+    def finalize(self) -> None:
+        """Sort the bibliography and disambiguate; call once after all registrations."""
+        with LOCK:
+            self._prepare_style()
+            if self.style.has_bibliography():
+                self.bib.sort()
+            self._disambiguate()
+        self._finalized = True
+
+    def _prepare_style(self) -> None:
+        # the parsed style is shared (cached); make sure it renders with our formatter
+        self.style.root.formatter = mk.AstFormatter
+        self.citation_el.cites = self.bib._cites
+
+    # -- citations ---------------------------------------------------------------------------------
+    def cited_keys(self) -> list[str]:
+        return [self.user[k] for k in self.bib.keys]
+
+    def render_citations(self) -> list[str]:
+        """Render all registered citations in document order (positions depend on the order)."""
+        with LOCK:
+            self._prepare_style()
+            self.bib._cites = []
+            self.citation_el.cites = self.bib._cites
+            return [self._render_citation(c, items) for c, items in self.citations]
+
+    def _render_item(self, item: CitationItem) -> Any:
+        layout = self.citation_layout
+        layout.repressed = {}
+        STATE.layout = layout
+        STATE.in_citation_item = True
+        STATE.names_seen = 0
+        STATE.captured_names = None
+        STATE.position_subsequent = item.key in (c.key for c in self.bib._cites)
+        try:
+            return layout.render_children(item)
+        finally:
+            STATE.in_citation_item = False
+
+    def _render_citation(self, citation: Citation, specs: list[CiteItem]) -> str:
+        citation_el = self.citation_el
+        layout = citation_el.layout
+        for cite in citation.cites:
+            cite.citation = citation
+        citation.bibliography = self.bib
+        items = list(citation.cites)
+        if citation_el.sort is not None:
+            # like pandoc's citeproc: a suffix ends and a prefix starts a group; sort only within groups
+            groups: list[list[CitationItem]] = []
+            for it in items:
+                spec: CiteItem = it["_spec"]
+                if not groups or spec.prefix or groups[-1][-1]["_spec"].suffix:
+                    groups.append([])
+                groups[-1].append(it)
+            items = [it for group in groups for it in citation_el.sort.sort(group, layout)]
+        author_in_text = len(items) == 1 and items[0]["_mode"] == "author-in-text"
+        author_text = None
+        if author_in_text:
+            item = items[0]
+            item["_mode"] = "author-only"
+            self._render_item(item)
+            author_text = STATE.captured_names
+            item["_mode"] = "suppress-author" if author_text else "normal"
+        rendered: list[tuple[CitationItem, Any]] = []
+        for item in items:
+            text = self._render_item(item)
+            rendered.append((item, text))
+            self.bib._cites.append(item)
+        if author_in_text:
+            items[0]["_mode"] = "author-in-text"
+
+        pieces = self._collapse(citation_el, rendered)
+        delimiter = layout.get("delimiter", "")
+        body = join([p for p in pieces if p is not None], delimiter) if pieces else None
+        if body is None or str(body) == "":
+            out = ""
+        else:
+            out = str(layout.format(layout.wrap(body)))
+        if author_in_text and author_text:
+            out = str(author_text) + " " + out
+        return out
+
+    def _wrap_item(self, item: CitationItem, text: Any) -> Any:
+        spec: CiteItem = item["_spec"]
+        marked = String(mk.ITEM[0] + mk.index_char(spec.index)) + text + String(mk.ITEM[1])
+        if spec.prefix:
+            marked = String(mk.PREFIX + mk.index_char(spec.index)) + marked
+        if spec.suffix:
+            marked = marked + String(mk.SUFFIX + mk.index_char(spec.index))
+        return marked
+
+    def _collapse(self, citation_el: Any, rendered: list[tuple[CitationItem, Any]]) -> list[Any]:
+        """Wrap items in markers; collapse runs of citation numbers ("1–3") as collapse= asks."""
+        collapse = citation_el.get("collapse")
+        out: list[Any] = []
+        if collapse == "citation-number" and len(rendered) > 1:
+            def plain(it: CitationItem) -> bool:
+                spec: CiteItem = it["_spec"]
+                return not (spec.prefix or spec.suffix or spec.locator)
+
+            run: list[tuple[CitationItem, Any]] = []
+
+            def flush() -> None:
+                if len(run) >= 3:
+                    first, last = run[0], run[-1]
+                    out.append(self._wrap_item(first[0], first[1]) + String("\u2013")
+                               + self._wrap_item(last[0], last[1]))
+                else:
+                    out.extend(self._wrap_item(it, t) for it, t in run)
+                run.clear()
+
+            for item, text in rendered:
+                if text is None:
+                    continue
+                if run and plain(item) and plain(run[-1][0]) and item.number == run[-1][0].number + 1:
+                    run.append((item, text))
+                    continue
+                flush()
+                run.append((item, text))
+            flush()
+            return out
+        if collapse in ("year", "year-suffix", "year-suffix-ranged") and len(rendered) > 1:
+            return self._collapse_year(citation_el, rendered)
+        return [self._wrap_item(item, text) for item, text in rendered if text is not None]
+
+    def _collapse_year(self, citation_el: Any, rendered: list[tuple[CitationItem, Any]]) -> list[Any]:
+        """"(Smith 2001, 2005)": cites by the same names keep only the first names (CSL collapse=year)."""
+        out: list[Any] = []
+        cite_group_delim = citation_el.layout.get("delimiter", "; ")
+        cite_group_delim = citation_el.get("cite-group-delimiter", ", ")
+        for _names, group in groupby(rendered, key=lambda p: self._names_key(p[0])):
+            group = list(group)
+            if _names is None or len(group) == 1:
+                out.extend(self._wrap_item(it, t) for it, t in group)
+                continue
+            first_item, first_text = group[0]
+            parts = [self._wrap_item(first_item, first_text)]
+            for it, _t in group[1:]:
+                it["_mode_saved"] = it["_mode"]
+                it["_mode"] = "suppress-author"
+                text = self._render_item(it)
+                it["_mode"] = it["_mode_saved"]
+                parts.append(self._wrap_item(it, text))
+            out.append(join(parts, cite_group_delim))
+        return out
+
+    def _names_key(self, item: CitationItem) -> str | None:
+        mode = item["_mode"]
+        item["_mode"] = "author-only"
+        self._render_item(item)
+        item["_mode"] = mode
+        return mk.strip_markers(str(STATE.captured_names)) if STATE.captured_names else None
+
+    # -- bibliography ------------------------------------------------------------------------------
+    def render_bibliography(self) -> list[tuple[str, str]]:
+        """(user key, marker string) per entry, in bibliography order."""
+        if not self.style.has_bibliography():
+            return []
+        with LOCK:
+            self._prepare_style()
+            bib_el = self.bib_el
+            layout = self.bib_layout
+            second_field = bib_el.get("second-field-align")
+            children = list(layout.iterchildren())
+            left_idx = next((i for i, c in enumerate(children) if c.get("display") == "left-margin"), None)
+            if left_idx is None and second_field:
+                left_idx = 0
+            substitute = bib_el.get("subsequent-author-substitute")
+            rule = bib_el.get("subsequent-author-substitute-rule", "complete-all")
+            out: list[tuple[str, str]] = []
+            previous_names: str | None = None
+            for item in self.bib.items:
+                layout.repressed = {}
+                STATE.layout = layout
+                STATE.in_bibliography_entry = True
+                STATE.names_seen = 0
+                STATE.names_marked = False
+                try:
+                    text = self._render_entry(item, layout, children, left_idx)
+                finally:
+                    STATE.in_bibliography_entry = False
+                if text is None:
+                    continue
+                text = str(text)
+                names = _names_segment(text)
+                if substitute is not None and names is not None:
+                    plain = mk.strip_markers(names)
+                    if previous_names is not None and plain == previous_names:
+                        text = _replace_names(text, substitute, rule)
+                    previous_names = plain
+                elif substitute is not None:
+                    previous_names = None
+                text = text.replace(mk.NAMES[0], "").replace(mk.NAMES[1], "")
+                out.append((self.user[item.key], text))
+            return out
+
+    def _render_entry(self, item: CitationItem, layout: Any, children: list[Any], left_idx: int | None) -> Any:
+        """One entry; with second-field-align the label and the rest are split by FIELD_SEP."""
+        if left_idx is None:
+            body = layout.render_children(item)
+        else:
+            left: list[Any] = []
+            right: list[Any] = []
+            for i, child in enumerate(children):
+                try:
+                    text = child.render(item)
+                except VariableError:
+                    text = None
+                if text is not None:
+                    (left if i <= left_idx else right).append(text)
+            if not left:
+                body = join(right, "") if right else None
+            else:
+                body = join(left, "") + String(mk.FIELD_SEP) + (join(right, "") if right else String(""))
+        if body is None:
+            return None
+        return layout.format(layout.wrap(body))
+
+    # -- disambiguation ----------------------------------------------------------------------------
+    def _disambiguate(self) -> None:
+        """CSL disambiguation: add names, add given names, the disambiguate condition, year suffixes."""
+        citation_el = self.citation_el
+        opts = {
+            "names": citation_el.get("disambiguate-add-names", "false") == "true",
+            "given": citation_el.get("disambiguate-add-givenname", "false") == "true",
+            "suffix": citation_el.get("disambiguate-add-year-suffix", "false") == "true",
+        }
+        items = self._all_items()
+        if not items:
+            return
+        self.bib._cites = []
+        citation_el.cites = self.bib._cites
+
+        def render(it: CitationItem) -> str:
+            self.bib._cites = []
+            citation_el.cites = self.bib._cites
+            text = self._render_item(it)
+            return mk.strip_markers(str(text)) if text is not None else ""
+
+        def ambiguous(group_items: list[CitationItem]) -> list[list[CitationItem]]:
+            texts: dict[str, list[CitationItem]] = {}
+            for it in group_items:
+                texts.setdefault(render(it), []).append(it)
+            return [g for t, g in texts.items() if len(g) > 1 and t]
+
+        groups = ambiguous(items)
+        if not groups:
+            return
+        if opts["names"]:
+            for group in groups:
+                max_names = max(len(it.reference.get("author", []) or []) for it in group)
+                for n in range(2, max_names + 1):
+                    for it in group:
+                        it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "names": n}
+                    if not ambiguous(group):
+                        break
+                else:
+                    for it in group:
+                        (it.reference.get("_disamb") or {}).pop("names", None)
+            groups = ambiguous(items)
+        if opts["given"] and groups:
+            for group in groups:
+                for level in (1, 2):
+                    for it in group:
+                        it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "given": level}
+                    if not ambiguous(group):
+                        break
+                else:
+                    for it in group:
+                        (it.reference.get("_disamb") or {}).pop("given", None)
+            groups = ambiguous(items)
+        if groups:
+            for group in groups:
+                for it in group:
+                    it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "condition": True}
+            still = ambiguous(items)
+            cleared = {id(it) for g in groups for it in g} - {id(it) for g in still for it in g}
+            del cleared
+            groups = still
+        if opts["suffix"] and groups:
+            order = {k: i for i, k in enumerate(self.bib.keys)}
+            for group in groups:
+                group.sort(key=lambda it: order.get(it.key, 0))
+                for n, it in enumerate(group):
+                    it.reference["year_suffix"] = _suffix_letters(n)
+        self.bib._cites = []
+
+    def _all_items(self) -> list[CitationItem]:
+        """One citation item per distinct key (first-position, no locator) for ambiguity checks."""
+        items = []
+        for key in self.bib.keys:
+            ci = CitationItem(key)
+            ci["_mode"] = "normal"
+            ci["_spec"] = CiteItem(key=self.user[key])
+            c = Citation([ci])
+            c.bibliography = self.bib
+            items.append(ci)
+        return items
+
+
+def _suffix_letters(n: int) -> str:
+    """0 -> a, 25 -> z, 26 -> aa (CSL year-suffix sequence)."""
+    letters = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(ord("a") + r) + letters
+    return letters
+
+
+def _names_segment(text: str) -> str | None:
+    start = text.find(mk.NAMES[0])
+    end = text.find(mk.NAMES[1], start + 1)
+    if start < 0 or end < 0:
+        return None
+    return text[start + 1 : end]
+
+
+def _replace_names(text: str, substitute: str, rule: str) -> str:
+    start = text.find(mk.NAMES[0])
+    end = text.find(mk.NAMES[1], start + 1)
+    return text[: start + 1] + substitute + text[end:]
+
+
+__all__ = ["CiteItem", "Processor", "prepare_reference", "Date", "LiteralDate"]

@@ -1,0 +1,460 @@
+"""citeproc-py output formatter that yields pandoc inlines, not HTML.
+
+citeproc-py builds its output by string concatenation and runs ``str`` methods (``lower``, ``split``,
+``' '.join``) over it, so any rich object we hand it is flattened somewhere along the way. Instead our
+formatter wraps formatted text in private-use *marker characters* that survive every string operation,
+and :func:`to_inlines` turns the finished marker string into a pandoc inline tree. Text is never escaped
+or unescaped (pandoc's writers escape), so the escaping bugs of going through HTML cannot happen: input
+strings are cleaned of our marker range in :func:`sanitize` before they reach the engine.
+
+The marker string also lets us fix seams that citeproc-py cannot see across formatting: punctuation
+moved inside quotes, doubled punctuation ("et al.." -> "et al."), curly apostrophes, DOI links.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from citeproc.string import MixedString, String
+
+# Formatting markers (open, close). Chosen from the BMP private-use area.
+ITALIC = ("\ue000", "\ue001")
+BOLD = ("\ue002", "\ue003")
+SMALLCAPS = ("\ue004", "\ue005")
+SUP = ("\ue006", "\ue007")
+SUB = ("\ue008", "\ue009")
+UNDERLINE = ("\ue00a", "\ue00b")
+NORMAL = ("\ue00c", "\ue00d")  # font-style="normal": flips italics off inside an italic run
+QUOTE = ("\ue00e", "\ue00f")
+URL = ("\ue010", "\ue011")
+DOI = ("\ue012", "\ue013")
+# An item inside a citation: ITEM[0] + index char ... ITEM[1]; its text becomes the Link to #ref-KEY.
+ITEM = ("\ue014", "\ue015")
+# Placeholders for pandoc prefix/suffix inlines: marker + index char.
+PREFIX = "\ue016"
+SUFFIX = "\ue017"
+# Splits a numeric entry into its label (csl-left-margin) and the rest (csl-right-inline).
+FIELD_SEP = "\ue018"
+NOCASE = ("\ue019", "\ue01a")  # rich-text nocase spans carried through our own title-casing
+# The first names of a bibliography entry (for subsequent-author-substitute).
+NAMES = ("\ue01b", "\ue01c")
+INDEX_BASE = 0xF0000  # supplementary private-use area A: index characters
+
+OPENERS = {
+    ITALIC[0]: "Emph",
+    BOLD[0]: "Strong",
+    SMALLCAPS[0]: "SmallCaps",
+    SUP[0]: "Superscript",
+    SUB[0]: "Subscript",
+    UNDERLINE[0]: "Underline",
+    NORMAL[0]: "Normal",
+    QUOTE[0]: "Quote",
+    URL[0]: "Url",
+    DOI[0]: "Doi",
+    ITEM[0]: "Item",
+    NOCASE[0]: "NoCase",
+}
+CLOSERS = {
+    ITALIC[1],
+    BOLD[1],
+    SMALLCAPS[1],
+    SUP[1],
+    SUB[1],
+    UNDERLINE[1],
+    NORMAL[1],
+    QUOTE[1],
+    URL[1],
+    DOI[1],
+    ITEM[1],
+    NOCASE[1],
+}
+CLOSE_OF = {
+    ITALIC[0]: ITALIC[1],
+    BOLD[0]: BOLD[1],
+    SMALLCAPS[0]: SMALLCAPS[1],
+    SUP[0]: SUP[1],
+    SUB[0]: SUB[1],
+    UNDERLINE[0]: UNDERLINE[1],
+    NORMAL[0]: NORMAL[1],
+    QUOTE[0]: QUOTE[1],
+    URL[0]: URL[1],
+    DOI[0]: DOI[1],
+    ITEM[0]: ITEM[1],
+    NOCASE[0]: NOCASE[1],
+}
+MARKER_RE = re.compile("[\ue000-\ue01f\U000f0000-\U000fffff]")
+MARKERS = "\ue000-\ue01f"
+
+
+def index_char(i: int) -> str:
+    """An index encoded as one character, so markers never collide with text."""
+    return chr(INDEX_BASE + i)
+
+
+def strip_markers(text: str) -> str:
+    """Plain text of a marker string (for sorting and disambiguation comparisons)."""
+    return MARKER_RE.sub("", str(text))
+
+
+def sanitize(text: str) -> str:
+    """Remove our marker range from user input so that it can never be mistaken for markup."""
+    return MARKER_RE.sub("", text)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The formatter "module" citeproc-py calls: formatter.Italic(text), formatter.preformat(text), ...
+
+
+def _wrap(markers: tuple[str, str]) -> Callable[[object], object]:
+    """A wrapper that keeps citeproc-py's String/MixedString segments (NoCase) intact."""
+
+    def wrap(text: object) -> object:
+        if isinstance(text, MixedString):
+            return MixedString([String(markers[0]), *list(text), String(markers[1])])
+        if isinstance(text, String):
+            return MixedString([String(markers[0]), text, String(markers[1])])
+        return String(markers[0] + str(text) + markers[1])
+
+    return wrap
+
+
+class AstFormatter:
+    """The formatter interface citeproc-py expects (same names as ``citeproc.formatter.html``)."""
+
+    @staticmethod
+    def preformat(text: object) -> str:
+        # Nothing to escape: the output is a pandoc tree, and pandoc's writers escape.
+        return str(text)
+
+    Italic = staticmethod(_wrap(ITALIC))
+    Oblique = staticmethod(_wrap(ITALIC))
+    Bold = staticmethod(_wrap(BOLD))
+    Light = staticmethod(lambda text: text)
+    Underline = staticmethod(_wrap(UNDERLINE))
+    Superscript = staticmethod(_wrap(SUP))
+    Subscript = staticmethod(_wrap(SUB))
+    SmallCaps = staticmethod(_wrap(SMALLCAPS))
+    Normal = staticmethod(_wrap(NORMAL))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rich text in CSL-JSON fields (the subset of HTML CSL-JSON allows) -> markers.
+
+_RICH_TAGS = [
+    (re.compile(r"<i>", re.I), ITALIC[0]),
+    (re.compile(r"</i>", re.I), ITALIC[1]),
+    (re.compile(r"<em>", re.I), ITALIC[0]),
+    (re.compile(r"</em>", re.I), ITALIC[1]),
+    (re.compile(r"<b>", re.I), BOLD[0]),
+    (re.compile(r"</b>", re.I), BOLD[1]),
+    (re.compile(r"<strong>", re.I), BOLD[0]),
+    (re.compile(r"</strong>", re.I), BOLD[1]),
+    (re.compile(r"<sup>", re.I), SUP[0]),
+    (re.compile(r"</sup>", re.I), SUP[1]),
+    (re.compile(r"<sub>", re.I), SUB[0]),
+    (re.compile(r"</sub>", re.I), SUB[1]),
+    (re.compile(r"<sc>", re.I), SMALLCAPS[0]),
+    (re.compile(r"</sc>", re.I), SMALLCAPS[1]),
+]
+_SPAN_RE = re.compile(r"<span\s+(?:style=\"font-variant:\s*small-caps;?\"|class=\"nocase\")\s*>|</span>", re.I)
+
+
+def rich_text_to_markers(text: str) -> str:
+    """Turn CSL-JSON's inline HTML (``<i>``, ``<b>``, ``<sup>``, small-caps spans) into markers.
+
+    ``<span class="nocase">`` is left for citeproc-py's own parser (it makes NoCase segments).
+    """
+    if "<" not in text:
+        return text
+    for pattern, marker in _RICH_TAGS:
+        text = pattern.sub(marker, text)
+
+    out: list[str] = []
+    stack: list[str] = []
+    pos = 0
+    for m in _SPAN_RE.finditer(text):
+        out.append(text[pos : m.start()])
+        tag = m.group(0)
+        if tag.lower() == "</span>":
+            kind = stack.pop() if stack else "nocase"
+            out.append(SMALLCAPS[1] if kind == "sc" else tag)
+        elif "small-caps" in tag.lower():
+            stack.append("sc")
+            out.append(SMALLCAPS[0])
+        else:
+            stack.append("nocase")
+            out.append('<span class="nocase">')
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Seams: fixes that need to see across formatting markers.
+
+_OPEN_CLASS = "[\ue000\ue002\ue004\ue006\ue008\ue00a\ue00c\ue00e\ue010\ue012\ue014\ue019]"
+_CLOSE_CLASS = "[\ue001\ue003\ue005\ue007\ue009\ue00b\ue00d\ue00f\ue011\ue013\ue015\ue01a]"
+_ANY_MARK = f"(?:{_OPEN_CLASS}[\U000f0000-\U000fffff]?|{_CLOSE_CLASS})"
+
+_DOUBLE_PUNCT_RE = re.compile(rf"(?<![.\u2026])([.,;:!?])((?:{_CLOSE_CLASS})*)([.,;:!?])")
+_QUOTE_PUNCT_RE = re.compile(rf"{QUOTE[1]}((?:{_CLOSE_CLASS})*)([.,])")
+_DOI_PREFIX_RE = re.compile(r"((?:https?://)?(?:dx\.)?doi\.org/)" + DOI[0])
+_URL_PREFIX_RE = re.compile(r"(https?://)" + DOI[0])
+_SPACE_BEFORE_PUNCT_RE = re.compile(rf" ((?:{_CLOSE_CLASS})*)(?=[.,;:](?:\s|$|{_ANY_MARK}))")
+_DOUBLE_SPACE_RE = re.compile(rf" ((?:{_ANY_MARK})*) ")
+
+
+def _merge_punct(m: re.Match[str]) -> str:
+    first, closers, second = m.group(1), m.group(2), m.group(3)
+    if first == second or (first in "!?" and second == "."):
+        return first + closers
+    return m.group(0)
+
+
+def fix_seams(text: str, punctuation_in_quote: bool) -> str:
+    """Fix what citeproc-py leaves at the joins between rendered pieces.
+
+    - DOI/URL prefixes printed by the style go inside the link marker, so the link text is the full URL;
+    - en-US style punctuation moves inside closing quotes (``“Empathy.”``);
+    - doubled punctuation collapses (``et al..`` -> ``et al.``, ``?.`` -> ``?``), but never an ellipsis;
+    - doubled spaces collapse.
+    """
+    text = _DOI_PREFIX_RE.sub(lambda m: DOI[0] + m.group(1), text)
+    text = _URL_PREFIX_RE.sub(lambda m: DOI[0] + m.group(1), text)
+    for _ in range(3):
+        new = _DOUBLE_PUNCT_RE.sub(_merge_punct, text)
+        if new == text:
+            break
+        text = new
+    if punctuation_in_quote:
+        for _ in range(3):
+            new = _QUOTE_PUNCT_RE.sub(_move_into_quote, text)
+            if new == text:
+                break
+            text = new
+    text = _DOUBLE_SPACE_RE.sub(lambda m: " " + m.group(1), text)
+    return text
+
+
+def _move_into_quote(m: re.Match[str]) -> str:
+    return m.group(2) + QUOTE[1] + m.group(1)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Marker string -> pandoc inlines
+
+
+@dataclass
+class Node:
+    """A node of the parsed marker string before it becomes pandoc JSON."""
+
+    kind: str
+    children: list[Node | str] = field(default_factory=list)
+    index: int | None = None
+
+
+def parse(text: str) -> Node:
+    """Parse a marker string into a tree, tolerating unbalanced markers (they are dropped)."""
+    root = Node("Root")
+    stack = [root]
+    i = 0
+    n = len(text)
+    buf: list[str] = []
+
+    def flush() -> None:
+        if buf:
+            stack[-1].children.append("".join(buf))
+            buf.clear()
+
+    while i < n:
+        ch = text[i]
+        if ch in OPENERS:
+            flush()
+            node = Node(OPENERS[ch])
+            if ch == ITEM[0] and i + 1 < n and ord(text[i + 1]) >= INDEX_BASE:
+                node.index = ord(text[i + 1]) - INDEX_BASE
+                i += 1
+            stack[-1].children.append(node)
+            stack.append(node)
+        elif ch in CLOSERS:
+            flush()
+            # close the innermost matching node; unmatched closers are dropped
+            for depth in range(len(stack) - 1, 0, -1):
+                if CLOSE_OF.get(_opener_of(stack[depth].kind)) == ch:
+                    del stack[depth:]
+                    break
+        elif ch in (PREFIX, SUFFIX) and i + 1 < n and ord(text[i + 1]) >= INDEX_BASE:
+            flush()
+            stack[-1].children.append(Node("Prefix" if ch == PREFIX else "Suffix", index=ord(text[i + 1]) - INDEX_BASE))
+            i += 1
+        elif ch == FIELD_SEP:
+            flush()
+            stack[-1].children.append(Node("FieldSep"))
+        elif MARKER_RE.match(ch):
+            pass  # stray index characters
+        else:
+            buf.append(ch)
+        i += 1
+    flush()
+    return root
+
+
+_KIND_TO_OPENER = {v: k for k, v in OPENERS.items()}
+
+
+def _opener_of(kind: str) -> str:
+    return _KIND_TO_OPENER.get(kind, "")
+
+
+@dataclass
+class RenderContext:
+    """What the tree builder needs from the citation layer."""
+
+    quotes: tuple[str, str, str, str] = ("\u201c", "\u201d", "\u2018", "\u2019")
+    item_link: Callable[[int, list[dict]], list[dict]] | None = None
+    prefix: Callable[[int], list[dict]] | None = None
+    suffix: Callable[[int], list[dict]] | None = None
+
+
+def str_inlines(text: str) -> list[dict]:
+    """Split text into pandoc ``Str``/``Space`` inlines the way pandoc's reader does."""
+    out: list[dict] = []
+    for k, part in enumerate(text.split(" ")):
+        if k:
+            out.append({"t": "Space"})
+        if part:
+            out.append({"t": "Str", "c": part})
+    return out
+
+
+_APOS_RE = re.compile(r"(?<=\w)'|'(?=\d\ds\b)")
+_SINGLE_QUOTED_RE = re.compile(r"(^|[\s(\[])'([^'\s][^']*?)'(?=$|[\s.,;:!?)\]])")
+_DOUBLE_QUOTED_RE = re.compile(r'(^|[\s(\[])"([^"]+)"(?=$|[\s.,;:!?)\]])')
+
+
+def smart_text(text: str) -> str:
+    """Straight quotes and apostrophes -> typographic ones, as citeproc-js and pandoc print them."""
+    if "'" in text:
+        text = _SINGLE_QUOTED_RE.sub(lambda m: m.group(1) + "\u2018" + m.group(2) + "\u2019", text)
+        text = _APOS_RE.sub("\u2019", text)
+        text = text.replace("'", "\u2019")
+    if '"' in text:
+        text = _DOUBLE_QUOTED_RE.sub(lambda m: m.group(1) + "\u201c" + m.group(2) + "\u201d", text)
+    return text
+
+
+def _plain_text(node: Node | str) -> str:
+    if isinstance(node, str):
+        return node
+    return "".join(_plain_text(c) for c in node.children)
+
+
+def to_inlines(text: str, ctx: RenderContext | None = None) -> list[dict]:
+    """Marker string -> list of pandoc inline JSON objects."""
+    ctx = ctx or RenderContext()
+    root = parse(text)
+    return _merge_adjacent(_build(root.children, ctx, italic=False, quote_level=0))
+
+
+def _build(children: list[Node | str], ctx: RenderContext, *, italic: bool, quote_level: int) -> list[dict]:
+    out: list[dict] = []
+    for child in children:
+        if isinstance(child, str):
+            out.extend(str_inlines(smart_text(child)))
+            continue
+        kind = child.kind
+        if kind == "Emph":
+            inner = _build(child.children, ctx, italic=not italic, quote_level=quote_level)
+            # CSL flip-flop: italics inside italics print upright
+            out.extend(_wrap_node("Emph", inner) if not italic else inner)
+        elif kind == "Normal":
+            inner = _build(child.children, ctx, italic=False, quote_level=quote_level)
+            out.extend(inner)
+        elif kind in ("Strong", "SmallCaps", "Superscript", "Subscript", "Underline"):
+            inner = _build(child.children, ctx, italic=italic, quote_level=quote_level)
+            out.extend(_wrap_node(kind, inner))
+        elif kind == "NoCase":
+            out.extend(_build(child.children, ctx, italic=italic, quote_level=quote_level))
+        elif kind == "Quote":
+            op, cl = (ctx.quotes[0], ctx.quotes[1]) if quote_level % 2 == 0 else (ctx.quotes[2], ctx.quotes[3])
+            inner = _build(child.children, ctx, italic=italic, quote_level=quote_level + 1)
+            out.extend(_merge_adjacent([{"t": "Str", "c": op}, *inner, {"t": "Str", "c": cl}]))
+        elif kind in ("Url", "Doi"):
+            url = _plain_text(child).strip()
+            if kind == "Doi" and not url.lower().startswith(("http://", "https://")):
+                target = "https://doi.org/" + url
+            else:
+                target = url
+            out.append({"t": "Link", "c": [["", [], []], [{"t": "Str", "c": url}], [target, ""]]})
+        elif kind == "Item":
+            inner = _build(child.children, ctx, italic=italic, quote_level=quote_level)
+            if ctx.item_link is not None and child.index is not None:
+                out.extend(ctx.item_link(child.index, inner))
+            else:
+                out.extend(inner)
+        elif kind == "Prefix":
+            if ctx.prefix is not None and child.index is not None:
+                out.extend(ctx.prefix(child.index))
+        elif kind == "Suffix":
+            if ctx.suffix is not None and child.index is not None:
+                out.extend(ctx.suffix(child.index))
+        elif kind == "FieldSep":
+            out.append({"t": "FieldSep"})
+        else:
+            out.extend(_build(child.children, ctx, italic=italic, quote_level=quote_level))
+    return out
+
+
+def _wrap_node(kind: str, inner: list[dict]) -> list[dict]:
+    if not inner:
+        return []
+    # keep the spaces at the edges outside the formatting, as pandoc does
+    lead = []
+    trail = []
+    while inner and inner[0]["t"] == "Space":
+        lead.append(inner.pop(0))
+    while inner and inner[-1]["t"] == "Space":
+        trail.insert(0, inner.pop())
+    if not inner:
+        return lead + trail
+    return [*lead, {"t": kind, "c": inner}, *trail]
+
+
+def _merge_adjacent(inlines: list[dict]) -> list[dict]:
+    """Merge neighbouring Str nodes and collapse double spaces, so trees compare as pandoc's do."""
+    out: list[dict] = []
+    for node in inlines:
+        if out and node["t"] == "Str" and out[-1]["t"] == "Str":
+            out[-1] = {"t": "Str", "c": out[-1]["c"] + node["c"]}
+        elif out and node["t"] == "Space" and out[-1]["t"] == "Space":
+            continue
+        elif out and node["t"] == out[-1]["t"] and node["t"] in ("Emph", "Strong", "SmallCaps"):
+            out[-1] = {"t": node["t"], "c": _merge_adjacent(out[-1]["c"] + node["c"])}
+        else:
+            out.append(node)
+    return out
+
+
+def inlines_to_text(inlines: list[dict]) -> str:
+    """Plain text of pandoc inlines (for tests, error messages and comparisons)."""
+    parts: list[str] = []
+    for node in inlines:
+        t = node["t"]
+        if t == "Str":
+            parts.append(node["c"])
+        elif t in ("Space", "SoftBreak", "LineBreak"):
+            parts.append(" ")
+        elif t in ("Emph", "Strong", "SmallCaps", "Superscript", "Subscript", "Underline", "Strikeout"):
+            parts.append(inlines_to_text(node["c"]))
+        elif t in ("Span", "Link", "Cite"):
+            parts.append(inlines_to_text(node["c"][1] if t != "Cite" else node["c"][1]))
+        elif t == "Quoted":
+            q = ("\u201c", "\u201d") if node["c"][0]["t"] == "DoubleQuote" else ("\u2018", "\u2019")
+            parts.append(q[0] + inlines_to_text(node["c"][1]) + q[1])
+        elif t == "Code":
+            parts.append(node["c"][1])
+        elif t == "Note":
+            pass
+    return "".join(parts)

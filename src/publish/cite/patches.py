@@ -1,0 +1,623 @@
+"""Controlled fixes to citeproc-py's element classes, applied once at import.
+
+citeproc-py (0.11.1) is the engine, but it misses parts of CSL 1.0.2 that every style we ship relies on.
+Each fix here replaces one method of one engine class with a version that does what the CSL specification
+(and citeproc-js, the reference implementation) does; every fix has a unit test in
+``tests/unit/test_cite_engine.py`` that fails without it. Rendering state that CSL keeps per citation item
+(suppress-author, disambiguation) travels in :data:`STATE` and in private ``_``-prefixed keys of the
+engine's ``Reference``/``CitationItem`` dicts; all rendering happens under :data:`LOCK`, so that state is
+never shared between threads.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from typing import Any
+
+from citeproc import model
+from citeproc.source import VariableError
+from citeproc.string import MixedString, NoCase, String, join
+
+from . import markup as mk
+
+LOCK = threading.RLock()
+
+
+class _State(threading.local):
+    """Per-render flags the patched elements read (set by :mod:`publish.cite.engine`)."""
+
+    def __init__(self) -> None:
+        self.in_citation_item = False  # rendering an item's citation text (not a sort key)
+        self.names_seen = 0  # top-level cs:names rendered so far for the current item
+        self.captured_names: Any = None  # author-only: the first names output
+        self.in_bibliography_entry = False
+        self.layout: Any = None  # the cs:layout being rendered
+        self.recording: list[set[str]] = []  # variables rendered inside cs:substitute
+        self.position_subsequent = False  # the item was cited before (et-al-subsequent-*)
+        self.names_marked = False  # the entry's first names are wrapped in NAMES markers
+        self.name_overrides: dict[str, Any] | None = None  # disambiguation: add names / given names
+
+
+STATE = _State()
+
+
+def layout_of(*elements: Any) -> Any:
+    """The cs:layout an element renders for (macros have none of their own: use the current one)."""
+    for el in elements:
+        if el is not None:
+            found = el.xpath_search("./ancestor-or-self::cs:layout[1]")
+            if found:
+                return found[0]
+    return STATE.layout
+
+# ---------------------------------------------------------------------------------------------------
+# Strings: capitalisation must skip our formatting markers (they sit before the first letter).
+
+
+def _capitalize_first_text(s: str) -> str:
+    for i, ch in enumerate(s):
+        if mk.MARKER_RE.match(ch) or ch.isspace():
+            continue
+        return s[:i] + ch.upper() + s[i + 1 :]
+    return s
+
+
+def _string_capitalize_first(self: String) -> String:
+    return self.__class__(_capitalize_first_text(str(self)))
+
+
+def _mixed_capitalize_first(self: MixedString) -> MixedString:
+    out = []
+    done = False
+    for seg in self:
+        if done:
+            out.append(seg)
+            continue
+        plain = mk.strip_markers(str(seg)).strip()
+        if not plain:
+            out.append(seg)
+            continue
+        out.append(seg.capitalize_first() if hasattr(seg, "capitalize_first") else seg)
+        done = True
+    return MixedString(out)
+
+
+def _nocase_capitalize_first(self: NoCase) -> NoCase:
+    return self
+
+
+# ---------------------------------------------------------------------------------------------------
+# Text case (CSL 1.0.2 "title" and "sentence" as citeproc-js implements them).
+
+STOP_WORDS = frozenset(
+    """a according aboard about across after against ago along alongside among amongst an and around as
+    aside astride at atop away before behind below beneath beside besides between beyond but by circa
+    concerning considering despite down during except excepting excluding following for from given gone
+    in inside into like minus near nor of off on onto opposite or outside over past pending per plus pro
+    regarding respecting round save saving since so than the through thru throughout to toward towards
+    under underneath unlike until unto up upon versus vs vs. via with within without yet""".split()
+)
+_WORD_RE = re.compile(r"[^\s\-\u2010\u2013\u2014/]+|[\s\-\u2010\u2013\u2014/]+")
+
+
+def _segments(text: Any) -> list[tuple[str, bool]]:
+    """(text, is_nocase) pieces of a String/MixedString."""
+    if isinstance(text, MixedString):
+        out = []
+        for seg in text:
+            out.extend(_segments(seg))
+        return out
+    return [(str(text), isinstance(text, NoCase))]
+
+
+def _rebuild(pieces: list[tuple[str, bool]]) -> Any:
+    segs = [NoCase(t) if nc else String(t) for t, nc in pieces if t]
+    if not segs:
+        return String("")
+    if len(segs) == 1:
+        return segs[0]
+    return MixedString(segs)
+
+
+def _core(word: str) -> str:
+    return mk.strip_markers(word).strip("\"'“”‘’([{").rstrip(".,;:!?)]}\"'“”‘’")
+
+
+def title_case(text: Any) -> Any:
+    """CSL title case: capitalise lowercase words, lowercase stop words in the middle, keep NoCase."""
+    pieces = _segments(text)
+    plain = "".join(mk.strip_markers(t) for t, nc in pieces if not nc)
+    all_upper = plain.isupper()
+    tokens: list[tuple[str, bool, int]] = []  # (token, nocase, piece index)
+    for pi, (t, nc) in enumerate(pieces):
+        for tok in _WORD_RE.findall(t):
+            tokens.append((tok, nc, pi))
+    words = [k for k, (tok, _, _) in enumerate(tokens) if not tok.isspace() and _WORD_RE.match(tok) and
+             not re.fullmatch(r"[\s\-\u2010\u2013\u2014/]+", tok)]
+    out_tokens = [tok for tok, _, _ in tokens]
+    prev_word_end = ":"
+    for n, k in enumerate(words):
+        tok, nc, _ = tokens[k]
+        if nc:
+            prev_word_end = mk.strip_markers(tok)[-1:] or prev_word_end
+            continue
+        word = tok.lower() if all_upper else tok
+        core = _core(word)
+        sep_before = tokens[k - 1][0] if k > 0 else " "
+        first = n == 0 or prev_word_end in (":", "?", "!") or (prev_word_end == "." and False)
+        last = n == len(words) - 1
+        after_hyphen = not sep_before.isspace() and sep_before.strip() in ("-", "\u2010", "/")
+        if core.lower() in STOP_WORDS and not first and not last and not after_hyphen:
+            if core.islower() or core.istitle():
+                word = word.lower() if not any(c.isupper() for c in core[1:]) else word
+        elif core and core.islower() or (core and core[0].islower() and not any(c.isupper() for c in core)):
+            word = _capitalize_first_text(word)
+        elif after_hyphen and core and core.islower():
+            word = _capitalize_first_text(word)
+        out_tokens[k] = word
+        stripped = mk.strip_markers(word)
+        prev_word_end = stripped[-1:] if stripped else prev_word_end
+    # regroup tokens into pieces
+    new_pieces: list[list[str]] = [[] for _ in pieces]
+    for (tok, nc, pi), new in zip(tokens, out_tokens, strict=True):
+        new_pieces[pi].append(new)
+    return _rebuild([("".join(p), nc) for p, (_, nc) in zip(new_pieces, pieces, strict=True)])
+
+
+def sentence_case(text: Any) -> Any:
+    """CSL sentence case: lowercase words that are not all caps or mixed case, capitalise the first."""
+    pieces = _segments(text)
+    out = []
+    for t, nc in pieces:
+        if nc:
+            out.append((t, nc))
+            continue
+        words = []
+        for tok in _WORD_RE.findall(t):
+            core = mk.strip_markers(tok)
+            if core[1:] and core[1:].islower():
+                tok = tok.lower()
+            words.append(tok)
+        out.append(("".join(words), nc))
+    result = _rebuild(out)
+    return result.capitalize_first() if hasattr(result, "capitalize_first") else result
+
+
+def _case(self: Any, text: Any, language: str | None = None) -> Any:
+    text_case = self.get("text-case")
+    if text_case is None or text is None:
+        return text
+    if language is None:
+        # citeproc-py passes no language for labels, name parts and date parts, and then skipped title
+        # case entirely ("(ed.)" instead of "(Ed.)"): default to the style's locale like CSL says.
+        root = self.get_root()
+        language = (root.get("default-locale") or "en")[:2]
+    if text_case == "lowercase":
+        return text.lower()
+    if text_case == "uppercase":
+        return text.upper()
+    if text_case == "capitalize-first":
+        return text.capitalize_first()
+    if text_case == "capitalize-all":
+        return _rebuild([(t if nc else re.sub(r"(^|\s)(\S)", lambda m: m.group(1) + _capitalize_first_text(
+            m.group(2)), t), nc) for t, nc in _segments(text)])
+    if text_case == "title":
+        if language != "en":
+            return text
+        return title_case(text)
+    if text_case == "sentence":
+        return sentence_case(text)
+    return text
+
+
+# ---------------------------------------------------------------------------------------------------
+# Names: initials, suppress-author/author-only, substitution, et-al overrides for disambiguation.
+
+def _initial_letters(word: str) -> list[str]:
+    """The initials a given-name word stands for: "John" -> J, "J.R." -> J R, "JR" -> J R."""
+    if "." in word.rstrip("."):
+        return [w[0] for w in word.split(".") if w]
+    bare = word.rstrip(".")
+    if bare.isalpha() and bare.isupper() and 1 < len(bare) <= 3:
+        return list(bare)
+    return [word[0]] if word else []
+
+
+def initialize_given(given: str, mark: str, hyphen: bool, initialize: bool = True) -> str:
+    """Initialise a given name as citeproc-js does: "Jean-Pierre" -> "J.-P.", "Pierre-luc" -> "P.-L.".
+
+    With ``initialize="false"`` names are kept but initials are normalised ("J.R.R." -> "J. R. R.",
+    "John R" -> "John R."), as CSL 1.0.2 specifies.
+    """
+    given = " ".join(given.split())
+    if not given:
+        return given
+    if not initialize:
+        words = []
+        for word in given.split(" "):
+            bare = word.rstrip(".")
+            if "." in bare or len(bare) == 1 or (bare.isalpha() and bare.isupper() and len(bare) <= 3):
+                words.append(mark.join(_initial_letters(word)) + mark)
+            else:
+                words.append(word)
+        return " ".join(w.strip() for w in words)
+    groups = given.split("-") if hyphen else [given.replace("-", " ")]
+    rendered = []
+    for group in groups:
+        letters: list[str] = []
+        for word in group.split():
+            letters.extend(_initial_letters(word))
+        if letters:
+            rendered.append(mark.join(c.upper() for c in letters) + mark)
+    return "-".join(r.strip() for r in rendered).strip()
+
+
+def _name_process(orig: Any) -> Any:
+    def process(self: Any, item: Any, variable: str, context: Any = None, sort_options: Any = None,
+                **kwargs: Any) -> Any:
+        ref = item.reference
+        dis = ref.get("_disamb") or {}
+        overrides: dict[str, Any] = {}
+        in_cit = STATE.in_citation_item
+        if in_cit and dis.get("names"):
+            use_first = self.get_option("et-al-use-first", context, sort_options)
+            overrides["et-al-use-first"] = max(use_first, dis["names"])
+            if dis["names"] >= len(ref.get(variable, [])):
+                overrides["et-al-min"] = 10_000
+        if in_cit and dis.get("given"):
+            overrides["_given"] = dis["given"]
+        previous = getattr(STATE, "name_overrides", None)
+        STATE.name_overrides = overrides
+        try:
+            return _name_process_impl(self, item, variable, context, sort_options, **kwargs)
+        finally:
+            STATE.name_overrides = previous
+
+    return process
+
+
+def _name_process_impl(self: Any, item: Any, variable: str, context: Any = None, sort_options: Any = None,
+                       **kwargs: Any) -> Any:
+    """citeproc-py's Name.process with CSL initialisation and the disambiguation overrides."""
+
+    def get_option(name: str) -> Any:
+        return self.get_option(name, context, sort_options)
+
+    over = STATE.name_overrides or {}
+    and_ = get_option("and")
+    delimiter = get_option("delimiter")
+    delimiter_precedes_et_al = get_option("delimiter-precedes-et-al")
+    delimiter_precedes_last = get_option("delimiter-precedes-last")
+    et_al_min = get_option("et-al-min")
+    et_al_use_first = get_option("et-al-use-first")
+    if STATE.in_citation_item and STATE.position_subsequent:
+        sub_min = get_option("et-al-subsequent-min")
+        if sub_min:
+            et_al_min = sub_min
+            et_al_use_first = get_option("et-al-subsequent-use-first")
+    et_al_min = over.get("et-al-min", et_al_min)
+    et_al_use_first = over.get("et-al-use-first", et_al_use_first)
+    et_al_use_last = get_option("et-al-use-last")
+    initialize_with = get_option("initialize-with")
+    initialize = self.get("initialize", "true").lower() != "false"
+    hyphen = get_option("initialize-with-hyphen")
+    name_as_sort_order = get_option("name-as-sort-order")
+    sort_separator = get_option("sort-separator")
+    form = get_option("form")
+    demote_ndp = get_option("demote-non-dropping-particle")
+    given_level = over.get("_given", 0)
+    if given_level and form == "short":
+        form = "long"
+        if given_level >= 2:
+            initialize_with = None
+
+    def format_name_parts(given: Any, family: Any) -> tuple[Any, Any]:
+        for part in self.findall("cs:name-part", self.nsmap):
+            given, family = part.format_part(given, family)
+        return given, family
+
+    names = item.reference.get(variable, [])
+    and_term = None
+    if and_ == "text":
+        and_term = self.get_single_term(name="and")
+    elif and_ == "symbol":
+        and_term = self.preformat("&")
+
+    et_al = self.et_al()
+    if form == "count":
+        return min(len(names), et_al_use_first) if et_al_min and len(names) >= et_al_min else len(names)
+
+    et_al_truncate = len(names) > 1 and et_al_min and len(names) >= et_al_min and et_al_use_first < len(names)
+    et_al_last = et_al_use_last and et_al_use_first <= et_al_min - 2
+    if et_al_truncate:
+        if et_al_last:
+            names = names[:et_al_use_first] + [names[-1]]
+        else:
+            names = names[:et_al_use_first]
+    output = []
+    for i, name in enumerate(names):
+        given, family, dp, ndp, suffix = name.parts()
+        if given is not None and initialize_with is not None:
+            given = initialize_given(str(given), initialize_with, hyphen, initialize)
+        if "literal" in name:
+            text = family
+        elif form == "long":
+            if name_as_sort_order == "all" or (name_as_sort_order == "first" and i == 0):
+                if demote_ndp in ("never", "sort-only"):
+                    family = " ".join([str(n) for n in (ndp, family) if n])
+                    given = " ".join([str(n) for n in (given, dp) if n])
+                else:
+                    given = " ".join([str(n) for n in (given, dp, ndp) if n])
+                given, family = format_name_parts(given, family)
+                order = family, given, suffix
+                text = join([n for n in order if n], sort_separator)
+            else:
+                family = " ".join([str(n) for n in (dp, ndp, family) if n])
+                given, family = format_name_parts(given, family)
+                if suffix:
+                    sep = ", " if name.get("comma-suffix") else " "
+                    text = " ".join([str(n) for n in (given, family) if n]) + sep + str(suffix)
+                else:
+                    text = " ".join([str(n) for n in (given, family) if n])
+        else:
+            family = " ".join([str(n) for n in (ndp, family) if n])
+            given, family = format_name_parts(given, family)
+            text = family
+        output.append(String(str(text)) if not isinstance(text, (String, MixedString)) else text)
+
+    if et_al_truncate and et_al:
+        if et_al_last:
+            ellipsis = self.unicode_character("horizontal ellipsis")
+            output[-1] = ellipsis + " " + output[-1]
+            return self.join(output, delimiter)
+        if delimiter_precedes_et_al == "always" or (
+            delimiter_precedes_et_al == "contextual" and len(output) >= 2
+        ) or (delimiter_precedes_et_al == "after-inverted-name" and name_as_sort_order and (
+            name_as_sort_order == "all" or len(output) == 1)):
+            output.append(et_al)
+            return self.join(output, delimiter)
+        return self.join(output, delimiter) + " " + et_al
+    if and_term is not None and len(output) > 1:
+        text = self.join(output[:-1], delimiter)
+        inverted_last = name_as_sort_order == "all" or (name_as_sort_order == "first" and len(output) == 1)
+        inverted_before_last = name_as_sort_order == "all" or (
+            name_as_sort_order == "first" and len(output) == 2)
+        if (delimiter_precedes_last == "always"
+                or (delimiter_precedes_last == "contextual" and len(output) > 2)
+                or (delimiter_precedes_last == "after-inverted-name" and inverted_before_last)):
+            text = text + delimiter
+        else:
+            text = text + " "
+        del inverted_last
+        return text + String(f"{and_term} ") + output[-1]
+    return self.join(output, delimiter)
+
+
+def _names_process(orig: Any) -> Any:
+    def process(self: Any, item: Any, names_context: Any = None, context: Any = None, **kwargs: Any) -> Any:
+        top_level = (STATE.in_citation_item or STATE.in_bibliography_entry) and STATE.names_seen == 0 and \
+            not STATE.recording and names_context is None
+        # honour variables already used up by a cs:substitute (CSL: "substituted variables are suppressed")
+        repressed = getattr(layout_of(context, self), "repressed", {}).get("names", [])
+        if repressed and not [r for r in (self.get("variable") or "").split() if r not in repressed]:
+            raise VariableError
+        if STATE.recording:
+            for role in (self.get("variable") or "").split():
+                if role in item.reference:
+                    STATE.recording[-1].add("names:" + role)
+        if top_level:
+            STATE.names_seen += 1
+            mode = item.get("_mode") if hasattr(item, "get") else None
+            text = orig(self, item, names_context=names_context, context=context, **kwargs)
+            if mode == "suppress-author" and STATE.in_citation_item:
+                return None
+            if mode == "author-only" and STATE.in_citation_item:
+                STATE.captured_names = self.markup(text) if text else None
+            return text
+        return orig(self, item, names_context=names_context, context=context, **kwargs)
+
+    return process
+
+
+def _names_markup(orig: Any) -> Any:
+    def markup(self: Any, text: Any) -> Any:
+        out = orig(self, text)
+        if out and STATE.in_bibliography_entry and STATE.names_seen == 1 and not STATE.names_marked:
+            STATE.names_marked = True
+            return String(mk.NAMES[0]) + out + String(mk.NAMES[1])
+        return out
+
+    return markup
+
+
+def _substitute_render(self: Any, item: Any, context: Any = None, **kwargs: Any) -> Any:
+    """cs:substitute that represses every variable the substitution used, also through macros."""
+    text = None
+    for child in self.getchildren():
+        STATE.recording.append(set())
+        try:
+            if isinstance(child, model.Names) and child.name is None:
+                names = self.xpath_search("./parent::cs:names[1]")[0]
+                text = child.render(item, names_context=names, context=context, **kwargs)
+            else:
+                text = child.render(item, context=context, **kwargs)
+        except VariableError:
+            text = None
+        finally:
+            used = STATE.recording.pop()
+        if STATE.recording:
+            STATE.recording[-1].update(used)
+        if text:
+            layout = layout_of(context, self)
+            for var in used:
+                kind, _, name = var.partition(":")
+                layout.repressed.setdefault(kind, []).append(name)
+            if isinstance(child, model.Names):
+                for role in (child.get("variable") or "").split():
+                    layout.repressed.setdefault("names", []).append(role)
+            break
+    return text or None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Text variables: substitution repression, DOI/URL links, quotes through markers.
+
+
+def _text_variable(orig: Any) -> Any:
+    def _variable(self: Any, item: Any, context: Any) -> Any:
+        variable = self.get("variable")
+        repressed = getattr(layout_of(context, self), "repressed", {})
+        if variable in repressed.get("text", []) or variable in repressed.get(self.tag, []):
+            return None
+        if variable in ("year-suffix",) and "year_suffix" not in item.reference:
+            return None
+        text = orig(self, item, context)
+        if STATE.recording and text:
+            STATE.recording[-1].add("text:" + variable)
+        return text
+
+    return _variable
+
+
+def _text_markup(orig: Any) -> Any:
+    def markup(self: Any, text: Any, language: Any) -> Any:
+        variable = self.get("variable")
+        if text and variable in ("DOI", "URL"):
+            marks = mk.DOI if variable == "DOI" else mk.URL
+            text = String(marks[0]) + text + String(marks[1])
+        return orig(self, text, language)
+
+    return markup
+
+
+def _quote(self: Any, string: Any) -> Any:
+    if self.get("quotes", "false").lower() == "true":
+        return String(mk.QUOTE[0]) + string + String(mk.QUOTE[1])
+    return string
+
+
+# ---------------------------------------------------------------------------------------------------
+# Conditions: disambiguate, position with our subsequent flag.
+
+
+_NUMERIC_RE = re.compile(r"^\s*[a-z]{0,3}\d+[a-z]{0,3}(?:\s*(?:[-\u2013&,]|and)\s*[a-z]{0,3}\d+[a-z]{0,3})*\s*$", re.I)
+
+
+def _is_numeric(self: Any, item: Any) -> list[bool]:
+    """CSL is-numeric: "12", "2nd", "12-15", "1, 3" are numeric; "II" and "forthcoming" are not."""
+    out = []
+    for var in self.get("is-numeric").split():
+        key = var.replace("-", "_")
+        if key == "locator":
+            out.append("locator" in item and bool(_NUMERIC_RE.match(str(item.locator.identifier))))
+            continue
+        if key not in item.reference:
+            out.append(False)
+            continue
+        out.append(bool(_NUMERIC_RE.match(mk.strip_markers(str(item.reference[key])))))
+    return out
+
+
+def _if_render(self: Any, item: Any, context: Any = None, delimiter: str = "", **kwargs: Any) -> Any:
+    """cs:if with the ``disambiguate`` condition citeproc-py ignored."""
+    results: list[bool] = []
+    if "type" in self.attrib:
+        results += self._type(item)
+    if "variable" in self.attrib:
+        results += self._variable(item)
+    if "is-numeric" in self.attrib:
+        results += self._is_numeric(item)
+    if "is-uncertain-date" in self.attrib:
+        results += self._is_uncertain_date(item)
+    if "locator" in self.attrib:
+        results += self._locator(item)
+    if "position" in self.attrib:
+        results += self._position(item, context)
+    if "disambiguate" in self.attrib:
+        flag = bool((item.reference.get("_disamb") or {}).get("condition")) and STATE.in_citation_item
+        results.append(flag == (self.get("disambiguate").lower() == "true"))
+    match = self.get("match")
+    if match == "any":
+        result = any(results)
+    elif match == "none":
+        result = not any(results)
+    else:
+        result = all(results)
+    if not result:
+        raise model.ConditionFailed
+    return self.render_children(item, context=context, delimiter=delimiter, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Dates: citeproc-py merged the style's date-part attributes into the locale's element for good.
+
+
+def _date_part_render(orig: Any) -> Any:
+    def render(self: Any, *args: Any, **kwargs: Any) -> Any:
+        saved = dict(self.attrib)
+        try:
+            return orig(self, *args, **kwargs)
+        finally:
+            self.attrib.clear()
+            self.attrib.update(saved)
+
+    return render
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sorting: compare plain text, without our markers, accents folded like a collation would.
+
+
+def sort_text(value: Any) -> str:
+    text = mk.strip_markers(str(value))
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"^[\s\"'“”‘’(\[]+", "", text)
+    text = text.replace("\u2019", "").replace("'", "")
+    return text.lower()
+
+
+def _key_sort_keys(orig: Any) -> Any:
+    def sort_keys(self: Any, items: Any, context: Any) -> list[Any]:
+        keys = orig(self, items, context)
+        out = []
+        for k in keys:
+            if k is None or isinstance(k, int):
+                out.append(k)
+            else:
+                s = sort_text(k)
+                out.append(s if s != "" else None)
+        return out
+
+    return sort_keys
+
+
+_APPLIED = False
+
+
+def apply() -> None:
+    """Install the fixes (idempotent)."""
+    global _APPLIED
+    if _APPLIED:
+        return
+    _APPLIED = True
+    STATE.position_subsequent = False
+    STATE.names_marked = False
+    STATE.name_overrides = None
+    String.capitalize_first = _string_capitalize_first
+    NoCase.capitalize_first = _nocase_capitalize_first
+    MixedString.capitalize_first = _mixed_capitalize_first
+    model.TextCased.case = _case
+    model.Name.process = _name_process(model.Name.process)
+    model.Names.process = _names_process(model.Names.process)
+    model.Names.markup = _names_markup(model.Names.markup)
+    model.Substitute.render = _substitute_render
+    model.Text._variable = _text_variable(model.Text._variable)
+    model.Text.markup = _text_markup(model.Text.markup)
+    model.Quoted.quote = _quote
+    model.If.render = _if_render
+    model.If._is_numeric = _is_numeric
+    model.Date_Part.render = _date_part_render(model.Date_Part.render)
+    model.Key.sort_keys = _key_sort_keys(model.Key.sort_keys)

@@ -1,0 +1,145 @@
+"""Bad input gets one clear line with its place, exit status 1, no traceback; nothing leaves the project."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import copy_project, run_publish
+
+HEAD = "---\ntitle: T\ndate: 2025-01-15\nbibliography: references.json\ncsl: {csl}\n---\n\n"
+LINE = re.compile(r"^(?P<file>[^:\n]+)(:(?P<line>\d+))?(:(?P<col>\d+))?: error: (?P<msg>.+)$")
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "p", manuscripts=["references.json"])
+
+
+def fails(project: Path, text: str | bytes, *args: str) -> tuple[str, re.Match[str] | None]:
+    ms = project / "manuscript" / "m.md"
+    ms.write_bytes(text if isinstance(text, bytes) else text.encode())
+    proc = run_publish(project, "--format", "html", *args, check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if ": error: " in line or line.startswith("error: ")]
+    assert len(errors) >= 1, proc.stderr
+    return errors[0], LINE.match(errors[0])
+
+
+def test_unknown_citation_key_names_key_place_and_closest(project: Path) -> None:
+    line, m = fails(project, HEAD.format(csl="apa") + "Text.\n\nAs shown [@rogers1916].\n")
+    assert m and m["file"].endswith("m.md") and m["line"] == "10" and m["col"]
+    assert "rogers1916" in line and "rogers1961" in line
+
+
+def test_malformed_front_matter(project: Path) -> None:
+    line, m = fails(project, "---\ntitle: [T\ndate: 2025-01-15\n---\n\nText\n")
+    assert m and m["line"] and "front matter" in line
+
+
+def test_missing_bibliography(project: Path) -> None:
+    line, m = fails(project, HEAD.format(csl="apa").replace("references.json", "nope.json") + "[@x]\n")
+    assert m and m["file"].endswith("m.md") and "nope.json" in line and "not found" in line
+
+
+def test_malformed_json_bibliography_gives_line_and_column(project: Path) -> None:
+    (project / "manuscript" / "references.json").write_text('[\n  {"id": "a", "type": "book",}\n]\n')
+    line, m = fails(project, HEAD.format(csl="apa") + "[@a]\n")
+    assert m and m["file"].endswith("references.json") and m["line"] == "2" and m["col"]
+
+
+def test_malformed_yaml_bibliography(project: Path) -> None:
+    (project / "manuscript" / "refs.yaml").write_text("references:\n- id: a\n  title: [x\n")
+    line, m = fails(project, HEAD.format(csl="apa").replace("references.json", "refs.yaml") + "[@a]\n")
+    assert m and m["file"].endswith("refs.yaml") and m["line"]
+
+
+def test_malformed_bibtex_bibliography(project: Path) -> None:
+    (project / "manuscript" / "refs.bib").write_text("@article{a,\n  title = {Unclosed,\n  year = 2020\n")
+    line, m = fails(project, HEAD.format(csl="apa").replace("references.json", "refs.bib") + "[@a]\n")
+    assert m and m["file"].endswith("refs.bib")
+
+
+def test_duplicate_bibliography_keys(project: Path) -> None:
+    refs = json.loads((project / "manuscript" / "references.json").read_text())
+    (project / "manuscript" / "references.json").write_text(json.dumps(refs + [refs[0]], indent=2))
+    line, m = fails(project, HEAD.format(csl="apa") + "[@beck2011]\n")
+    assert "andersson2014" in line and "duplicate" in line.lower()
+
+
+def test_unknown_csl_style_suggests_closest(project: Path) -> None:
+    line, _ = fails(project, HEAD.format(csl="apa7x") + "[@beck2011]\n")
+    assert "apa7x" in line and "apa" in line.split("apa7x", 1)[1]
+
+
+def test_invalid_csl_file(project: Path) -> None:
+    (project / "manuscript" / "broken.csl").write_text("<style><info>\n<title>x</title>\n")
+    line, m = fails(project, HEAD.format(csl="broken.csl") + "[@beck2011]\n")
+    assert m and m["file"].endswith("broken.csl")
+
+
+@pytest.mark.parametrize("target", ["missing.png", "../../etc/passwd", "/etc/hostname", "https://example.com/a.png"])
+def test_images_outside_project_remote_or_missing(project: Path, target: str) -> None:
+    line, m = fails(project, "---\ntitle: T\n---\n\nText\n\n![A picture](" + target + ")\n")
+    assert m and m["file"].endswith("m.md") and m["line"] == "7" and target in line
+
+
+def test_empty_manuscript(project: Path) -> None:
+    line, _ = fails(project, "")
+    assert "empty" in line
+
+
+def test_not_utf8_manuscript(project: Path) -> None:
+    line, m = fails(project, b"---\ntitle: T\n---\n\nCaf\xe9\n")
+    assert m and m["line"] == "5" and "UTF-8" in line
+
+
+def test_brand_file_error_names_key(project: Path) -> None:
+    brand = project / "styles" / "brands" / "default" / "_brand.yml"
+    brand.write_text(brand.read_text().replace("paper: a4", "paper: tabloid"))
+    line, m = fails(project, "---\ntitle: T\n---\n\nText\n")
+    assert m and m["file"].endswith("_brand.yml") and "paper" in line and "letter or a4" in line
+
+
+def test_template_error_names_template_and_line(project: Path) -> None:
+    tpl = project / "styles" / "templates" / "html" / "article.html.j2"
+    tpl.write_text(tpl.read_text().replace("{{ doc.title }}</h1>", "{{ doc.titel }}</h1>"))
+    line, m = fails(project, "---\ntitle: T\n---\n\nText\n")
+    assert m and m["file"].endswith("article.html.j2") and m["line"] and "titel" in line
+
+
+def test_unknown_brand_and_format(project: Path) -> None:
+    (project / "manuscript" / "m.md").write_text("---\ntitle: T\n---\n\nText\n")
+    proc = run_publish(project, "--brand", "riversid", check=False)
+    assert proc.returncode == 1 and "did you mean riverside" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_publish(project, "--format", "docx", check=False)
+    assert proc.returncode == 1 and "unknown format" in proc.stderr
+
+
+def test_strict_turns_warnings_into_errors(project: Path) -> None:
+    (project / "manuscript" / "m.md").write_text("---\ntitle: T\ndescripton: typo\n---\n\nText\n")
+    ok = run_publish(project, "--format", "html")
+    assert "warning" in ok.stderr and "description" in ok.stderr
+    shutil.rmtree(project / "build")
+    strict = run_publish(project, "--format", "html", "--strict", check=False)
+    assert strict.returncode == 1
+
+
+def test_metadata_is_escaped_wherever_it_lands(project: Path) -> None:
+    evil = '<script>alert(1)</script> & "quotes"'
+    (project / "manuscript" / "m.md").write_text(
+        f"---\ntitle: '{evil}'\ndescription: '{evil}'\nkeywords: ['{evil}']\n---\n\nText\n")
+    run_publish(project, "--format", "html", "--format", "epub")
+    page = (project / "build" / "default" / "m.html").read_text()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in page
+    import zipfile
+
+    with zipfile.ZipFile(project / "build" / "default" / "m.epub") as z:
+        for name in z.namelist():
+            if name.endswith((".opf", ".xhtml", ".ncx")):
+                assert b"<script>alert" not in z.read(name), name
