@@ -13,8 +13,8 @@ from typing import Any
 from .config import Settings
 from .errors import PublishError, Warning_
 from .manuscript import Manuscript
-from .resources import local_images
 from .project import Project
+from .resources import local_images
 
 
 @dataclass
