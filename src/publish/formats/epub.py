@@ -1,4 +1,13 @@
-"""The e-book edition: EPUB 3 written by pandoc from the same cited AST, styled from the brand."""
+"""The e-book edition: EPUB 3 written by pandoc from the same cited AST, styled from the brand.
+
+The steps, each in its own module:
+
+1. ``epub_ast``: reshape a copy of the AST into chapters (article, bibliography) with two-way citation links;
+2. ``epub_cover``: draw the cover (an SVG) from the brand and the title;
+3. pandoc's EPUB writer, with our page template (``styles/templates/epub/epub3.xhtml``), the stylesheet
+   generated from the brand (``epub.css.j2``), the brand's fonts and the package metadata;
+4. ``epub_package``: finish what pandoc cannot express and write the zip deterministically.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +15,32 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from ..brand import Brand
 from ..document import Document
+from ..errors import PublishError
 from ..pandoc import run_pandoc
 from ..templates import render
 from .base import Format, register
+from .epub_ast import shape
+from .epub_cover import cover_alt, cover_svg
+from .epub_package import PackageInfo, finish, read_zip, write_zip
+
+PAGE_TEMPLATE = "epub3.xhtml"
+TOC_TITLES = {"en": "Contents", "de": "Inhalt", "fr": "Table des matières", "es": "Índice", "it": "Indice",
+              "nl": "Inhoud", "pt": "Índice"}
+# Front-matter keys the EPUB sets itself (or that only mean something to other writers).
+_OWN_META = ("cover-image", "toc-title", "bibliography", "csl", "references", "nocite", "header-includes",
+             "lang", "publisher", "date", "identifier", "description", "subject", "keywords")
+
+
+def _meta_string(text: str) -> dict[str, Any]:
+    return {"t": "MetaString", "c": text}
+
+
+def _meta_list(items: list[str]) -> dict[str, Any]:
+    return {"t": "MetaList", "c": [_meta_string(i) for i in items]}
 
 
 @register
@@ -20,34 +49,104 @@ class EpubFormat(Format):
     ext = "epub"
 
     def stylesheet(self, brand: Brand) -> str:
-        return render(
-            "epub.css.j2",
-            self.template_paths(brand),
-            {"brand_css": brand.css_variables(), "font_faces": brand.font_faces(lambda f: "../fonts/" + f.path.name)},
-        )
+        """The EPUB stylesheet with the brand's values written out (no custom properties, no inline styles)."""
+        c = brand.colors
+        context = {
+            "colors": {"primary": c["primary"], "heading": c["heading"], "link": c["link"],
+                       "foreground": c["foreground"], "light": c.get("light", c["background"])},
+            "fonts": {"base": f'"{brand.base_family}", sans-serif',
+                      "heading": f'"{brand.heading_family}", sans-serif'},
+            "line_height": brand.line_height,
+            "font_faces": brand.font_faces(lambda f: "../fonts/" + f.path.name),
+        }
+        return render("epub.css.j2", self.template_paths(brand), context)
+
+    def page_template(self, brand: Brand) -> Path:
+        for folder in self.template_paths(brand):
+            if (folder / PAGE_TEMPLATE).is_file():
+                return folder / PAGE_TEMPLATE
+        raise PublishError(f"template '{PAGE_TEMPLATE}' not found",
+                           hint="searched " + ", ".join(str(p) for p in self.template_paths(brand)))
+
+    def metadata(self, doc: Document, brand: Brand) -> dict[str, Any]:
+        """The package metadata pandoc writes, as AST metadata (so no value is parsed as Markdown twice)."""
+        s = doc.settings
+        meta = {k: v for k, v in doc.ast.get("meta", {}).items() if k not in _OWN_META}
+        primary = s.lang.split("-")[0].lower()
+        meta.update({
+            "title": _meta_string(s.title),
+            "author": _meta_list(list(s.authors)),
+            "identifier": _meta_string(f"urn:uuid:{doc.identifier(brand.name)}"),
+            "publisher": _meta_string(s.publisher or brand.full_name),
+            "date": _meta_string(doc.date.isoformat()),
+            "lang": _meta_string(s.lang),
+            "subject": _meta_list(list(s.keywords)),
+            "toc-title": _meta_string(str(s.raw.get("toc-title") or TOC_TITLES.get(primary, "Contents"))),
+        })
+        if s.description:
+            meta["description"] = _meta_string(s.description)
+        if s.subtitle:
+            meta["subtitle"] = _meta_string(s.subtitle)
+        d = brand.details
+        contact = " · ".join(str(d[k]) for k in ("address", "phone", "email") if d.get(k))
+        for key, value in (("clinic-contact", contact), ("clinic-crisis", d.get("crisis")),
+                           ("clinic-disclaimer", d.get("disclaimer"))):
+            if value:
+                meta[key] = _meta_string(str(value))
+        return meta
 
     def render(self, doc: Document, brand: Brand) -> dict[Path, bytes]:
         s = doc.settings
+        book = shape(doc.ast, title=s.title, short_title=s.short_title, lang=s.lang,
+                     section_title=s.reference_section_title)
+        ast = dict(doc.ast, blocks=book.blocks, meta=self.metadata(doc, brand))
+        alt = cover_alt(s.title, brand)
         with tempfile.TemporaryDirectory(prefix="publish-epub-") as tmp:
             css = Path(tmp) / "stylesheet.css"
             css.write_text(self.stylesheet(brand), encoding="utf-8")
+            cover_name, cover_data = self.cover(doc, brand)
+            (Path(tmp) / cover_name).write_bytes(cover_data)
+            ast["meta"]["cover-image"] = _meta_string(cover_name)
             out = Path(tmp) / "book.epub"
             args = [
                 "--from", "json", "--to", "epub3", "--output", str(out),
+                "--template", str(self.page_template(brand)),
                 "--css", str(css),
-                "--toc", "--toc-depth=2", "--split-level=1",
-                "--metadata", f"identifier=urn:uuid:{doc.identifier(brand.name)}",
-                "--metadata", f"publisher={s.publisher or brand.full_name}",
-                "--metadata", f"date={doc.date.isoformat()}",
-                "--metadata", f"lang={s.lang}",
+                "--toc", "--toc-depth=6", "--split-level=1",
+                "--resource-path", str(doc.source.parent),  # the manuscript's images, embedded
             ]
-            if s.description:
-                args += ["--metadata", f"description={s.description}"]
-            for kw in s.keywords:
-                args += ["--metadata", f"subject={kw}"]
             for f in brand.fonts:
                 args += ["--epub-embed-font", str(f.path)]
             env = dict(os.environ, SOURCE_DATE_EPOCH=str(doc.timestamp))
-            data = json.dumps(doc.ast, ensure_ascii=False).encode("utf-8")
+            data = json.dumps(ast, ensure_ascii=False).encode("utf-8")
             run_pandoc(args, data, what="write the EPUB", cwd=tmp, env=env)
-            return {self.project.output(brand.name, doc.stem, "epub"): out.read_bytes()}
+            files = read_zip(out.read_bytes())
+        info = PackageInfo(
+            cover_alt=alt,
+            certified_by=s.publisher or brand.full_name,
+            summary=self.summary(book.bibliography),
+            has_images=True,  # the cover, with its alternative text; the manuscript's images carry theirs
+            toc_label=str(ast["meta"]["toc-title"]["c"]),
+        )
+        package = write_zip(finish(files, info), doc.date)
+        return {self.project.output(brand.name, doc.stem, "epub"): package}
+
+    def cover(self, doc: Document, brand: Brand) -> tuple[str, bytes]:
+        """The manuscript's own ``cover-image`` when it names one, else the cover drawn from the brand."""
+        own = doc.settings.raw.get("cover-image")
+        if not own:
+            return "cover.svg", cover_svg(doc.settings.title, brand)
+        path = (doc.source.parent / str(own)).resolve()
+        if path.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg") or not path.is_file():
+            raise PublishError(f"cover image '{own}' not found or not an SVG, PNG or JPEG image", file=doc.source,
+                               hint="give cover-image: a path relative to the manuscript, or remove it to get a "
+                                    "cover drawn from the brand")
+        return "cover" + path.suffix.lower(), path.read_bytes()
+
+    @staticmethod
+    def summary(bibliography: bool) -> str:
+        text = ("This publication meets WCAG 2.1 Level AA. It has a table of contents and headings for every "
+                "section, a logical reading order, and text alternatives for its images, including the cover. ")
+        if bibliography:
+            text += "Citations link to their bibliography entries, and each entry links back to where it is cited. "
+        return text + "It contains no flashing, motion or sound."

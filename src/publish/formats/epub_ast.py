@@ -1,0 +1,234 @@
+"""The cited AST reshaped for an e-book: chapters, a bibliography chapter, citations that link both ways.
+
+pandoc's EPUB writer splits the book into one file per level-1 heading and rewrites ``#id`` links that
+cross files, so everything here is expressed in the AST and pandoc does the linking:
+
+* the article gets a level-1 heading (its title) when it has none, so its text is one chapter whose
+  file is named after it, not an untitled chunk;
+* the bibliography (``Div#refs``, as the cite layer emits it) gets a level-1 heading of its own, with
+  ``epub:type=bibliography`` (pandoc turns it into the section's epub:type and a backmatter body);
+* every citation link to ``#ref-KEY`` gets a stable id, and every bibliography entry gets DPUB-ARIA
+  back-links (``role="doc-backlink"``) to the places that cite it, named after the section they are in.
+
+Nothing is random: ids are numbered in document order.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .base import _plain
+
+Block = dict[str, Any]
+
+BIB_ID = "bibliography"
+BACKLINKS_CLASS = "backlinks"
+BACKLINK_CLASS = "backlink"
+
+# The back-links' names ("Back to <section>"), by language (primary subtag); English when it is not listed.
+CITED_IN = {
+    "en": "Back to",
+    "de": "Zurück zu",
+    "fr": "Retour à",
+    "es": "Volver a",
+    "it": "Torna a",
+    "nl": "Terug naar",
+    "pt": "Voltar para",
+}
+REFERENCES = {"en": "References", "de": "Literatur", "fr": "Références", "es": "Referencias", "it": "Bibliografia",
+              "nl": "Literatuur", "pt": "Referências"}
+
+
+@dataclass
+class EbookShape:
+    """What the reshaping found out, for the package's post-processing and metadata."""
+
+    blocks: list[Block]
+    bibliography: bool = False
+    bib_id: str = ""
+    images: int = 0
+    citations: dict[str, list[str]] = field(default_factory=dict)  # key -> citation link ids, in order
+
+
+def _str_inlines(text: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for i, word in enumerate(text.split()):
+        if i:
+            out.append({"t": "Space"})
+        out.append({"t": "Str", "c": word})
+    return out
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^\w\s-]", "", text.lower())
+    return re.sub(r"[\s_]+", "-", slug).strip("-") or "article"
+
+
+def _lang_word(table: dict[str, str], lang: str) -> tuple[str, str | None]:
+    """The word for ``lang`` and, when it had to fall back to English, the language to mark it with."""
+    primary = lang.split("-")[0].lower()
+    if primary in table:
+        return table[primary], None
+    return table["en"], "en"
+
+
+def _find_refs(blocks: list[Block]) -> int | None:
+    for i, b in enumerate(blocks):
+        if b.get("t") == "Div":
+            (ident, classes, _kv), _inner = b["c"]
+            if ident == "refs" or "csl-bib-body" in classes:
+                return i
+    return None
+
+
+def _lift_refs(blocks: list[Block]) -> tuple[list[Block], str]:
+    """Bring a bibliography nested in a section Div (the cite layer's ``Div#bibliography``) up to the top
+    level, where pandoc can split it into a chapter of its own; returns the blocks and the wrapper's id."""
+    if _find_refs(blocks) is not None:
+        return blocks, ""
+    out: list[Block] = []
+    wrapper = ""
+    for b in blocks:
+        if b.get("t") == "Div" and _contains_refs(b["c"][1]):
+            inner, inner_id = _lift_refs(b["c"][1])
+            wrapper = wrapper or b["c"][0][0] or inner_id
+            out.extend(inner)
+        else:
+            out.append(b)
+    return out, wrapper
+
+
+def _contains_refs(blocks: list[Block]) -> bool:
+    return _find_refs(blocks) is not None or any(
+        b.get("t") == "Div" and _contains_refs(b["c"][1]) for b in blocks)
+
+
+def shape(ast: dict[str, Any], *, title: str, short_title: str, lang: str,
+          section_title: str | None) -> EbookShape:
+    """A reshaped copy of the document's blocks; the Document itself is not touched."""
+    blocks: list[Block] = copy.deepcopy(ast.get("blocks", []))
+    blocks, wrapper_id = _lift_refs(blocks)
+    result = EbookShape(blocks)
+
+    refs_at = _find_refs(blocks)
+    body = blocks[:refs_at] if refs_at is not None else blocks
+    heading_before_refs = None
+    if refs_at is not None and refs_at > 0 and blocks[refs_at - 1].get("t") == "Header":
+        heading_before_refs = refs_at - 1
+        body = blocks[:heading_before_refs]
+
+    # The article's own chapter: a level-1 heading first, unless the manuscript has chapters of its own.
+    if not any(b.get("t") == "Header" and b["c"][0] == 1 for b in body):
+        ident = _slug(title)
+        header = {"t": "Header", "c": [1, [ident, ["unnumbered"], []], _str_inlines(title)]}
+        body = [header, *body]
+
+    tail: list[Block] = []
+    if refs_at is not None:
+        result.bibliography = True
+        refs = blocks[refs_at]
+        if heading_before_refs is not None:
+            _level, (ident, classes, kv), inlines = blocks[heading_before_refs]["c"]
+        else:
+            default, _fallback = _lang_word(REFERENCES, lang)
+            ident, classes, kv, inlines = "", ["unnumbered"], [], _str_inlines(section_title or default)
+        result.bib_id = ident or wrapper_id or BIB_ID
+        kv = [pair for pair in kv if pair[0] not in ("epub:type", "role")] + [["epub:type", "bibliography"]]
+        header = {"t": "Header", "c": [1, [result.bib_id, classes, kv], inlines]}
+        tail = [header, refs, *blocks[refs_at + 1:]]
+
+    result.blocks = body + tail
+    _link_citations(result, short_title, lang)
+    result.images = _count(result.blocks, "Image")
+    return result
+
+
+def _count(node: Any, kind: str) -> int:
+    if isinstance(node, dict):
+        return (node.get("t") == kind) + sum(_count(v, kind) for v in node.values())
+    if isinstance(node, list):
+        return sum(_count(v, kind) for v in node)
+    return 0
+
+
+def _link_citations(result: EbookShape, first_section: str, lang: str) -> None:
+    """Give every citation link an id and every bibliography entry links back to its citations."""
+    places: dict[str, list[tuple[str, str]]] = {}  # key -> [(link id, section label)]
+    section = first_section
+
+    def visit(node: Any) -> None:
+        nonlocal section
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+            return
+        if not isinstance(node, dict):
+            return
+        t = node.get("t")
+        if t == "Header":
+            level, (ident, _c, _kv), inlines = node["c"]
+            if ident != result.bib_id and level > 1:
+                section = _plain(inlines)
+            return
+        if t == "Div" and node["c"][0][0] == "refs":
+            return
+        if t == "Link":
+            attr, _inl, (target, _title) = node["c"]
+            if target.startswith("#ref-"):
+                key = target[len("#ref-"):]
+                n = len(places.get(key, [])) + 1
+                if not attr[0]:
+                    attr[0] = f"cite-{key}-{n}"
+                places.setdefault(key, []).append((attr[0], section))
+        for v in node.values():
+            visit(v)
+
+    visit(result.blocks)
+    result.citations = {k: [i for i, _s in v] for k, v in places.items()}
+    if not result.bibliography:
+        return
+    word, fallback = _lang_word(CITED_IN, lang)
+
+    def entries(blocks: list[Block]) -> None:
+        for b in blocks:
+            if b.get("t") != "Div":
+                continue
+            (ident, classes, _kv), inner = b["c"]
+            if "csl-entry" in classes and ident.startswith("ref-"):
+                back = _backlinks(places.get(ident[len("ref-"):], []), word, fallback)
+                if back is not None:
+                    _append_inline(inner, back)
+            else:
+                entries(inner)
+
+    entries(result.blocks)
+
+
+def _append_inline(blocks: list[Block], inline: dict[str, Any]) -> None:
+    """At the end of the entry's last paragraph, so the back-links sit on the entry's last line."""
+    if blocks and blocks[-1].get("t") in ("Para", "Plain"):
+        blocks[-1]["c"].append(inline)
+    else:
+        blocks.append({"t": "Plain", "c": [inline]})
+
+
+def _backlinks(places: list[tuple[str, str]], word: str, lang: str | None) -> dict[str, Any] | None:
+    """DPUB-ARIA back-links: named by ``aria-label`` (the section they return to), drawn by the stylesheet.
+
+    They add no text to the entry, so the bibliography reads (and compares) exactly as the cite layer wrote it.
+    """
+    if not places:
+        return None
+    links: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for ident, label in places:
+        seen[label] = seen.get(label, 0) + 1
+        where = label if seen[label] == 1 else f"{label} ({seen[label]})"
+        kv = [["role", "doc-backlink"], ["aria-label", f"{word} {where}"]]
+        if lang:
+            kv.append(["lang", lang])
+        links.append({"t": "Link", "c": [["", [BACKLINK_CLASS], kv], [], [f"#{ident}", ""]]})
+    return {"t": "Span", "c": [["", [BACKLINKS_CLASS], []], links]}
