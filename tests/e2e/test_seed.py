@@ -29,7 +29,13 @@ def norm(s: str) -> str:
 
 
 def entries(root) -> list[str]:
-    return [norm(e.text_content()) for e in root.xpath('//*[@id="refs"]/*[contains(@class, "csl-entry")]')]
+    """The entries' text, without the page's back-links to the citations (navigation, not reference)."""
+    found = []
+    for e in root.xpath('//*[@id="refs"]/*[contains(@class, "csl-entry")]'):
+        for back in e.xpath('.//*[@class="backrefs"]'):
+            back.drop_tree()
+        found.append(norm(e.text_content()))
+    return found
 
 
 @pytest.mark.parametrize("brand", BRANDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,135 @@ from ..document import Document
 from ..templates import render
 from .base import Format, body_html, register, toc
 
+REF_PREFIX = "#ref-"  # the cite layer links each citation to its entry's id, ref-KEY
+CITE_ID = "cite-{key}-{n}"  # the id this module gives the n-th citation of KEY (when the cite layer gave none)
 
-def page_context(doc: Document, brand: Brand) -> dict[str, Any]:
-    """What every page-like template (HTML page, print handout) is given. One place, so they agree."""
+
+def _str(text: str) -> dict[str, Any]:
+    return {"t": "Str", "c": text}
+
+
+def _span(classes: list[str], inlines: list[dict[str, Any]], attrs: list[list[str]] | None = None) -> dict[str, Any]:
+    return {"t": "Span", "c": [["", classes, attrs or []], inlines]}
+
+
+def add_backlinks(ast: dict[str, Any]) -> dict[str, Any]:
+    """Citations link to their entries (``#ref-KEY``, from the cite layer); this links each entry back.
+
+    Every citation link gets an id (kept when the cite layer set one), and every bibliography entry
+    (``Div#ref-KEY.csl-entry``) ends with one back-link per citation of it, in reading order.
+    Returns a new AST; the document is not changed."""
+    ast = copy.deepcopy(ast)
+    cited: dict[str, list[str]] = {}
+    used: set[str] = set()
+
+    def collect_ids(node: Any) -> None:
+        if isinstance(node, dict):
+            c = node.get("c")
+            if node.get("t") in ("Link", "Span", "Div", "Header", "Code", "CodeBlock", "Image") and c:
+                attr = c[0] if node["t"] not in ("Header",) else c[1]
+                if isinstance(attr, list) and attr and isinstance(attr[0], str) and attr[0]:
+                    used.add(attr[0])
+            for v in node.values():
+                collect_ids(v)
+        elif isinstance(node, list):
+            for v in node:
+                collect_ids(v)
+
+    def links(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("t") == "Div" and "csl-bib-body" in node["c"][0][1]:
+                return  # the bibliography's own links are not citations
+            if node.get("t") == "Link":
+                attr, _inl, (target, _title) = node["c"]
+                if target.startswith(REF_PREFIX):
+                    key = target[len(REF_PREFIX):]
+                    ids = cited.setdefault(key, [])
+                    if not attr[0]:
+                        n = len(ids) + 1
+                        ident = CITE_ID.format(key=key, n=n)
+                        while ident in used:
+                            n += 1
+                            ident = CITE_ID.format(key=key, n=n)
+                        attr[0] = ident
+                        used.add(ident)
+                    ids.append(attr[0])
+            for v in node.values():
+                links(v)
+        elif isinstance(node, list):
+            for v in node:
+                links(v)
+
+    def backrefs(ids: list[str]) -> dict[str, Any]:
+        out: list[dict[str, Any]] = []
+        for n, ident in enumerate(ids, 1):
+            label = f"Back to citation {n} in the text" if len(ids) > 1 else "Back to the citation in the text"
+            visible = [_span([], [_str("↩")], [["aria-hidden", "true"]])]
+            if len(ids) > 1:
+                visible.append(_span([], [_str(str(n))], [["aria-hidden", "true"]]))
+            content = [*visible, _span(["visually-hidden"], [_str(label)])]
+            if out:
+                out.append({"t": "Space"})
+            out.append({"t": "Link", "c": [["", ["backref"], [["role", "doc-backlink"]]], content, ["#" + ident, ""]]})
+        return _span(["backrefs"], out)
+
+    def append_to_entry(blocks: list[dict[str, Any]], inline: dict[str, Any]) -> None:
+        last = blocks[-1] if blocks else None
+        if last and last.get("t") in ("Para", "Plain"):
+            last["c"] += [{"t": "Space"}, inline]
+        elif last and last.get("t") == "Div":
+            append_to_entry(last["c"][1], inline)
+        else:
+            blocks.append({"t": "Plain", "c": [inline]})
+
+    def entries(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("t") == "Div":
+                (ident, classes, _kv), inner = node["c"]
+                if "csl-entry" in classes and ident.startswith("ref-"):
+                    ids = cited.get(ident[len("ref-"):])
+                    if ids:
+                        append_to_entry(inner, backrefs(ids))
+                    return
+            for v in node.values():
+                entries(v)
+        elif isinstance(node, list):
+            for v in node:
+                entries(v)
+
+    collect_ids(ast.get("blocks", []))
+    links(ast.get("blocks", []))
+    if cited:
+        entries(ast.get("blocks", []))
+    return ast
+
+
+def _with_backlinks(doc: Document) -> Document:
+    linked = copy.copy(doc)  # shallow: only the AST differs
+    linked.ast = add_backlinks(doc.ast)
+    return linked
+
+
+def brand_context(brand: Brand) -> dict[str, Any]:
+    """What templates know about the clinic (the same for article and index pages)."""
+    return {
+        "name": brand.name,
+        "full_name": brand.full_name,
+        "short_name": brand.short_name,
+        "home": brand.home,
+        "logo_alt": brand.logo_alt,
+        "has_logo": brand.logo is not None,
+        "colors": dict(brand.colors),
+        "details": brand.details,
+        "is_sample": brand.is_sample,
+        "paper": brand.paper,
+    }
+
+
+def page_context(doc: Document, brand: Brand, *, backlinks: bool = False) -> dict[str, Any]:
+    """What every page-like template (HTML page, print handout) is given. One place, so they agree.
+
+    ``backlinks``: link each bibliography entry back to its citations (web page: yes; print: no)."""
     s = doc.settings
     return {
         "doc": {
@@ -30,19 +157,9 @@ def page_context(doc: Document, brand: Brand) -> dict[str, Any]:
             "publisher": s.publisher or brand.full_name,
             "rights": s.rights,
         },
-        "brand": {
-            "name": brand.name,
-            "full_name": brand.full_name,
-            "short_name": brand.short_name,
-            "home": brand.home,
-            "logo_alt": brand.logo_alt,
-            "has_logo": brand.logo is not None,
-            "details": brand.details,
-            "is_sample": brand.is_sample,
-            "paper": brand.paper,
-        },
+        "brand": brand_context(brand),
         "toc": toc(doc) if s.toc else [],
-        "body": Markup(body_html(doc)),
+        "body": Markup(body_html(_with_backlinks(doc) if backlinks else doc)),
     }
 
 
@@ -59,7 +176,8 @@ def json_ld(doc: Document, brand: Brand, url: str | None) -> dict[str, Any]:
         "keywords": ", ".join(doc.settings.keywords),
         "author": [{"@type": "Organization" if len(a.split()) > 3 else "Person", "name": a}
                    for a in doc.settings.authors],
-        "publisher": {"@type": "Organization", "name": brand.full_name},
+        "publisher": {"@type": "Organization", "name": brand.full_name, **({"url": brand.home} if brand.home else {})},
+        "isAccessibleForFree": True,
         "citation": bibliography_texts(doc),
     }
     if url:
@@ -111,7 +229,7 @@ class HtmlFormat(Format):
     def render(self, doc: Document, brand: Brand) -> dict[Path, bytes]:
         base = doc.settings.base_url
         url = f"{base}/{brand.name}/{doc.stem}.html" if base else None
-        context = page_context(doc, brand)
+        context = page_context(doc, brand, backlinks=True)
         context.update(
             css_href="assets/site.css",
             logo_src=("assets/logo" + brand.logo.suffix) if brand.logo else None,
@@ -127,8 +245,7 @@ class HtmlFormat(Format):
     def render_index(self, brand: Brand, entries: list[dict[str, Any]]) -> dict[Path, bytes]:
         """``build/<brand>/index.html``: every manuscript of the brand with links to its outputs."""
         context = {
-            "brand": {"name": brand.name, "full_name": brand.full_name, "home": brand.home,
-                      "logo_alt": brand.logo_alt, "details": brand.details, "is_sample": brand.is_sample},
+            "brand": brand_context(brand),
             "entries": sorted(entries, key=lambda e: e["title"].lower()),
             "css_href": "assets/site.css",
             "logo_src": ("assets/logo" + brand.logo.suffix) if brand.logo else None,
