@@ -25,15 +25,19 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-npm_install() {  # $1: folder with package.json; reinstalls only when package.json changed
+npm_install() {  # $1: folder with package.json (+ lock); reinstalls only when either changed
   local dir=$1
   [ -f "$dir/package.json" ] || return 0
   local stamp="$dir/node_modules/.publish-stamp"
-  if [ -f "$stamp" ] && cmp -s "$dir/package.json" "$stamp"; then return 0; fi
+  local want
+  want=$(cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null | sha256sum)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   echo "tests/tools.sh: npm install in $dir"
+  local cmd=install
+  [ -f "$dir/package-lock.json" ] && cmd=ci
   (cd "$dir" && PUPPETEER_SKIP_DOWNLOAD=true PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=true \
-     npm install --no-audit --no-fund --loglevel=error >/dev/null)
-  cp "$dir/package.json" "$stamp"
+     npm "$cmd" --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$want" > "$stamp"
 }
 npm_install tests/node
 npm_install tests/citations
