@@ -1,12 +1,28 @@
-"""The printable handout: a print template rendered by WeasyPrint as tagged PDF/UA-1."""
+"""The printable handout: a print template rendered by WeasyPrint as tagged PDF/UA-1, in two editions.
+
+Editions, from the same source and template:
+  standard     build/<brand>/<stem>.pdf              body 11.5pt
+  large print  build/<brand>/<stem>.large-print.pdf  body 18pt, same structure and page furniture
+
+Rebuilds are byte-identical: dates come from the document (Document.date: front matter, else
+SOURCE_DATE_EPOCH), the PDF identifier is derived from manuscript, brand and edition, and WeasyPrint names
+font subsets from a hash of the font. Resources load through a sandbox: files inside the project (not
+build/) and the brand's folder, and data: URLs; anything else stops the build with a PublishError naming it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import logging
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from markupsafe import Markup
 
 from ..brand import Brand
 from ..document import Document
@@ -15,36 +31,64 @@ from ..templates import render
 from .base import Format, register
 from .html import page_context
 
+PDF_VARIANT = "pdf/ua-1"
+LARGE_PRINT_SUFFIX = "large-print"
 
+
+class ResourceRefused(Exception):
+    """Why the sandbox refused a resource; carried inside WeasyPrint's FatalURLFetchingError."""
+
+    def __init__(self, message: str, resource: str) -> None:
+        super().__init__(message)
+        self.resource = resource
+
+
+@functools.cache
 def _fetcher_class() -> type:
     """A WeasyPrint URLFetcher that reads only files inside the allowed folders and data: URLs.
 
     Built lazily: importing WeasyPrint costs ~0.6 s, which a build that makes no PDF should not pay.
+    WeasyPrint 70 calls ``fetch(url, headers)`` and lets only ``FatalURLFetchingError`` (a BaseException)
+    escape the rendering; any other exception becomes a logged ERROR, which also fails the build.
     """
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     class SandboxFetcher(URLFetcher):
-        def __init__(self, roots: list[Path]) -> None:
-            super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
+        def __init__(self, roots: list[Path], denied: list[Path]) -> None:
+            super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True, allow_redirects=False)
             self.roots = [r.resolve() for r in roots]
+            self.denied = [d.resolve() for d in denied]
+
+        def refuse(self, message: str, resource: str) -> None:
+            exc = FatalURLFetchingError(message)
+            exc.__cause__ = ResourceRefused(message, resource)
+            raise exc
 
         def fetch(self, url: str, headers: Any = None) -> Any:
-            scheme = url.split(":", 1)[0].lower()
+            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
             if scheme == "data":
                 return super().fetch(url, headers)
             if scheme != "file":
-                raise FatalURLFetchingError(f"remote resource refused: {url}")
+                # Refused here, before urllib is reached: no request is ever made.
+                self.refuse(f"remote resource refused: {url}", url)
             path = Path(unquote(urlsplit(url).path)).resolve()
-            if not any(path.is_relative_to(r) for r in self.roots):
-                raise FatalURLFetchingError(f"file outside the project refused: {path}")
+            inside = any(path.is_relative_to(r) for r in self.roots)
+            if not inside or any(path.is_relative_to(d) for d in self.denied):
+                self.refuse(f"file outside the project refused: {path}", str(path))
             if not path.is_file():
-                raise FatalURLFetchingError(f"missing resource: {path}")
+                shown = path.relative_to(self.roots[0]) if path.is_relative_to(self.roots[0]) else path
+                self.refuse(f"missing resource: {shown}", str(path))
             return super().fetch(url, headers)
 
     return SandboxFetcher
 
 
-class _ErrorCollector(logging.Handler):
+def sandbox_fetcher(project_root: Path, brand_folder: Path, build: Path) -> Any:
+    """The fetcher for one render: the project (minus build/) and the brand's folder."""
+    return _fetcher_class()([project_root, brand_folder], [build])
+
+
+class _LogCollector(logging.Handler):
     """WeasyPrint reports problems through logging; an ERROR must fail the build, not vanish."""
 
     def __init__(self) -> None:
@@ -55,10 +99,68 @@ class _ErrorCollector(logging.Handler):
         self.records.append(record)
 
 
+_ErrorCollector = _LogCollector  # the name other modules and tests knew
+
+
+def qr_code(url: str, brand: Brand) -> dict[str, str]:
+    """A QR code for ``url`` as an SVG data: URI (segno), with alt text for PDF/UA."""
+    import segno
+
+    qr = segno.make(url, error="m", micro=False)
+    src = qr.svg_data_uri(scale=4, border=2, dark=brand.colors["foreground"], light="#ffffff")
+    return {"src": src, "url": url, "alt": f"QR code linking to the web version of this handout at {url}"}
+
+
+@contextlib.contextmanager
+def _source_date_epoch(timestamp: int) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH for the render, unless the caller set it.
+
+    Without libharfbuzz-subset0 WeasyPrint subsets fonts with fontTools, which stamps each font's ``head``
+    table with the current time unless SOURCE_DATE_EPOCH is set: the PDF would differ on every build.
+    """
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(timestamp)
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+def _line_naming(text: str, resource: str) -> int | None:
+    """The manuscript line that refers to a refused resource (by URL, else by file name)."""
+    needles = [resource, Path(urlsplit(resource).path).name]
+    for needle in needles:
+        if not needle:
+            continue
+        for n, line in enumerate(text.splitlines(), 1):
+            if needle in line:
+                return n
+    return None
+
+
 @register
 class PdfFormat(Format):
     name = "pdf"
     ext = "pdf"
+
+    # Files ---------------------------------------------------------------------------------------------
+
+    def edition_path(self, stem: str, brand: Brand, *, large_print: bool = False) -> Path:
+        ext = f"{LARGE_PRINT_SUFFIX}.{self.ext}" if large_print else self.ext
+        return self.project.output(brand.name, stem, ext)
+
+    def targets(self, doc_stem: str, brand: Brand) -> list[Path]:
+        return [self.edition_path(doc_stem, brand), self.edition_path(doc_stem, brand, large_print=True)]
+
+    def render(self, doc: Document, brand: Brand) -> dict[Path, bytes]:
+        return {
+            self.edition_path(doc.stem, brand): self.pdf_bytes(doc, brand),
+            self.edition_path(doc.stem, brand, large_print=True): self.pdf_bytes(doc, brand, large_print=True),
+        }
+
+    # Markup ------------------------------------------------------------------------------------------------
 
     def print_css(self, brand: Brand, *, large_print: bool = False) -> str:
         return render(
@@ -72,46 +174,81 @@ class PdfFormat(Format):
             },
         )
 
+    def web_url(self, doc: Document, brand: Brand) -> str | None:
+        base = doc.settings.base_url
+        return f"{base.rstrip('/')}/{brand.name}/{doc.stem}.html" if base else None
+
     def html(self, doc: Document, brand: Brand, *, large_print: bool = False) -> str:
+        css = self.print_css(brand, large_print=large_print)
+        if "</" in css:  # the stylesheet is inlined in <style>: it must not be able to close it
+            raise PublishError("print stylesheet contains '</'", file="print.css.j2",
+                               hint="remove '</' from the stylesheet and the brand's values")
+        url = self.web_url(doc, brand)
         context = page_context(doc, brand)
         context.update(
-            css=self.print_css(brand, large_print=large_print),
+            css=Markup(css),
             logo_src=brand.logo.as_uri() if brand.logo else None,
             large_print=large_print,
+            qr=qr_code(url, brand) if url else None,
         )
         return render("handout.html.j2", self.template_paths(brand), context)
 
-    def render(self, doc: Document, brand: Brand) -> dict[Path, bytes]:
-        return {self.project.output(brand.name, doc.stem, "pdf"): self.pdf_bytes(doc, brand)}
+    # PDF -------------------------------------------------------------------------------------------------
 
-    def pdf_bytes(self, doc: Document, brand: Brand, *, large_print: bool = False) -> bytes:
+    def identifier(self, doc: Document, brand: Brand, *, large_print: bool = False) -> bytes:
+        """A fixed /ID for this manuscript, brand and edition: the same on every rebuild."""
+        edition = LARGE_PRINT_SUFFIX if large_print else "standard"
+        return hashlib.sha256(f"publish:{doc.stem}:{brand.name}:{edition}".encode()).hexdigest()[:32].encode()
+
+    def pdf_bytes(self, doc: Document, brand: Brand, *, large_print: bool = False,
+                  log: list[logging.LogRecord] | None = None, stats: dict[str, Any] | None = None) -> bytes:
+        """Render one edition.
+
+        WeasyPrint's log records (WARNING and up) are appended to ``log`` and the page count is put in
+        ``stats["pages"]``, when they are given (tests and benchmarks).
+        """
         import weasyprint
+        from weasyprint.urls import FatalURLFetchingError
 
         html = self.html(doc, brand, large_print=large_print)
-        fetcher = _fetcher_class()([self.project.root, brand.folder])
-        collector = _ErrorCollector()
+        fetcher = sandbox_fetcher(self.project.root, brand.folder, self.project.build)
+        collector = _LogCollector()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)
         try:
-            document = weasyprint.HTML(
-                string=html, base_url=doc.source.parent.as_uri() + "/", url_fetcher=fetcher
-            )
-            ident = hashlib.sha256(f"publish:{doc.stem}:{brand.name}:{large_print}".encode()).hexdigest()[:32]
-            data = document.write_pdf(
-                pdf_variant="pdf/ua-1",
-                pdf_identifier=ident.encode("ascii"),
-                uncompressed_pdf=False,
-                custom_metadata=True,
-            )
-        except Exception as exc:
-            if type(exc).__name__ == "FatalURLFetchingError":
-                raise PublishError(str(exc), file=doc.source,
-                                   hint="use files inside the project; nothing is fetched from the web") from None
-            raise
+            options = {
+                "pdf_variant": PDF_VARIANT,
+                "pdf_identifier": self.identifier(doc, brand, large_print=large_print),
+                "uncompressed_pdf": False,
+                "custom_metadata": True,
+            }
+            source = weasyprint.HTML(string=html, base_url=doc.source.parent.as_uri() + "/", url_fetcher=fetcher)
+            rendered = source.render(**options)  # what HTML.write_pdf does, keeping the laid-out pages
+            with _source_date_epoch(doc.timestamp):
+                data = rendered.write_pdf(**options)
+            if stats is not None:
+                stats["pages"] = len(rendered.pages)
+        except FatalURLFetchingError as exc:
+            cause = exc.__cause__
+            while cause is not None and not isinstance(cause, ResourceRefused):
+                cause = cause.__cause__
+            message = str(cause) if cause is not None else str(exc)
+            resource = cause.resource if isinstance(cause, ResourceRefused) else ""
+            raise PublishError(message, file=doc.source, line=_line_naming(_source_text(doc), resource),
+                               hint="use images inside the project; nothing is fetched from the web") from None
         finally:
             logger.removeHandler(collector)
+        if log is not None:
+            log.extend(collector.records)
         errors = [r for r in collector.records if r.levelno >= logging.ERROR]
         if errors:
             raise PublishError(f"PDF rendering failed: {errors[0].getMessage()}", file=doc.source,
                                hint="fix the resource or markup named")
         return data
+
+
+def _source_text(doc: Document) -> str:
+    try:
+        return doc.source.read_text(encoding="utf-8")
+    except OSError:
+        return ""
