@@ -18,12 +18,18 @@ from .errors import PublishError
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+_RAW_URL = re.compile(r"""(?:\b(src|href|poster|data)\s*=\s*["']?|url\(\s*["']?)([^"'\s)>]+)""", re.I)
+
+
 def _targets(node: Any) -> Iterator[tuple[str, str]]:
-    """(kind, target) for every Image and Link in the AST."""
+    """(kind, target) for every Image and Link in the AST, and every URL inside raw HTML."""
     if isinstance(node, dict):
         t = node.get("t")
         if t in ("Image", "Link"):
             yield t, node["c"][2][0]
+        elif t in ("RawInline", "RawBlock") and node["c"][0] in ("html", "html5", "epub", "css"):
+            for m in _RAW_URL.finditer(node["c"][1]):
+                yield ("Link" if (m.group(1) or "").lower() == "href" else "Image"), m.group(2)
         for v in node.values():
             yield from _targets(v)
     elif isinstance(node, list):

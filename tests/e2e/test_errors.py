@@ -143,3 +143,18 @@ def test_metadata_is_escaped_wherever_it_lands(project: Path) -> None:
         for name in z.namelist():
             if name.endswith((".opf", ".xhtml", ".ncx")):
                 assert b"<script>alert" not in z.read(name), name
+
+
+def test_raw_html_with_remote_url_is_refused(project: Path) -> None:
+    line, m = fails(project, '---\ntitle: T\n---\n\nText\n\n<img src="https://tracker.example/p.gif" alt="x">\n')
+    assert m and m["line"] == "7" and "tracker.example" in line
+
+
+def test_local_image_is_copied_beside_the_page(project: Path) -> None:
+    (project / "manuscript" / "img").mkdir()
+    (project / "manuscript" / "img" / "dot.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>')
+    (project / "manuscript" / "m.md").write_text("---\ntitle: T\n---\n\n![A dot](img/dot.svg)\n")
+    run_publish(project, "--format", "html")
+    assert (project / "build" / "default" / "img" / "dot.svg").is_file()
+    assert 'src="img/dot.svg"' in (project / "build" / "default" / "m.html").read_text()

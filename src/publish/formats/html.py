@@ -235,11 +235,18 @@ class HtmlFormat(Format):
             logo_src=("assets/logo" + brand.logo.suffix) if brand.logo else None,
             canonical=url,
             json_ld=json_ld(doc, brand, url),
-            downloads={"pdf": f"{doc.stem}.pdf", "epub": f"{doc.stem}.epub"},
+            downloads={"pdf": f"{doc.stem}.pdf", "large_print": f"{doc.stem}.large-print.pdf",
+                       "epub": f"{doc.stem}.epub"},
         )
         page = render("article.html.j2", self.template_paths(brand), context)
         files = {self.project.output(brand.name, doc.stem, "html"): page.encode("utf-8")}
         files.update(self.asset_files(brand))
+        # The page refers to its images by their path relative to the manuscript; copy them to the same
+        # place relative to the page (resources.local_images has already kept them inside the project).
+        base_dir = doc.source.parent.resolve()
+        for image in getattr(doc, "images", []):
+            if image.is_relative_to(base_dir):
+                files[self.project.build / brand.name / image.relative_to(base_dir)] = image.read_bytes()
         return files
 
     def render_index(self, brand: Brand, entries: list[dict[str, Any]]) -> dict[Path, bytes]:
