@@ -198,18 +198,17 @@ def _doc_path(project: Project, stem: str) -> Path:
     return project.state / "docs" / f"{stem}.pickle"
 
 
-def run_cite(root: str, manuscript: str) -> dict[str, Any]:
-    """Read, parse and cite one manuscript; pickle the Document for the render steps."""
+def run_cite(project: Project, manuscript: Path) -> dict[str, Any]:
+    """Read, parse and cite one manuscript; pickle the Document for later builds' render steps."""
     from .document import cite_manuscript
     from .manuscript import load_manuscript
 
-    project = Project(Path(root))
-    ms = load_manuscript(Path(manuscript))
+    ms = load_manuscript(manuscript)
     doc = cite_manuscript(project, ms)
-    blob = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
-    write_atomic(_doc_path(project, doc.stem), blob)
+    write_atomic(_doc_path(project, doc.stem), pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
     s = doc.settings
     return {
+        "doc": doc,
         "inputs": [str(p) for p in doc.inputs],
         "warnings": doc.warnings,
         "info": {"title": s.title, "description": s.description, "lang": s.lang, "stem": doc.stem,
@@ -217,41 +216,60 @@ def run_cite(root: str, manuscript: str) -> dict[str, Any]:
     }
 
 
-def run_render(root: str, stem: str, brand_name: str, fmt: str) -> dict[str, Any]:
-    """Render one output from the pickled Document and write its files atomically."""
-    from .brand import cached_brand
+def run_render(root: str, doc: Any, brand: Any, fmt: str, edition: str) -> dict[str, Any]:
+    """Render one output (one edition of one format) and write its files atomically.
+
+    The Document and the Brand arrive as objects: a worker parses neither the manuscript nor brand.yml."""
     from .formats import registry
 
     project = Project(Path(root))
-    doc = pickle.loads(_doc_path(project, stem).read_bytes())
-    brand = cached_brand(project.brands / brand_name)
-    files = registry()[fmt](project).render(doc, brand)
+    files = registry()[fmt](project).render(doc, brand, edition)
     for path, data in files.items():
         write_atomic(path, data)
     return {"targets": [str(p) for p in files]}
 
 
-def run_index(root: str, brand_name: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
-    from .brand import cached_brand
+def run_index(root: str, brand: Any, entries: list[dict[str, Any]]) -> dict[str, Any]:
     from .formats.html import HtmlFormat
 
-    project = Project(Path(root))
-    brand = cached_brand(project.brands / brand_name)
-    files = HtmlFormat(project).render_index(brand, entries)
+    files = HtmlFormat(Project(Path(root))).render_index(brand, entries)
     for path, data in files.items():
         write_atomic(path, data)
     return {"targets": [str(p) for p in files]}
 
 
-def _warm() -> None:
-    """Import the heavy renderers in a worker while the parent cites (it overlaps, not adds)."""
+def _warm(formats: tuple[str, ...]) -> None:
+    """Pool initializer: import the renderers while the parent reads and cites (it overlaps, not adds)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
     with contextlib.suppress(Exception):
-        import weasyprint  # noqa: F401
+        from .formats import registry
+
+        registry()
+        if "pdf" in formats:
+            import weasyprint  # noqa: F401
+
+
+def load_brand_cached(project: Project, state: State, name: str) -> Any:
+    """A brand, checked, from a pickle keyed by its files and publish's code; brand.yml is parsed (and
+    pydantic imported, ~0.3 s) only when the brand or publish changed."""
+    folder = project.brands / name
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    key = config_hash([code_digest(), [(str(p), state.hashes.get(p)) for p in files]])
+    cache = project.state / "brands" / f"{name}.{key}.pickle"
+    if cache.is_file():
+        with contextlib.suppress(Exception):
+            return pickle.loads(cache.read_bytes())
+    from .brand import load_brand
+
+    brand = load_brand(folder)
+    for old in cache.parent.glob(f"{name}.*.pickle") if cache.parent.is_dir() else []:
+        old.unlink(missing_ok=True)
+    write_atomic(cache, pickle.dumps(brand, protocol=pickle.HIGHEST_PROTOCOL))
+    return brand
 
 
 def _call(fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:
-    """Run a step in a worker; bad input comes back as a value so the parent can report it on one line."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
+    """Run a step; bad input comes back as a value so the parent can report it on one line."""
     try:
         return "ok", fn(*args)
     except PublishError as exc:
@@ -363,124 +381,152 @@ class Builder:
         state = State(self.project)
         version = code_digest()
         jobs = self.opts.jobs or os.cpu_count() or 1
-        input_cache: dict[tuple[str, str], list[Path]] = {}
-        failed = False
+        self.state = state
+        self.brands: dict[str, Any] = {}
+        self.bad_brands: set[str] = set()
+        self.failed = False
+        self.input_cache: dict[tuple[str, str], list[Path]] = {}
+        cite_config = config_hash({"version": version})
 
         pending_cite: list[tuple[str, Path, str]] = []
-        ready_docs: dict[str, str] = {}  # stem -> document hash
+        ready: list[str] = []
         for ms in manuscripts:
             name = f"cite {ms.stem}"
-            config = config_hash({"version": version})
-            reason = state.stale_reason(name, config, [ms])
+            reason = state.stale_reason(name, cite_config, [ms])
             if reason is None and _doc_path(self.project, ms.stem).exists():
-                ready_docs[ms.stem] = state.hashes.get(_doc_path(self.project, ms.stem)) or ""
+                ready.append(ms.stem)
             else:
                 pending_cite.append((name, ms, reason or "intermediate document missing"))
 
         if self.opts.dry_run:
-            return self._dry_run(state, pending_cite, ready_docs, brands, formats, input_cache)
+            return self._dry_run(state, pending_cite, ready, brands, formats)
 
-        bad_brands: set[str] = set()
-        ctx = _mp_context()
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            futures: dict[Future[Any], tuple[str, Any]] = {}
-            t0: dict[str, float] = {}
-
-            def submit(kind: str, name: str, fn: Callable[..., Any], *args: Any, meta: Any = None) -> None:
-                t0[name] = time.perf_counter()
-                futures[pool.submit(_call, fn, *args)] = (name, (kind, meta))
-
+        # Parallel: a pool of workers (forked, warmed with the renderers' imports) renders, while this
+        # process reads and cites one manuscript after another and hands each on as soon as it is cited.
+        self.pool: ProcessPoolExecutor | None = None
+        self.pool_args = (jobs, tuple(formats))
+        self.futures: dict[Future[Any], tuple[str, list[Path], str, str, float]] = {}
+        if pending_cite:
+            self.start_pool()  # now, so the workers' imports overlap the citing
+        try:
+            for stem in ready:
+                self.schedule(stem, None, brands, formats)
             for name, ms, reason in pending_cite:
-                submit("cite", name, run_cite, str(self.project.root), str(ms), meta=(ms, reason))
-            if any(f == "pdf" for f in formats) and pending_cite:
-                pool.submit(_warm)
-
-            def schedule_renders(stem: str) -> None:
-                doc_hash = state.hashes.get(_doc_path(self.project, stem)) or ""
-                info = state.info.get(stem, {})
-                allowed = info.get("brands")
-                for brand in brands:
-                    if allowed is not None and brand not in allowed:
-                        continue
-                    if brand in bad_brands:
-                        continue
-                    for fmt in formats:
-                        name = f"{fmt} {brand}/{stem}"
-                        inputs = self.render_inputs(brand, fmt, input_cache)
-                        config = config_hash({"version": version, "doc": doc_hash, "fmt": fmt, "brand": brand})
-                        reason = state.stale_reason(name, config, inputs)
-                        if reason is None:
-                            self.report(StepResult(name, "up to date"))
-                            continue
-                        if not self.brand_ok(brand, bad_brands):
-                            break
-                        submit("render", name, run_render, str(self.project.root), stem, brand, fmt,
-                               meta=(inputs, config, reason))
-
-            for stem in ready_docs:
-                schedule_renders(stem)
-
-            try:
-                while futures:
-                    done, _ = wait(list(futures), return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        name, (kind, meta) = futures.pop(fut)
-                        seconds = time.perf_counter() - t0[name]
-                        status, value = fut.result()
-                        if status != "ok":
-                            failed = True
-                            self.report(self._failure(name, status, value, seconds))
-                            if kind == "cite":
-                                state.steps.pop(name, None)
-                            continue
-                        if kind == "cite":
-                            ms, reason = meta
-                            stem = ms.stem
-                            inputs = [Path(p) for p in value["inputs"]]
-                            doc_file = _doc_path(self.project, stem)
-                            rec = self.record_for(state, inputs, [str(doc_file)], config_hash({"version": version}))
-                            state.steps[name] = rec.to_json()
-                            state.info[stem] = value["info"]
-                            res = StepResult(name, "built", seconds, warnings=value["warnings"], reason=reason)
-                            self.report(res)
-                            schedule_renders(stem)
-                        else:
-                            inputs, config, reason = meta
-                            rec = self.record_for(state, inputs, value["targets"], config)
-                            state.steps[name] = rec.to_json()
-                            self.report(StepResult(name, "built", seconds, reason=reason))
-            except KeyboardInterrupt:
-                for fut in futures:
-                    fut.cancel()
-                state.save()
-                raise
+                t = time.perf_counter()
+                status, value = _call(run_cite, self.project, ms)
+                if status != "ok":
+                    self.failed = True
+                    state.steps.pop(name, None)
+                    self.report(self._failure(name, status, value, time.perf_counter() - t))
+                    continue
+                doc_file = _doc_path(self.project, ms.stem)
+                inputs = [Path(p) for p in value["inputs"]]
+                state.steps[name] = self.record_for(state, inputs, [str(doc_file)], cite_config).to_json()
+                state.info[ms.stem] = value["info"]
+                self.report(StepResult(name, "built", time.perf_counter() - t, warnings=value["warnings"],
+                                       reason=reason))
+                self.schedule(ms.stem, value["doc"], brands, formats)
+                self.collect(block=False)
+            self.collect(block=True)
+        except KeyboardInterrupt:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
             state.save()
+            raise
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+        state.save()
 
-        failed = failed or bool(bad_brands)
-        if "html" in formats and not failed:
-            self._indexes(state, brands, manuscripts)
+        self.failed = self.failed or bool(self.bad_brands)
+        if "html" in formats and not self.failed:
+            self._indexes(state, brands)
         state.save()
         if self.opts.strict and any(r.warnings for r in self.results):
             return 1
-        return 1 if failed else 0
+        return 1 if self.failed else 0
 
-    def brand_ok(self, brand: str, bad: set[str]) -> bool:
-        """Check a brand (contrast gate included) before the first output is rendered for it.
+    def schedule(self, stem: str, doc: Any, brands: list[str], formats: list[str]) -> None:
+        """Queue every stale output of one cited manuscript (in the pool, or here with -j 1)."""
+        from .formats import EDITIONS
 
-        A brand that fails gets its error once and nothing is built for it."""
-        from .brand import cached_brand
+        state = self.state
+        doc_hash = state.hashes.get(_doc_path(self.project, stem)) or ""
+        allowed = state.info.get(stem, {}).get("brands")
+        # The slowest renders first, so the pool's last step is a short one.
+        for fmt in sorted(formats, key=lambda f: ("pdf", "epub", "html").index(f) if f in ("pdf", "epub", "html")
+                          else 3):
+            for edition in EDITIONS[fmt]:
+                for brand in brands:
+                    if (allowed is not None and brand not in allowed) or brand in self.bad_brands:
+                        continue
+                    label = f"{fmt}:{edition}" if edition else fmt
+                    name = f"{label} {brand}/{stem}"
+                    inputs = self.render_inputs(brand, fmt, self.input_cache)
+                    config = config_hash({"version": code_digest(), "doc": doc_hash, "fmt": fmt,
+                                          "edition": edition, "brand": brand})
+                    reason = state.stale_reason(name, config, inputs)
+                    if reason is None:
+                        self.report(StepResult(name, "up to date"))
+                        continue
+                    b = self.brand_ok(brand)
+                    if b is None:
+                        continue
+                    if doc is None:
+                        doc = pickle.loads(_doc_path(self.project, stem).read_bytes())
+                    args = (str(self.project.root), doc, b, fmt, edition)
+                    self.start_pool()
+                    if self.pool is None:
+                        t = time.perf_counter()
+                        self.finish(name, inputs, config, reason, _call(run_render, *args), time.perf_counter() - t)
+                    else:
+                        fut = self.pool.submit(_call, run_render, *args)
+                        self.futures[fut] = (name, inputs, config, reason, time.perf_counter())
 
-        if brand in bad:
-            return False
-        try:
-            cached_brand(self.project.brands / brand)
-            return True
-        except PublishError as exc:
-            bad.add(brand)
-            self.report(StepResult(f"brand {brand}", "failed", error=exc))
-            return False
+    def start_pool(self) -> None:
+        """Fork the render workers once, and only when there is work (a no-op build never pays for them)."""
+        jobs, formats = self.pool_args
+        if self.pool is None and jobs > 1:
+            self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(), initializer=_warm,
+                                            initargs=(formats,))
+            self.pool.submit(int)  # fork the workers now
 
-    def _indexes(self, state: State, brands: list[str], manuscripts: list[Path]) -> None:
+    def collect(self, block: bool) -> None:
+        """Record the renders that have finished (all of them when ``block``)."""
+        while self.futures:
+            done, _ = wait(list(self.futures), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+            if not done:
+                return
+            for fut in done:
+                name, inputs, config, reason, t0 = self.futures.pop(fut)
+                self.finish(name, inputs, config, reason, fut.result(), time.perf_counter() - t0)
+
+    def finish(self, name: str, inputs: list[Path], config: str, reason: str, outcome: tuple[str, Any],
+               seconds: float) -> None:
+        status, value = outcome
+        if status != "ok":
+            self.failed = True
+            self.state.steps.pop(name, None)
+            self.report(self._failure(name, status, value, seconds))
+            return
+        self.state.steps[name] = self.record_for(self.state, inputs, value["targets"], config).to_json()
+        self.report(StepResult(name, "built", seconds, reason=reason))
+
+    def brand_ok(self, brand: str) -> Any:
+        """The brand, checked (contrast gate included) before the first output is rendered for it; None if
+        it fails. A failing brand gets its error once and nothing is built for it."""
+        if brand in self.bad_brands:
+            return None
+        if brand not in self.brands:
+            try:
+                self.brands[brand] = load_brand_cached(self.project, self.state, brand)
+            except PublishError as exc:
+                self.bad_brands.add(brand)
+                self.report(StepResult(f"brand {brand}", "failed", error=exc))
+                return None
+        return self.brands[brand]
+
+    def _indexes(self, state: State, brands: list[str]) -> None:
         """The per-brand index lists every manuscript in manuscript/, not only the ones built now."""
         all_stems = [p.stem for p in self.project.manuscript_files()]
         for brand in brands:
@@ -489,35 +535,38 @@ class Builder:
                 if s in state.info and (state.info[s].get("brands") is None or brand in state.info[s]["brands"])
             ]
             name = f"index {brand}"
-            inputs = self.render_inputs(brand, "html", {})
+            inputs = self.render_inputs(brand, "html", self.input_cache)
             config = config_hash({"version": code_digest(), "entries": entries})
             reason = state.stale_reason(name, config, inputs)
             if reason is None:
                 self.report(StepResult(name, "up to date"))
                 continue
-            t = time.perf_counter()
-            status, value = _call(run_index, str(self.project.root), brand, entries)
-            if status != "ok":
-                self.report(self._failure(name, status, value, time.perf_counter() - t))
+            b = self.brand_ok(brand)
+            if b is None:
                 continue
-            state.steps[name] = self.record_for(state, inputs, value["targets"], config).to_json()
-            self.report(StepResult(name, "built", time.perf_counter() - t, reason=reason))
+            t = time.perf_counter()
+            self.finish(name, inputs, config, reason, _call(run_index, str(self.project.root), b, entries),
+                        time.perf_counter() - t)
 
-    def _dry_run(self, state: State, pending_cite: list[tuple[str, Path, str]], ready: dict[str, str],
-                 brands: list[str], formats: list[str], cache: dict[tuple[str, str], list[Path]]) -> int:
+    def _dry_run(self, state: State, pending_cite: list[tuple[str, Path, str]], ready: list[str],
+                 brands: list[str], formats: list[str]) -> int:
+        from .formats import EDITIONS
+
         for name, _ms, reason in pending_cite:
             self.out(f"would build {name}: {reason}")
-            stem = name.split(" ", 1)[1]
-            self.out(f"would build every output of {stem} whose document changes")
+            self.out(f"would build every output of {name.split(' ', 1)[1]} whose cited document changes")
         for stem in ready:
             doc_hash = state.hashes.get(_doc_path(self.project, stem)) or ""
-            for brand in brands:
-                for fmt in formats:
-                    name = f"{fmt} {brand}/{stem}"
-                    config = config_hash({"version": code_digest(), "doc": doc_hash, "fmt": fmt, "brand": brand})
-                    reason = state.stale_reason(name, config, self.render_inputs(brand, fmt, cache))
-                    if reason:
-                        self.out(f"would build {name}: {reason}")
+            for fmt in formats:
+                for edition in EDITIONS[fmt]:
+                    for brand in brands:
+                        label = f"{fmt}:{edition}" if edition else fmt
+                        name = f"{label} {brand}/{stem}"
+                        config = config_hash({"version": code_digest(), "doc": doc_hash, "fmt": fmt,
+                                              "edition": edition, "brand": brand})
+                        reason = state.stale_reason(name, config, self.render_inputs(brand, fmt, self.input_cache))
+                        if reason:
+                            self.out(f"would build {name}: {reason}")
         return 0
 
     def _failure(self, name: str, status: str, value: Any, seconds: float) -> StepResult:

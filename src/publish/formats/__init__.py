@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from .base import Format
 
 FORMATS: tuple[str, ...] = ("html", "pdf", "epub")
+#: Each format's editions, known without importing the format (a no-op build stays cheap); checked
+#: against the classes by :func:`registry`.
+EDITIONS: dict[str, tuple[str, ...]] = {"html": ("",), "pdf": ("", "large-print"), "epub": ("",)}
 
 
 def registry() -> dict[str, type[Format]]:
@@ -26,7 +29,10 @@ def registry() -> dict[str, type[Format]]:
     found = base.registry()
     if set(found) != set(FORMATS):
         raise RuntimeError(f"format modules register {sorted(found)}, FORMATS lists {sorted(FORMATS)}")
+    for name, cls in found.items():
+        if cls.editions != EDITIONS[name]:
+            raise RuntimeError(f"format {name} has editions {cls.editions}, EDITIONS lists {EDITIONS[name]}")
     return found
 
 
-__all__ = ["FORMATS", "registry"]
+__all__ = ["EDITIONS", "FORMATS", "registry"]

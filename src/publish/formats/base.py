@@ -23,6 +23,9 @@ class Format:
 
     name: ClassVar[str]
     ext: ClassVar[str]
+    #: Independent renderings of one format (the PDF's large-print edition): each is its own pipeline step,
+    #: so they run in parallel. "" is the standard edition.
+    editions: ClassVar[tuple[str, ...]] = ("",)
 
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -37,8 +40,9 @@ class Format:
     def targets(self, doc_stem: str, brand: Brand) -> list[Path]:
         return [self.project.output(brand.name, doc_stem, self.ext)]
 
-    def render(self, doc: Document, brand: Brand) -> dict[Path, bytes]:
-        """Return every file this output consists of, path -> bytes; the caller writes them atomically."""
+    def render(self, doc: Document, brand: Brand, edition: str | None = None) -> dict[Path, bytes]:
+        """Return every file of one edition (None: every edition), path -> bytes; the caller writes them
+        atomically."""
         raise NotImplementedError
 
 

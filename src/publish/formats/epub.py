@@ -95,7 +95,7 @@ class EpubFormat(Format):
                 meta[key] = _meta_string(str(value))
         return meta
 
-    def render(self, doc: Document, brand: Brand) -> dict[Path, bytes]:
+    def render(self, doc: Document, brand: Brand, edition: str | None = None) -> dict[Path, bytes]:
         s = doc.settings
         book = shape(doc.ast, title=s.title, short_title=s.short_title, lang=s.lang,
                      section_title=s.reference_section_title)

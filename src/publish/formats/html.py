@@ -226,7 +226,7 @@ class HtmlFormat(Format):
             files[assets / "fonts" / f.path.name] = f.path.read_bytes()
         return files
 
-    def render(self, doc: Document, brand: Brand) -> dict[Path, bytes]:
+    def render(self, doc: Document, brand: Brand, edition: str | None = None) -> dict[Path, bytes]:
         base = doc.settings.base_url
         url = f"{base}/{brand.name}/{doc.stem}.html" if base else None
         context = page_context(doc, brand, backlinks=True)

@@ -147,6 +147,8 @@ class PdfFormat(Format):
 
     # Files ---------------------------------------------------------------------------------------------
 
+    editions = ("", LARGE_PRINT_SUFFIX)
+
     def edition_path(self, stem: str, brand: Brand, *, large_print: bool = False) -> Path:
         ext = f"{LARGE_PRINT_SUFFIX}.{self.ext}" if large_print else self.ext
         return self.project.output(brand.name, stem, ext)
@@ -154,11 +156,12 @@ class PdfFormat(Format):
     def targets(self, doc_stem: str, brand: Brand) -> list[Path]:
         return [self.edition_path(doc_stem, brand), self.edition_path(doc_stem, brand, large_print=True)]
 
-    def render(self, doc: Document, brand: Brand) -> dict[Path, bytes]:
-        return {
-            self.edition_path(doc.stem, brand): self.pdf_bytes(doc, brand),
-            self.edition_path(doc.stem, brand, large_print=True): self.pdf_bytes(doc, brand, large_print=True),
-        }
+    def render(self, doc: Document, brand: Brand, edition: str | None = None) -> dict[Path, bytes]:
+        files = {}
+        for ed in self.editions if edition is None else (edition,):
+            large = ed == LARGE_PRINT_SUFFIX
+            files[self.edition_path(doc.stem, brand, large_print=large)] = self.pdf_bytes(doc, brand, large_print=large)
+        return files
 
     # Markup ------------------------------------------------------------------------------------------------
 
