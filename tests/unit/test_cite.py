@@ -63,20 +63,29 @@ def seed_refs() -> list[dict]:
 
 
 def render(markdown: str, refs: list[dict], style: str = "apa", lang: str | None = "en-US") -> CiteResult:
-    return cite_document(md_ast(markdown), refs, resolve_style(style, ROOT), lang, source_text=markdown,
-                         source_path=Path("doc.md"))
+    return cite_document(
+        md_ast(markdown),
+        refs,
+        resolve_style(style, ROOT),
+        lang,
+        source_text=markdown,
+        source_path=Path("doc.md"),
+    )
 
 
 # -- seed fidelity ----------------------------------------------------------------------------------
 
 
 def test_seed_bibliography_equals_the_source_list_with_apa_italics(seed_refs: list[dict]) -> None:
-    text = SEED_MD.read_text() if SEED_MD.exists() else "[@rogers1961] " + " ".join(
-        f"[@{r['id']}]" for r in seed_refs)
+    text = (
+        SEED_MD.read_text()
+        if SEED_MD.exists()
+        else "[@rogers1961] " + " ".join(f"[@{r['id']}]" for r in seed_refs)
+    )
     result = render(text, seed_refs)
     expected = (FIXTURES / "seed-expected.txt").read_text().splitlines()
     assert entries(result) == expected
-    source = (ROOT.parent / "shared" / "manuscript-source" / "cbt-therapy-and-realness.txt")
+    source = ROOT.parent / "shared" / "manuscript-source" / "cbt-therapy-and-realness.txt"
     if source.exists():
         tail = source.read_text().rstrip("\n").splitlines()[-11:]
         plain = [e.replace("<i>", "").replace("</i>", "") for e in entries(result)]
@@ -85,8 +94,11 @@ def test_seed_bibliography_equals_the_source_list_with_apa_italics(seed_refs: li
 
 def test_seed_citations(seed_refs: list[dict]) -> None:
     result = render("A [@rogers1961]. B [@elliott2011]. C [@andersson2014; @carlbring2018].", seed_refs)
-    assert cite_texts(result) == ["(Rogers, 1961)", "(Elliott et al., 2011)",
-                                  "(Andersson et al., 2014; Carlbring et al., 2018)"]
+    assert cite_texts(result) == [
+        "(Rogers, 1961)",
+        "(Elliott et al., 2011)",
+        "(Andersson et al., 2014; Carlbring et al., 2018)",
+    ]
     assert result.cited_ids == ["rogers1961", "elliott2011", "andersson2014", "carlbring2018"]
 
 
@@ -158,9 +170,11 @@ def test_numeric_style_splits_label_and_text(seed_refs: list[dict]) -> None:
 
 
 def test_author_in_text_suppress_author_locators_prefix_suffix(seed_refs: list[dict]) -> None:
-    text = ("@rogers1961 says. @watson2010 [p. 4] says [-@rogers1961]. "
-            "[see @rogers1961, p. 33 and more; @elliott2011 chap. 3] "
-            "[@elliott2011, 33, 35-37, and nowhere else] [@watson2010 and nowhere else] [@beck2011, pp. 33-35]")
+    text = (
+        "@rogers1961 says. @watson2010 [p. 4] says [-@rogers1961]. "
+        "[see @rogers1961, p. 33 and more; @elliott2011 chap. 3] "
+        "[@elliott2011, 33, 35-37, and nowhere else] [@watson2010 and nowhere else] [@beck2011, pp. 33-35]"
+    )
     assert cite_texts(render(text, seed_refs)) == [
         "Rogers (1961)",
         "Watson & Greenberg (2010, p. 4)",
@@ -205,14 +219,26 @@ def test_style_is_parsed_once(seed_refs: list[dict], monkeypatch: pytest.MonkeyP
 
 
 def test_html_special_characters_are_text_not_markup() -> None:
-    refs = [{"id": "x", "type": "article-journal", "title": "A <b>bold</b> & <i>risky</i> <T> title",
-             "author": [{"family": "Doe", "given": "J."}], "issued": {"date-parts": [[2001]]},
-             "container-title": "J & K", "URL": "https://example.org/?a=1&b=<2>"}]
+    refs = [
+        {
+            "id": "x",
+            "type": "article-journal",
+            "title": "A <b>bold</b> & <i>risky</i> <T> title",
+            "author": [{"family": "Doe", "given": "J."}],
+            "issued": {"date-parts": [[2001]]},
+            "container-title": "J & K",
+            "URL": "https://example.org/?a=1&b=<2>",
+        }
+    ]
     result = render("[@x]", refs)
     (entry,) = entries(result)
     assert "A <b>bold</b> & <i>risky</i> <T> title" in entry
     html = pypandoc.convert_text(json.dumps(result.ast), "html5", format="json")
-    assert "&lt;T&gt;" in html and "J &amp; K" in html and 'href="https://example.org/?a=1&amp;b=&lt;2&gt;"' in html
+    assert (
+        "&lt;T&gt;" in html
+        and "J &amp; K" in html
+        and 'href="https://example.org/?a=1&amp;b=&lt;2&gt;"' in html
+    )
 
 
 # -- errors --------------------------------------------------------------------------------------------
@@ -250,7 +276,9 @@ def test_invalid_csl_files(tmp_path: Path) -> None:
 
 def test_load_references_formats(tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_text("references:\n- id: a\n  type: book\n  title: T\n  issued: 2001\n")
-    (tmp_path / "r.bib").write_text("@book{b,\n  title = {Hello},\n  author = {Doe, John},\n  year = 2001\n}\n")
+    (tmp_path / "r.bib").write_text(
+        "@book{b,\n  title = {Hello},\n  author = {Doe, John},\n  year = 2001\n}\n"
+    )
     assert load_references(tmp_path / "r.yaml")[0]["issued"] == {"date-parts": [[2001]]}
     bib = load_references(tmp_path / "r.bib")
     assert bib[0]["id"] == "b" and bib[0]["author"] == [{"family": "Doe", "given": "John"}]
@@ -261,14 +289,21 @@ def test_load_references_formats(tmp_path: Path) -> None:
     [
         ("bad.json", '[\n  {"id": "a",}\n]\n', 2, 14, "invalid JSON"),
         ("bad.yaml", "- id: a\n  title: [x\n- id: b\n", 3, 5, "invalid YAML"),
-        ("bad.bib", "@book{a,\n  title = {x},\n  author = {Doe\n}\n\n@book{b, title={y}}\n", 6, 1, "invalid BibTeX"),
+        (
+            "bad.bib",
+            "@book{a,\n  title = {x},\n  author = {Doe\n}\n\n@book{b, title={y}}\n",
+            6,
+            1,
+            "invalid BibTeX",
+        ),
         ("dup.json", '[\n{"id": "a"},\n{"id": "b"},\n{"id": "a"}\n]\n', 4, None, "duplicate"),
         ("noid.json", '[\n{"id": "a"},\n{"title": "Nameless"}\n]\n', 3, None, "has no id"),
         ("dup.yaml", "- id: a\n- id: a\n", 2, None, "line 1"),
     ],
 )
-def test_load_references_errors_are_located(tmp_path: Path, name: str, content: str, line: int,
-                                            col: int | None, words: str) -> None:
+def test_load_references_errors_are_located(
+    tmp_path: Path, name: str, content: str, line: int, col: int | None, words: str
+) -> None:
     (tmp_path / name).write_text(content)
     with pytest.raises(PublishError) as err:
         load_references(tmp_path / name)

@@ -111,8 +111,13 @@ def _nocite_keys(meta: dict) -> list[str]:
     return keys
 
 
-def _unknown_key_error(key: str, known: list[str], source_text: str | None, source_path: Path | None,
-                       bibliography_path: Path | None) -> PublishError:
+def _unknown_key_error(
+    key: str,
+    known: list[str],
+    source_text: str | None,
+    source_path: Path | None,
+    bibliography_path: Path | None,
+) -> PublishError:
     line = col = None
     if source_text:
         m = re.search(r"(?<![\w@])@\{?" + re.escape(key) + r"(?![\w:.#$%&\-+?<>~/]*\w)", source_text)
@@ -122,13 +127,21 @@ def _unknown_key_error(key: str, known: list[str], source_text: str | None, sour
     if hint is None:
         where = f" in {bibliography_path}" if bibliography_path else ""
         hint = f"add an item with id {key!r}{where}"
-    return PublishError(f"citation key {key!r} is not in the bibliography", file=source_path, line=line, col=col,
-                        hint=hint)
+    return PublishError(
+        f"citation key {key!r} is not in the bibliography", file=source_path, line=line, col=col, hint=hint
+    )
 
 
-def cite_document(ast: dict, references: list[dict], style: Path, lang: str | None, *,
-                  source_text: str | None = None, source_path: Path | None = None,
-                  bibliography_path: Path | None = None) -> CiteResult:
+def cite_document(
+    ast: dict,
+    references: list[dict],
+    style: Path,
+    lang: str | None,
+    *,
+    source_text: str | None = None,
+    source_path: Path | None = None,
+    bibliography_path: Path | None = None,
+) -> CiteResult:
     """Render citations and the bibliography into a copy of ``ast`` (see the package docstring)."""
     ast = copy.deepcopy(ast)
     meta = ast.setdefault("meta", {})
@@ -149,13 +162,23 @@ def cite_document(ast: dict, references: list[dict], style: Path, lang: str | No
             if key not in known_set:
                 raise _unknown_key_error(key, known, source_text, source_path, bibliography_path)
             mode = {"AuthorInText": "author-in-text", "SuppressAuthor": "suppress-author"}.get(
-                c.get("citationMode", {}).get("t"), "normal")
+                c.get("citationMode", {}).get("t"), "normal"
+            )
             suffix = list(c.get("citationSuffix") or [])
             prefix = list(c.get("citationPrefix") or [])
             label, value, used = parse_locator(_plain(suffix), locale)
             rest = drop_chars(suffix, used) if value is not None else suffix
-            specs.append(CiteItem(key=key, mode=mode, label=label, locator=value, prefix=bool(prefix),
-                                  suffix=bool(rest), index=len(extras)))
+            specs.append(
+                CiteItem(
+                    key=key,
+                    mode=mode,
+                    label=label,
+                    locator=value,
+                    prefix=bool(prefix),
+                    suffix=bool(rest),
+                    index=len(extras),
+                )
+            )
             extras.append((prefix, rest))
         proc.register(specs)
 
@@ -169,9 +192,15 @@ def cite_document(ast: dict, references: list[dict], style: Path, lang: str | No
     proc.finalize()
 
     root = engine_style.root
-    quotes = tuple(str(root.get_single_term(name=n)) or d for n, d in (
-        ("open-quote", "\u201c"), ("close-quote", "\u201d"), ("open-inner-quote", "\u2018"),
-        ("close-inner-quote", "\u2019")))
+    quotes = tuple(
+        str(root.get_single_term(name=n)) or d
+        for n, d in (
+            ("open-quote", "\u201c"),
+            ("close-quote", "\u201d"),
+            ("open-inner-quote", "\u2018"),
+            ("close-inner-quote", "\u2019"),
+        )
+    )
     piq = str(root.get_locale_option("punctuation-in-quote") or "false").lower() == "true"
     has_bib = engine_style.has_bibliography()
     counters: dict[str, int] = {}
@@ -200,16 +229,25 @@ def cite_document(ast: dict, references: list[dict], style: Path, lang: str | No
     for node, text in zip(cites, proc.render_citations(), strict=True):
         inlines = mk.to_inlines(mk.fix_seams(text, piq), ctx)
         if not inlines:
-            warnings.append(Warning_(f"citation {mk.inlines_to_text(node['c'][1])} rendered empty",
-                                     file=str(source_path) if source_path else None))
-            continue
+            keys = ", ".join(c["citationId"] for c in node["c"][0])
+            warnings.append(
+                Warning_(
+                    f"the citation of {keys} prints nothing in this style",
+                    file=str(source_path) if source_path else None,
+                    hint="the item lacks the fields the style prints (title, author, date)",
+                )
+            )
         node["c"][1] = inlines
 
     entries = proc.render_bibliography() if has_bib else []
     if entries:
         bib_ctx = mk.RenderContext(quotes=quotes)  # type: ignore[arg-type]
-        _place_bibliography(blocks, meta, [(k, mk.to_inlines(mk.fix_seams(t, piq), bib_ctx)) for k, t in entries],
-                            root.bibliography)
+        _place_bibliography(
+            blocks,
+            meta,
+            [(k, mk.to_inlines(mk.fix_seams(t, piq), bib_ctx)) for k, t in entries],
+            root.bibliography,
+        )
     cited: list[str] = []
     for key in [*flat_keys, *nocite]:
         if key not in cited:
@@ -228,8 +266,10 @@ def _entry_block(key: str, inlines: list[dict]) -> dict:
             left.pop()
         while right and right[0]["t"] == "Space":
             right.pop(0)
-        content = [{"t": "Span", "c": [["", ["csl-left-margin"], []], left]},
-                   {"t": "Span", "c": [["", ["csl-right-inline"], []], right]}]
+        content = [
+            {"t": "Span", "c": [["", ["csl-left-margin"], []], left]},
+            {"t": "Span", "c": [["", ["csl-right-inline"], []], right]},
+        ]
     else:
         content = _strip_fieldsep(inlines)
     return {"t": "Div", "c": [[f"ref-{key}", ["csl-entry"], attrs], [{"t": "Para", "c": content}]]}
@@ -256,7 +296,9 @@ def _find_refs(blocks: list[Any]) -> tuple[list[Any], int] | None:
     return None
 
 
-def _place_bibliography(blocks: list[dict], meta: dict, entries: list[tuple[str, list[dict]]], bib_el: Any) -> None:
+def _place_bibliography(
+    blocks: list[dict], meta: dict, entries: list[tuple[str, list[dict]]], bib_el: Any
+) -> None:
     classes = ["references", "csl-bib-body"]
     if str(bib_el.get("hanging-indent", "false")).lower() == "true":
         classes.append("hanging-indent")
@@ -275,8 +317,10 @@ def _place_bibliography(blocks: list[dict], meta: dict, entries: list[tuple[str,
     if title:
         content.append({"t": "Header", "c": [2, ["references", ["unnumbered"], []], title]})
     content.append(refs)
-    wrapper = {"t": "Div", "c": [["bibliography", ["section", "bibliography"], [["role", "doc-bibliography"]]],
-                                 content]}
+    wrapper = {
+        "t": "Div",
+        "c": [["bibliography", ["section", "bibliography"], [["role", "doc-bibliography"]]], content],
+    }
     if found:
         holder, index = found
         holder[index] = wrapper

@@ -20,7 +20,7 @@ from citeproc.string import String, join
 
 from . import markup as mk
 from . import patches
-from .patches import LOCK, STATE
+from .patches import LOCK, STATE, initialize_given
 
 patches.apply()
 
@@ -51,27 +51,73 @@ def prepare_reference(ref: dict, internal_id: str) -> dict:
     for key, value in ref.items():
         if key in ("id", "type") or value is None or value == "" or value == []:
             continue
-        if key in ("author", "editor", "translator", "container-author", "collection-editor", "composer",
-                   "director", "interviewer", "illustrator", "original-author", "recipient", "reviewed-author",
-                   "editorial-director", "chair", "compiler", "contributor", "curator", "executive-producer",
-                   "guest", "host", "narrator", "organizer", "performer", "producer", "script-writer",
-                   "series-creator"):
+        if key in (
+            "author",
+            "editor",
+            "translator",
+            "container-author",
+            "collection-editor",
+            "composer",
+            "director",
+            "interviewer",
+            "illustrator",
+            "original-author",
+            "recipient",
+            "reviewed-author",
+            "editorial-director",
+            "chair",
+            "compiler",
+            "contributor",
+            "curator",
+            "executive-producer",
+            "guest",
+            "host",
+            "narrator",
+            "organizer",
+            "performer",
+            "producer",
+            "script-writer",
+            "series-creator",
+        ):
             if not isinstance(value, list):
                 continue
             names = []
             for name in value:
                 if not isinstance(name, dict):
                     continue
-                clean = {k: mk.sanitize(str(v)) for k, v in name.items()
-                         if k in ("family", "given", "dropping-particle", "non-dropping-particle", "suffix",
-                                  "literal", "comma-suffix") and v not in (None, "")}
+                clean = {
+                    k: mk.sanitize(str(v))
+                    for k, v in name.items()
+                    if k
+                    in (
+                        "family",
+                        "given",
+                        "dropping-particle",
+                        "non-dropping-particle",
+                        "suffix",
+                        "literal",
+                        "comma-suffix",
+                    )
+                    and v not in (None, "")
+                }
                 if "family" not in clean and "literal" not in clean and "given" in clean:
                     clean = {"literal": clean["given"]}
+                split_particle(clean)
                 if clean:
                     names.append(clean)
-            if names and key in ("author", "editor", "translator", "container-author", "collection-editor",
-                                 "composer", "interviewer", "illustrator", "original-author", "recipient",
-                                 "editorial-director"):
+            if names and key in (
+                "author",
+                "editor",
+                "translator",
+                "container-author",
+                "collection-editor",
+                "composer",
+                "interviewer",
+                "illustrator",
+                "original-author",
+                "recipient",
+                "editorial-director",
+            ):
                 out[key] = names
             continue
         if isinstance(value, dict) and ("date-parts" in value or "literal" in value or "raw" in value):
@@ -82,10 +128,25 @@ def prepare_reference(ref: dict, internal_id: str) -> dict:
         if isinstance(value, (list, dict)):
             continue
         text = mk.sanitize(str(value))
-        if key not in ("URL", "DOI", "ISBN", "ISSN", "PMID", "PMCID"):
-            text = mk.rich_text_to_markers(text)
+        if key not in ("URL", "DOI", "ISBN", "ISSN", "PMID", "PMCID", "note", "abstract"):
+            text = mk.quotes_to_markers(mk.rich_text_to_markers(text))
         out[key] = text
     return out
+
+
+def split_particle(name: dict) -> None:
+    """ "van der Berg" -> non-dropping-particle "van der", family "Berg", as citeproc-js and pandoc parse
+    a family name whose leading words are lowercase (unless the particle is given explicitly)."""
+    family = name.get("family", "")
+    if "non-dropping-particle" in name or " " not in family:
+        return
+    words = family.split(" ")
+    k = 0
+    while k < len(words) - 1 and words[k][:1].islower():
+        k += 1
+    if k:
+        name["non-dropping-particle"] = " ".join(words[:k])
+        name["family"] = " ".join(words[k:])
 
 
 _RAW_DATE = re.compile(r"^\s*(-?\d{1,4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
@@ -290,6 +351,7 @@ class Processor:
         collapse = citation_el.get("collapse")
         out: list[Any] = []
         if collapse == "citation-number" and len(rendered) > 1:
+
             def plain(it: CitationItem) -> bool:
                 spec: CiteItem = it["_spec"]
                 return not (spec.prefix or spec.suffix or spec.locator)
@@ -299,8 +361,11 @@ class Processor:
             def flush() -> None:
                 if len(run) >= 3:
                     first, last = run[0], run[-1]
-                    out.append(self._wrap_item(first[0], first[1]) + String("\u2013")
-                               + self._wrap_item(last[0], last[1]))
+                    out.append(
+                        self._wrap_item(first[0], first[1])
+                        + String("\u2013")
+                        + self._wrap_item(last[0], last[1])
+                    )
                 else:
                     out.extend(self._wrap_item(it, t) for it, t in run)
                 run.clear()
@@ -320,7 +385,7 @@ class Processor:
         return [self._wrap_item(item, text) for item, text in rendered if text is not None]
 
     def _collapse_year(self, citation_el: Any, rendered: list[tuple[CitationItem, Any]]) -> list[Any]:
-        """"(Smith 2001, 2005)": cites by the same names keep only the first names (CSL collapse=year)."""
+        """ "(Smith 2001, 2005)": cites by the same names keep only the first names (CSL collapse=year)."""
         out: list[Any] = []
         cite_group_delim = citation_el.layout.get("delimiter", "; ")
         cite_group_delim = citation_el.get("cite-group-delimiter", ", ")
@@ -390,7 +455,9 @@ class Processor:
                 out.append((self.user[item.key], text))
             return out
 
-    def _render_entry(self, item: CitationItem, layout: Any, children: list[Any], left_idx: int | None) -> Any:
+    def _render_entry(
+        self, item: CitationItem, layout: Any, children: list[Any], left_idx: int | None
+    ) -> Any:
         """One entry; with second-field-align the label and the rest are split by FIELD_SEP."""
         if left_idx is None:
             body = layout.render_children(item)
@@ -424,6 +491,10 @@ class Processor:
         items = self._all_items()
         if not items:
             return
+        rule = citation_el.get("givenname-disambiguation-rule", "by-cite")
+        if opts["given"] and rule != "by-cite":
+            self._global_name_disambiguation(items, rule)
+        levels = (1,) if rule.endswith("with-initials") else (1, 2)
         self.bib._cites = []
         citation_el.cites = self.bib._cites
 
@@ -442,7 +513,19 @@ class Processor:
         groups = ambiguous(items)
         if not groups:
             return
-        if opts["names"]:
+        if opts["given"] and opts["names"]:
+            # like citeproc-js: first see whether given names on the names already shown are enough
+            for group in groups:
+                for level in levels:
+                    for it in group:
+                        it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "given": level}
+                    if not ambiguous(group):
+                        break
+                else:
+                    for it in group:
+                        (it.reference.get("_disamb") or {}).pop("given", None)
+            groups = ambiguous(items)
+        if opts["names"] and groups:
             for group in groups:
                 max_names = max(len(it.reference.get("author", []) or []) for it in group)
                 for n in range(2, max_names + 1):
@@ -456,7 +539,7 @@ class Processor:
             groups = ambiguous(items)
         if opts["given"] and groups:
             for group in groups:
-                for level in (1, 2):
+                for level in levels:
                     for it in group:
                         it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "given": level}
                     if not ambiguous(group):
@@ -480,6 +563,31 @@ class Processor:
                 for n, it in enumerate(group):
                     it.reference["year_suffix"] = _suffix_letters(n)
         self.bib._cites = []
+
+    def _global_name_disambiguation(self, items: list[CitationItem], rule: str) -> None:
+        """CSL's global given-name rules: a first author whose family name is shared by another cited
+        first author with other initials shows initials (or the full given name) in every citation."""
+        by_family: dict[str, set[str]] = {}
+        for it in items:
+            authors = it.reference.get("author") or []
+            if authors and "family" in authors[0]:
+                given = str(authors[0].get("given", ""))
+                by_family.setdefault(str(authors[0]["family"]), set()).add(given)
+        for it in items:
+            authors = it.reference.get("author") or []
+            if not authors or "family" not in authors[0]:
+                continue
+            givens = by_family.get(str(authors[0]["family"]), set())
+            if len(givens) < 2:
+                continue
+            initials = {initialize_given(g, ".", True) for g in givens}
+            if rule.endswith("with-initials"):
+                if len(initials) < 2:
+                    continue  # "S." and "Steve" are the same initials: nothing to tell apart
+                level = 1
+            else:
+                level = 1 if len(initials) == len(givens) else 2
+            it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "given_first": level}
 
     def _all_items(self) -> list[CitationItem]:
         """One citation item per distinct key (first-position, no locator) for ambiguity checks."""

@@ -22,14 +22,50 @@ _CSL = "{http://purl.org/net/xbiblio/csl}"
 
 # Forms pandoc accepts in any language (its English fallbacks).
 _EXTRA = {
-    "p": "page", "pp": "page", "pg": "page", "pgs": "page", "chap": "chapter", "ch": "chapter",
-    "chs": "chapter", "sec": "section", "secs": "section", "para": "paragraph", "paras": "paragraph",
-    "§": "section", "§§": "section", "¶": "paragraph", "¶¶": "paragraph", "fig": "figure", "figs": "figure",
-    "vol": "volume", "vols": "volume", "no": "issue", "nos": "issue", "l": "line", "ll": "line",
-    "n": "note", "nn": "note", "col": "column", "cols": "column", "bk": "book", "bks": "book",
-    "pt": "part", "pts": "part", "v": "verse", "vv": "verse", "op": "opus", "opp": "opus",
-    "art": "article-locator", "arts": "article-locator", "app": "appendix", "tbl": "table",
-    "sc": "scene", "s.v": "sub-verbo", "supp": "supplement", "fol": "folio", "fols": "folio",
+    "p": "page",
+    "pp": "page",
+    "pg": "page",
+    "pgs": "page",
+    "chap": "chapter",
+    "ch": "chapter",
+    "chs": "chapter",
+    "sec": "section",
+    "secs": "section",
+    "para": "paragraph",
+    "paras": "paragraph",
+    "§": "section",
+    "§§": "section",
+    "¶": "paragraph",
+    "¶¶": "paragraph",
+    "fig": "figure",
+    "figs": "figure",
+    "vol": "volume",
+    "vols": "volume",
+    "no": "issue",
+    "nos": "issue",
+    "l": "line",
+    "ll": "line",
+    "n": "note",
+    "nn": "note",
+    "col": "column",
+    "cols": "column",
+    "bk": "book",
+    "bks": "book",
+    "pt": "part",
+    "pts": "part",
+    "v": "verse",
+    "vv": "verse",
+    "op": "opus",
+    "opp": "opus",
+    "art": "article-locator",
+    "arts": "article-locator",
+    "app": "appendix",
+    "tbl": "table",
+    "sc": "scene",
+    "s.v": "sub-verbo",
+    "supp": "supplement",
+    "fol": "folio",
+    "fols": "folio",
 }
 
 
@@ -72,7 +108,7 @@ def parse_locator(suffix: str, lang: str | None) -> tuple[str | None, str | None
     low = rest.lower()
     for form, name in locator_terms(lang):
         if low.startswith(form):
-            after = rest[len(form):]
+            after = rest[len(form) :]
             if after.startswith("."):
                 after = after[1:]
                 used = len(form) + 1

@@ -158,7 +158,9 @@ _RICH_TAGS = [
     (re.compile(r"<sc>", re.I), SMALLCAPS[0]),
     (re.compile(r"</sc>", re.I), SMALLCAPS[1]),
 ]
-_SPAN_RE = re.compile(r"<span\s+(?:style=\"font-variant:\s*small-caps;?\"|class=\"nocase\")\s*>|</span>", re.I)
+_SPAN_RE = re.compile(
+    r"<span\s+(?:style=\"font-variant:\s*small-caps;?\"|class=\"nocase\")\s*>|</span>", re.I
+)
 
 
 def rich_text_to_markers(text: str) -> str:
@@ -189,6 +191,19 @@ def rich_text_to_markers(text: str) -> str:
         pos = m.end()
     out.append(text[pos:])
     return "".join(out)
+
+
+_QUOTED_IN_FIELD = re.compile(
+    r'(^|[\s(\[\u2014\u2013-])(?:"|\u201c)([^"\u201c\u201d]+)(?:"|\u201d)(?=$|[\s.,;:!?)\]\u2014\u2013-])'
+)
+
+
+def quotes_to_markers(text: str) -> str:
+    """Double quotes inside a field become quote markers, so nesting flips them to single quotes and
+    punctuation-in-quote applies to them too (citeproc-js and pandoc do both)."""
+    if '"' not in text and "\u201c" not in text:
+        return text
+    return _QUOTED_IN_FIELD.sub(lambda m: m.group(1) + QUOTE[0] + m.group(2) + QUOTE[1], text)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -287,7 +302,9 @@ def parse(text: str) -> Node:
                     break
         elif ch in (PREFIX, SUFFIX) and i + 1 < n and ord(text[i + 1]) >= INDEX_BASE:
             flush()
-            stack[-1].children.append(Node("Prefix" if ch == PREFIX else "Suffix", index=ord(text[i + 1]) - INDEX_BASE))
+            stack[-1].children.append(
+                Node("Prefix" if ch == PREFIX else "Suffix", index=ord(text[i + 1]) - INDEX_BASE)
+            )
             i += 1
         elif ch == FIELD_SEP:
             flush()
@@ -378,7 +395,9 @@ def _build(children: list[Node | str], ctx: RenderContext, *, italic: bool, quot
         elif kind == "NoCase":
             out.extend(_build(child.children, ctx, italic=italic, quote_level=quote_level))
         elif kind == "Quote":
-            op, cl = (ctx.quotes[0], ctx.quotes[1]) if quote_level % 2 == 0 else (ctx.quotes[2], ctx.quotes[3])
+            op, cl = (
+                (ctx.quotes[0], ctx.quotes[1]) if quote_level % 2 == 0 else (ctx.quotes[2], ctx.quotes[3])
+            )
             inner = _build(child.children, ctx, italic=italic, quote_level=quote_level + 1)
             out.extend(_merge_adjacent([{"t": "Str", "c": op}, *inner, {"t": "Str", "c": cl}]))
         elif kind in ("Url", "Doi"):

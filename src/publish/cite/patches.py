@@ -52,14 +52,20 @@ def layout_of(*elements: Any) -> Any:
                 return found[0]
     return STATE.layout
 
+
 # ---------------------------------------------------------------------------------------------------
 # Strings: capitalisation must skip our formatting markers (they sit before the first letter).
 
 
 def _capitalize_first_text(s: str) -> str:
+    """Capitalise the first letter, skipping markers, but only when the first word is all lowercase
+    (CSL: "arXiv" and "iPhone" stay as they are; citeproc-py printed "ArXiv")."""
     for i, ch in enumerate(s):
         if mk.MARKER_RE.match(ch) or ch.isspace():
             continue
+        word = mk.strip_markers(s[i:]).split(" ", 1)[0]
+        if not word.islower() and any(c.isalpha() for c in word[1:]):
+            return s
         return s[:i] + ch.upper() + s[i + 1 :]
     return s
 
@@ -122,20 +128,24 @@ def _rebuild(pieces: list[tuple[str, bool]]) -> Any:
 
 
 def _core(word: str) -> str:
-    return mk.strip_markers(word).strip("\"'“”‘’([{").rstrip(".,;:!?)]}\"'“”‘’")
+    # keep a final period: "A." (an initial) is not the stop word "a"
+    return mk.strip_markers(word).strip("\"'“”‘’([{").rstrip(",;:!?)]}\"'“”‘’")
 
 
 def title_case(text: Any) -> Any:
     """CSL title case: capitalise lowercase words, lowercase stop words in the middle, keep NoCase."""
     pieces = _segments(text)
     plain = "".join(mk.strip_markers(t) for t, nc in pieces if not nc)
-    all_upper = plain.isupper()
+    del plain
     tokens: list[tuple[str, bool, int]] = []  # (token, nocase, piece index)
     for pi, (t, nc) in enumerate(pieces):
         for tok in _WORD_RE.findall(t):
             tokens.append((tok, nc, pi))
-    words = [k for k, (tok, _, _) in enumerate(tokens) if not tok.isspace() and _WORD_RE.match(tok) and
-             not re.fullmatch(r"[\s\-\u2010\u2013\u2014/]+", tok)]
+    words = [
+        k
+        for k, (tok, _, _) in enumerate(tokens)
+        if not tok.isspace() and _WORD_RE.match(tok) and not re.fullmatch(r"[\s\-\u2010\u2013\u2014/]+", tok)
+    ]
     out_tokens = [tok for tok, _, _ in tokens]
     prev_word_end = ":"
     for n, k in enumerate(words):
@@ -143,25 +153,20 @@ def title_case(text: Any) -> Any:
         if nc:
             prev_word_end = mk.strip_markers(tok)[-1:] or prev_word_end
             continue
-        word = tok.lower() if all_upper else tok
+        word = tok
         core = _core(word)
         sep_before = tokens[k - 1][0] if k > 0 else " "
-        first = n == 0 or prev_word_end in (":", "?", "!") or (prev_word_end == "." and False)
-        last = n == len(words) - 1
-        after_hyphen = not sep_before.isspace() and sep_before.strip() in ("-", "\u2010", "/")
-        if core.lower() in STOP_WORDS and not first and not last and not after_hyphen:
-            if core.islower() or core.istitle():
-                word = word.lower() if not any(c.isupper() for c in core[1:]) else word
-        elif core and core.islower() or (core and core[0].islower() and not any(c.isupper() for c in core)):
-            word = _capitalize_first_text(word)
-        elif after_hyphen and core and core.islower():
+        first = n == 0 or prev_word_end in (":", "?", "!")
+        after_hyphen = k > 0 and not sep_before.isspace()
+        # like citeproc-js: only all-lowercase words change; capitalised words (also stop words) stay
+        if core and core.islower() and (first and not after_hyphen or core.lower() not in STOP_WORDS):
             word = _capitalize_first_text(word)
         out_tokens[k] = word
         stripped = mk.strip_markers(word)
         prev_word_end = stripped[-1:] if stripped else prev_word_end
     # regroup tokens into pieces
     new_pieces: list[list[str]] = [[] for _ in pieces]
-    for (tok, nc, pi), new in zip(tokens, out_tokens, strict=True):
+    for (_tok, _nc, pi), new in zip(tokens, out_tokens, strict=True):
         new_pieces[pi].append(new)
     return _rebuild([("".join(p), nc) for p, (_, nc) in zip(new_pieces, pieces, strict=True)])
 
@@ -201,8 +206,17 @@ def _case(self: Any, text: Any, language: str | None = None) -> Any:
     if text_case == "capitalize-first":
         return text.capitalize_first()
     if text_case == "capitalize-all":
-        return _rebuild([(t if nc else re.sub(r"(^|\s)(\S)", lambda m: m.group(1) + _capitalize_first_text(
-            m.group(2)), t), nc) for t, nc in _segments(text)])
+        return _rebuild(
+            [
+                (
+                    t
+                    if nc
+                    else re.sub(r"(^|\s)(\S)", lambda m: m.group(1) + _capitalize_first_text(m.group(2)), t),
+                    nc,
+                )
+                for t, nc in _segments(text)
+            ]
+        )
     if text_case == "title":
         if language != "en":
             return text
@@ -215,13 +229,16 @@ def _case(self: Any, text: Any, language: str | None = None) -> Any:
 # ---------------------------------------------------------------------------------------------------
 # Names: initials, suppress-author/author-only, substitution, et-al overrides for disambiguation.
 
+
 def _initial_letters(word: str) -> list[str]:
-    """The initials a given-name word stands for: "John" -> J, "J.R." -> J R, "JR" -> J R."""
+    """The initials a given-name word stands for: "John" -> J, "J.R." -> J R, "11" -> 11.
+
+    An all-caps word is one name ("KW" -> K), as citeproc-js and pandoc read it.
+    """
     if "." in word.rstrip("."):
-        return [w[0] for w in word.split(".") if w]
-    bare = word.rstrip(".")
-    if bare.isalpha() and bare.isupper() and 1 < len(bare) <= 3:
-        return list(bare)
+        return [w[0] if not w[0].isdigit() else w for w in word.split(".") if w]
+    if word[:1].isdigit():
+        return [word.rstrip(".")]
     return [word[0]] if word else []
 
 
@@ -238,12 +255,14 @@ def initialize_given(given: str, mark: str, hyphen: bool, initialize: bool = Tru
         words = []
         for word in given.split(" "):
             bare = word.rstrip(".")
-            if "." in bare or len(bare) == 1 or (bare.isalpha() and bare.isupper() and len(bare) <= 3):
+            if "." in bare or len(bare) == 1:
                 words.append(mark.join(_initial_letters(word)) + mark)
             else:
                 words.append(word)
         return " ".join(w.strip() for w in words)
     groups = given.split("-") if hyphen else [given.replace("-", " ")]
+    # a lowercase part after a hyphen is not initialised ("Pierre-luc" -> "P."), as in citeproc-js
+    groups = [g for k, g in enumerate(groups) if k == 0 or not g.strip()[:1].islower()]
     rendered = []
     for group in groups:
         letters: list[str] = []
@@ -255,8 +274,9 @@ def initialize_given(given: str, mark: str, hyphen: bool, initialize: bool = Tru
 
 
 def _name_process(orig: Any) -> Any:
-    def process(self: Any, item: Any, variable: str, context: Any = None, sort_options: Any = None,
-                **kwargs: Any) -> Any:
+    def process(
+        self: Any, item: Any, variable: str, context: Any = None, sort_options: Any = None, **kwargs: Any
+    ) -> Any:
         ref = item.reference
         dis = ref.get("_disamb") or {}
         overrides: dict[str, Any] = {}
@@ -268,6 +288,8 @@ def _name_process(orig: Any) -> Any:
                 overrides["et-al-min"] = 10_000
         if in_cit and dis.get("given"):
             overrides["_given"] = dis["given"]
+        if in_cit and dis.get("given_first") and variable == "author":
+            overrides["_given_first"] = dis["given_first"]
         previous = getattr(STATE, "name_overrides", None)
         STATE.name_overrides = overrides
         try:
@@ -278,8 +300,9 @@ def _name_process(orig: Any) -> Any:
     return process
 
 
-def _name_process_impl(self: Any, item: Any, variable: str, context: Any = None, sort_options: Any = None,
-                       **kwargs: Any) -> Any:
+def _name_process_impl(
+    self: Any, item: Any, variable: str, context: Any = None, sort_options: Any = None, **kwargs: Any
+) -> Any:
     """citeproc-py's Name.process with CSL initialisation and the disambiguation overrides."""
 
     def get_option(name: str) -> Any:
@@ -339,11 +362,17 @@ def _name_process_impl(self: Any, item: Any, variable: str, context: Any = None,
     output = []
     for i, name in enumerate(names):
         given, family, dp, ndp, suffix = name.parts()
-        if given is not None and initialize_with is not None:
-            given = initialize_given(str(given), initialize_with, hyphen, initialize)
+        name_form, name_init = form, initialize_with
+        first_level = over.get("_given_first", 0) if i == 0 else 0
+        if first_level and form == "short":
+            name_form = "long"
+            if first_level >= 2:
+                name_init = None
+        if given is not None and name_init is not None:
+            given = initialize_given(str(given), name_init, hyphen, initialize)
         if "literal" in name:
             text = family
-        elif form == "long":
+        elif name_form == "long":
             if name_as_sort_order == "all" or (name_as_sort_order == "first" and i == 0):
                 if demote_ndp in ("never", "sort-only"):
                     family = " ".join([str(n) for n in (ndp, family) if n])
@@ -372,10 +401,15 @@ def _name_process_impl(self: Any, item: Any, variable: str, context: Any = None,
             ellipsis = self.unicode_character("horizontal ellipsis")
             output[-1] = ellipsis + " " + output[-1]
             return self.join(output, delimiter)
-        if delimiter_precedes_et_al == "always" or (
-            delimiter_precedes_et_al == "contextual" and len(output) >= 2
-        ) or (delimiter_precedes_et_al == "after-inverted-name" and name_as_sort_order and (
-            name_as_sort_order == "all" or len(output) == 1)):
+        if (
+            delimiter_precedes_et_al == "always"
+            or (delimiter_precedes_et_al == "contextual" and len(output) >= 2)
+            or (
+                delimiter_precedes_et_al == "after-inverted-name"
+                and name_as_sort_order
+                and (name_as_sort_order == "all" or len(output) == 1)
+            )
+        ):
             output.append(et_al)
             return self.join(output, delimiter)
         return self.join(output, delimiter) + " " + et_al
@@ -383,10 +417,13 @@ def _name_process_impl(self: Any, item: Any, variable: str, context: Any = None,
         text = self.join(output[:-1], delimiter)
         inverted_last = name_as_sort_order == "all" or (name_as_sort_order == "first" and len(output) == 1)
         inverted_before_last = name_as_sort_order == "all" or (
-            name_as_sort_order == "first" and len(output) == 2)
-        if (delimiter_precedes_last == "always"
-                or (delimiter_precedes_last == "contextual" and len(output) > 2)
-                or (delimiter_precedes_last == "after-inverted-name" and inverted_before_last)):
+            name_as_sort_order == "first" and len(output) == 2
+        )
+        if (
+            delimiter_precedes_last == "always"
+            or (delimiter_precedes_last == "contextual" and len(output) > 2)
+            or (delimiter_precedes_last == "after-inverted-name" and inverted_before_last)
+        ):
             text = text + delimiter
         else:
             text = text + " "
@@ -397,8 +434,19 @@ def _name_process_impl(self: Any, item: Any, variable: str, context: Any = None,
 
 def _names_process(orig: Any) -> Any:
     def process(self: Any, item: Any, names_context: Any = None, context: Any = None, **kwargs: Any) -> Any:
-        top_level = (STATE.in_citation_item or STATE.in_bibliography_entry) and STATE.names_seen == 0 and \
-            not STATE.recording and names_context is None
+        if names_context is None and self.name is None:
+            # a bare <names> inside cs:substitute (also under cs:choose) takes the enclosing names' name
+            # and label; citeproc-py only handled direct children and otherwise inserted a default
+            # <name/> into the (cached) style for good
+            enclosing = self.xpath_search("./ancestor::cs:substitute[1]/parent::cs:names[1]")
+            if enclosing:
+                names_context = enclosing[0]
+        top_level = (
+            (STATE.in_citation_item or STATE.in_bibliography_entry)
+            and STATE.names_seen == 0
+            and not STATE.recording
+            and names_context is None
+        )
         # honour variables already used up by a cs:substitute (CSL: "substituted variables are suppressed")
         repressed = getattr(layout_of(context, self), "repressed", {}).get("names", [])
         if repressed and not [r for r in (self.get("variable") or "").split() if r not in repressed]:
@@ -407,6 +455,15 @@ def _names_process(orig: Any) -> Any:
             for role in (self.get("variable") or "").split():
                 if role in item.reference:
                     STATE.recording[-1].add("names:" + role)
+        roles = (self.get("variable") or "").split()
+        keep = [r for r in roles if r not in repressed]
+        if len(keep) != len(roles):
+            # render only the roles a substitution has not used up
+            self.set("variable", " ".join(keep))
+            try:
+                return process(self, item, names_context=names_context, context=context, **kwargs)
+            finally:
+                self.set("variable", " ".join(roles))
         if top_level:
             STATE.names_seen += 1
             mode = item.get("_mode") if hasattr(item, "get") else None
@@ -502,7 +559,9 @@ def _quote(self: Any, string: Any) -> Any:
 # Conditions: disambiguate, position with our subsequent flag.
 
 
-_NUMERIC_RE = re.compile(r"^\s*[a-z]{0,3}\d+[a-z]{0,3}(?:\s*(?:[-\u2013&,]|and)\s*[a-z]{0,3}\d+[a-z]{0,3})*\s*$", re.I)
+_NUMERIC_RE = re.compile(
+    r"^\s*[a-z]{0,3}\d+[a-z]{0,3}(?:\s*(?:[-\u2013&,]|and)\s*[a-z]{0,3}\d+[a-z]{0,3})*\s*$", re.I
+)
 
 
 def _is_numeric(self: Any, item: Any) -> list[bool]:
@@ -594,6 +653,74 @@ def _key_sort_keys(orig: Any) -> Any:
     return sort_keys
 
 
+def _render_single_date(self: Any, date: Any, show_parts: Any = None, context: Any = None) -> Any:
+    """Join date parts with the delimiter of the cs:date that lists them (a locale's "text" date has one).
+
+    citeproc-py used the calling element's delimiter, which a localized date call never has: "2016Apr".
+    """
+    parts = self.parts(date, show_parts, context) if context != self else self.parts(date, show_parts)
+    if not parts:
+        return None
+    if "delimiter" not in self.attrib and isinstance(context, model.Date) and "delimiter" in context.attrib:
+        return context.join(parts)
+    return self.join(parts)
+
+
+_RANGE_PART = re.compile(r"^(\D*?)(\d+)$")
+
+
+def format_last_page(first: str, last: str, range_format: str | None) -> str:
+    """The second number of a page range under CSL's page-range-format (citeproc-js's algorithm).
+
+    citeproc-py cut "1-11" to "1–1" and "e6-e6" to "e6–" (it compared strings of different lengths).
+    """
+    m1, m2 = _RANGE_PART.match(first.strip()), _RANGE_PART.match(last.strip())
+    if not m1 or not m2 or (m2.group(1) and m2.group(1) != m1.group(1)):
+        return last
+    prefix, a, b = m1.group(1), m1.group(2), m2.group(2)
+    if len(b) < len(a):
+        b = a[: len(a) - len(b)] + b
+    if int(b) < int(a) or not range_format or range_format == "expanded":
+        return (m2.group(1) + m2.group(2)) if int(b) < int(a) else prefix + b if m2.group(1) else b
+    fmt = range_format
+    if fmt in ("chicago", "chicago-15", "chicago-16"):
+        n = int(a)
+        if n < 100 or n % 100 == 0:
+            return b
+        if fmt == "chicago-15" and len(a) >= 4 and a[:-3] != b[:-3]:
+            return b
+        fmt = "minimal" if n % 100 < 10 else "minimal-two"
+    if len(a) != len(b):
+        return b
+    common = 0
+    while common < len(a) and a[common] == b[common]:
+        common += 1
+    keep = 1 if fmt == "minimal" else 2
+    return b[min(common, max(len(b) - keep, 0)) :]
+
+
+def _format_last_page(self: Any, first: str, last: str) -> str:
+    return format_last_page(first, last, self.get_root().get_option("page-range-format"))
+
+
+def _label_is_plural(self: Any, item: Any) -> bool:
+    """Plural labels: "338 p." for number-of-pages > 1 (citeproc-py read it from the wrong object)."""
+    variable = self.get("variable")
+    if variable == "locator":
+        value = item.locator.identifier
+    else:
+        try:
+            value = item.reference[variable.replace("-", "_")]
+        except VariableError:
+            return False
+    if variable.startswith("number-of"):
+        try:
+            return int(str(value).strip()) > 1
+        except ValueError:
+            return False
+    return self.RE_MULTIPLE_NUMBERS.search(str(value)) is not None
+
+
 _APPLIED = False
 
 
@@ -620,4 +747,7 @@ def apply() -> None:
     model.If.render = _if_render
     model.If._is_numeric = _is_numeric
     model.Date_Part.render = _date_part_render(model.Date_Part.render)
+    model.Date.render_single_date = _render_single_date
+    model.FormatNumber._format_last_page = _format_last_page
+    model.Label._is_plural = _label_is_plural
     model.Key.sort_keys = _key_sort_keys(model.Key.sort_keys)

@@ -23,8 +23,11 @@ def load_references(path: Path) -> list[dict]:
     """CSL-JSON, CSL-YAML or BibTeX/BibLaTeX -> CSL-JSON items (see the package docstring)."""
     path = Path(path)
     if not path.is_file():
-        raise PublishError("bibliography file not found", file=path,
-                           hint="check the 'bibliography' setting; paths are relative to the document")
+        raise PublishError(
+            "bibliography file not found",
+            file=path,
+            hint="check the 'bibliography' setting; paths are relative to the document",
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -40,8 +43,11 @@ def load_references(path: Path) -> list[dict]:
     elif suffix in _BIB_SUFFIXES:
         items, places = _load_bib(text, path)
     else:
-        raise PublishError(f"unknown bibliography format {path.suffix!r}", file=path,
-                           hint="use .json (CSL-JSON), .yaml (CSL-YAML) or .bib (BibTeX/BibLaTeX)")
+        raise PublishError(
+            f"unknown bibliography format {path.suffix!r}",
+            file=path,
+            hint="use .json (CSL-JSON), .yaml (CSL-YAML) or .bib (BibTeX/BibLaTeX)",
+        )
     return _validate(items, places, path)
 
 
@@ -86,7 +92,9 @@ def _load_yaml(text: str, path: Path) -> tuple[list[Any], list[int | None]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
-        raise PublishError(f"invalid YAML: {exc.problem or exc.context}", file=path, line=line, col=col) from None
+        raise PublishError(
+            f"invalid YAML: {exc.problem or exc.context}", file=path, line=line, col=col
+        ) from None
     except yaml.YAMLError as exc:
         raise PublishError(f"invalid YAML: {exc}", file=path) from None
     items_node = node
@@ -96,9 +104,15 @@ def _load_yaml(text: str, path: Path) -> tuple[list[Any], list[int | None]]:
             if key_node.value == "references":
                 items_node = value_node
     if not isinstance(data, list):
-        raise PublishError("CSL-YAML bibliography must be a list of items (or have a 'references' list)",
-                           file=path, line=1, col=1)
-    lines = [n.start_mark.line + 1 for n in items_node.value] if isinstance(items_node, yaml.SequenceNode) else []
+        raise PublishError(
+            "CSL-YAML bibliography must be a list of items (or have a 'references' list)",
+            file=path,
+            line=1,
+            col=1,
+        )
+    lines = (
+        [n.start_mark.line + 1 for n in items_node.value] if isinstance(items_node, yaml.SequenceNode) else []
+    )
     data = [_yaml_to_csl(item) for item in data]
     return data, lines + [None] * (len(data) - len(lines))
 
@@ -145,8 +159,13 @@ def _load_bib(text: str, path: Path) -> tuple[list[Any], list[int | None]]:
         m = re.search(r"\(line (\d+), column (\d+)\):\s*(.*?)(?:\n|$)(.*)", message, re.S)
         if m:
             detail = m.group(3).strip() or "syntax error"
-            raise PublishError(f"invalid BibTeX: {detail}", file=path, line=int(m.group(1)),
-                               col=int(m.group(2)), hint="check braces and commas of the entry above") from None
+            raise PublishError(
+                f"invalid BibTeX: {detail}",
+                file=path,
+                line=int(m.group(1)),
+                col=int(m.group(2)),
+                hint="check braces and commas of the entry above",
+            ) from None
         raise PublishError(f"invalid BibTeX: {message.strip().splitlines()[-1]}", file=path) from None
     except OSError as exc:
         raise PublishError(f"cannot run pandoc to read BibTeX: {exc}", file=path) from None
@@ -171,14 +190,22 @@ def _validate(items: list[Any], lines: list[int | None], path: Path) -> list[dic
         if ident is None or str(ident).strip() == "":
             title = item.get("title")
             what = f" (title {str(title)[:60]!r})" if title else ""
-            raise PublishError(f"bibliography item {n + 1}{what} has no id", file=path, line=line,
-                               hint="every item needs a unique 'id' to be cited as @id")
+            raise PublishError(
+                f"bibliography item {n + 1}{what} has no id",
+                file=path,
+                line=line,
+                hint="every item needs a unique 'id' to be cited as @id",
+            )
         ident = str(ident)
         if ident in seen:
             first = seen[ident]
             where = f"line {first}" if first else "an earlier item"
-            raise PublishError(f"duplicate bibliography id {ident!r}: also at {where}", file=path, line=line,
-                               hint="ids must be unique; rename one of them")
+            raise PublishError(
+                f"duplicate bibliography id {ident!r}: also at {where}",
+                file=path,
+                line=line,
+                hint="ids must be unique; rename one of them",
+            )
         seen[ident] = line
         item = dict(item)
         item["id"] = ident

