@@ -171,7 +171,7 @@ class PdfFormat(Format):
             self.template_paths(brand),
             {
                 "brand_css": brand.css_variables(),
-                "font_faces": brand.font_faces(lambda f: f.path.as_uri()),
+                "font_faces": brand.font_faces(lambda f: f.path.as_uri(), uncompressed=True),
                 "paper": brand.paper,
                 "large_print": large_print,
             },
