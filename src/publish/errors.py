@@ -7,7 +7,6 @@ escapes is a bug in publish, shown as a traceback only under ``--debug``.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +71,8 @@ class Warning_:
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str | None:
     """A ``did you mean X, Y?`` hint, or None when nothing is close."""
+    import difflib  # only when something is wrong
+
     close = difflib.get_close_matches(word, list(choices), n=n, cutoff=0.6)
     if not close:
         return None

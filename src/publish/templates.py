@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from .errors import PublishError
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 @functools.cache
 def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
+    import jinja2  # here, not at the top: the pipeline lists template files without rendering any
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search_path if p.is_dir()]),
         # Markup is escaped; stylesheets (*.css.j2) are not HTML and must not be.
@@ -43,6 +46,8 @@ def _escape_for(name: str | None) -> bool:
 
 def render(name: str, paths: tuple[Path, ...], context: dict[str, Any]) -> str:
     """Render a template; any Jinja2 error becomes one line naming the template and its line."""
+    import jinja2
+
     env = environment(paths)
     try:
         template = env.get_template(name)

@@ -207,3 +207,20 @@ def test_title_case_keeps_mixed_case_and_stop_words() -> None:
         str(title_case("deepTarget: end-to-end learning of the PLOS ONE data"))
         == "deepTarget: End-to-End Learning of the PLOS ONE Data"
     )
+
+
+def test_zero_month_and_day_do_not_crash(tmp_path) -> None:
+    """Found by hypothesis: date-parts [[0, 0, 1], [1]] crashed citeproc-py's date-range rendering."""
+    import json
+
+    from publish.cite import cite_document, load_references, resolve_style
+    from publish.manuscript import load_manuscript
+
+    (tmp_path / "r.json").write_text(json.dumps([
+        {"id": "a", "type": "webpage", "title": "A", "issued": {"date-parts": [[0, 0, 1], [1]]}},
+        {"id": "b", "type": "webpage", "title": "B", "issued": {"date-parts": [[2020, 0, 0]]}},
+    ]))
+    (tmp_path / "m.md").write_text("---\ntitle: T\nnocite: '@*'\n---\n\nText.\n")
+    ms = load_manuscript(tmp_path / "m.md")
+    result = cite_document(ms.ast, load_references(tmp_path / "r.json"), resolve_style("apa", tmp_path), "en-US")
+    assert "2020" in json.dumps(result.ast)

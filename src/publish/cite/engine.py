@@ -152,6 +152,17 @@ def split_particle(name: dict) -> None:
 _RAW_DATE = re.compile(r"^\s*(-?\d{1,4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 
 
+def _valid_date_parts(nums: list[int]) -> list[int]:
+    """Year, then month (1-12, or 13-24 for seasons) and day (1-31) while they are valid: citeproc-py
+    crashes on a month or day of 0, which real data has ("2020-00-00")."""
+    out = nums[:1]
+    if len(nums) > 1 and 1 <= nums[1] <= 24:
+        out.append(nums[1])
+        if len(nums) > 2 and 1 <= nums[2] <= 31 and nums[1] <= 12:
+            out.append(nums[2])
+    return out
+
+
 def _clean_date(value: dict) -> dict | None:
     parts = value.get("date-parts")
     clean_parts = []
@@ -165,6 +176,7 @@ def _clean_date(value: dict) -> dict | None:
                     nums.append(int(str(x).strip()))
                 except ValueError:
                     break
+            nums = _valid_date_parts(nums)
             if nums and nums[0] != 0 or len(nums) > 1:
                 clean_parts.append(nums)
     if not clean_parts and isinstance(value.get("raw"), str):
