@@ -4,10 +4,8 @@ and a 200-page manuscript through every format (time and peak memory)."""
 from __future__ import annotations
 
 import json
-import resource
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -79,16 +77,15 @@ def scale_200_pages() -> list[tuple[str, str, str, str]]:
         shutil.copy2(ROOT / "manuscript" / "references.json", project / "manuscript")
         seed = (ROOT / "manuscript" / "cbt-realness.md").read_text(encoding="utf-8")
         head, body = seed.split("\n---\n", 1)
-        parts = [body.replace("\n## ", f"\n## Part {i}: ") for i in range(1, 26)]
+        parts = [body.replace("\n## ", f"\n## Part {i}: ") for i in range(1, 85)]  # about 200 pages
         (project / "manuscript" / "long.md").write_text(head + "\n---\n" + "\n".join(parts), encoding="utf-8")
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        t = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "publish.cli", "build", "-q", "--brand", "default"],
-                              cwd=project, capture_output=True, text=True)
-        seconds = time.perf_counter() - t
-        peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-        if proc.returncode != 0:
-            return [("200-page manuscript: FAILED", proc.stderr.strip().splitlines()[-1], "", "")]
+        from . import bench
+
+        try:
+            seconds = bench._publish(project, "--brand", "default")
+        except subprocess.CalledProcessError as exc:
+            return [("200-page manuscript: FAILED", str(exc), "", "")]
+        peak = bench.LAST_PEAK_MB
         from pypdf import PdfReader
 
         pages = len(PdfReader(str(project / "build" / "default" / "long.pdf")).pages)
