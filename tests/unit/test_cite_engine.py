@@ -224,3 +224,19 @@ def test_zero_month_and_day_do_not_crash(tmp_path) -> None:
     ms = load_manuscript(tmp_path / "m.md")
     result = cite_document(ms.ast, load_references(tmp_path / "r.json"), resolve_style("apa", tmp_path), "en-US")
     assert "2020" in json.dumps(result.ast)
+
+
+def test_macro_lookup_is_cached_and_equal_to_xpath() -> None:
+    """get_macro is memoised per parsed style (a speed fix); it must find exactly what the XPath finds."""
+    from citeproc import CitationStylesStyle
+
+    from publish.cite import patches, resolve_style
+
+    patches.apply()
+    style = CitationStylesStyle(str(resolve_style("apa", Path("."))), validate=False)
+    root = style.root
+    for macro in root.xpath_search("cs:macro"):
+        name = macro.get("name")
+        first = root.get_macro(name)
+        assert first is root.get_macro(name)
+        assert first.get("name") == name and first.getparent() is root
