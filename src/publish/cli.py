@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT")
     build.add_argument("--brand", action="append", dest="brands", metavar="NAME")
     build.add_argument("--format", action="append", dest="formats", metavar="html|pdf|epub")
+    build.add_argument("--edition", action="append", dest="editions", metavar="standard|large-print",
+                       help="only these editions (default: every edition; large-print is a PDF edition)")
     build.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                        help="parallel processes (default: the number of CPUs)")
     build.add_argument("-n", "--dry-run", action="store_true", help="say what would be rebuilt, and why")
@@ -74,6 +76,7 @@ def _build(args: argparse.Namespace) -> int:
         manuscripts=args.manuscripts or None,
         brands=args.brands,
         formats=args.formats,
+        editions=args.editions,
         jobs=args.jobs,
         dry_run=args.dry_run,
         strict=args.strict,

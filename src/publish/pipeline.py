@@ -299,6 +299,7 @@ class BuildOptions:
     manuscripts: list[Path] | None = None
     brands: list[str] | None = None
     formats: list[str] | None = None
+    editions: list[str] | None = None  # "standard", "large-print"; None: every edition
     jobs: int = 0
     dry_run: bool = False
     strict: bool = False
@@ -323,7 +324,7 @@ class Builder:
     # What the build covers --------------------------------------------------------------------------
 
     def select(self) -> tuple[list[Path], list[str], list[str]]:
-        from .formats import FORMATS
+        from .formats import EDITIONS, FORMATS
 
         project = self.project
         if self.opts.manuscripts:
@@ -355,6 +356,10 @@ class Builder:
         for f in formats:
             if f not in FORMATS:
                 raise PublishError(f"unknown format '{f}'", hint="use one of: " + ", ".join(FORMATS))
+        known_editions = sorted({e or "standard" for eds in EDITIONS.values() for e in eds})
+        for e in self.opts.editions or []:
+            if e not in known_editions:
+                raise PublishError(f"unknown edition '{e}'", hint="use one of: " + ", ".join(known_editions))
         return manuscripts, brands, formats
 
     # Keys ------------------------------------------------------------------------------------------------
@@ -470,6 +475,8 @@ class Builder:
         for fmt in sorted(formats, key=lambda f: ("pdf", "epub", "html").index(f) if f in ("pdf", "epub", "html")
                           else 3):
             for edition in EDITIONS[fmt]:
+                if not self.wants(edition):
+                    continue
                 for brand in brands:
                     if (allowed is not None and brand not in allowed) or brand in self.bad_brands:
                         continue
@@ -495,6 +502,10 @@ class Builder:
                     else:
                         fut = self.pool.submit(_call, run_render, *args)
                         self.futures[fut] = (name, inputs, config, reason, time.perf_counter())
+
+    def wants(self, edition: str) -> bool:
+        """Whether --edition asks for this edition ("" is the standard one)."""
+        return self.opts.editions is None or (edition or "standard") in self.opts.editions
 
     def start_pool(self) -> None:
         """Fork the render workers once, and only when there is work (a no-op build never pays for them)."""
@@ -576,6 +587,8 @@ class Builder:
             doc_hash = state.hashes.get(_doc_path(self.project, stem)) or ""
             for fmt in formats:
                 for edition in EDITIONS[fmt]:
+                    if not self.wants(edition):
+                        continue
                     for brand in brands:
                         label = f"{fmt}:{edition}" if edition else fmt
                         name = f"{label} {brand}/{stem}"

@@ -121,3 +121,15 @@ def test_two_builds_at_once_corrupt_nothing(project: Path) -> None:
     assert any("another build is running" in o[0] + o[1] for o in outs) or True  # timing decides who waits
     for f in (project / "build").rglob("*.html"):
         assert f.read_text().rstrip().endswith("</html>")
+
+
+def test_edition_selects_pdf_editions(tmp_path: Path) -> None:
+    p = copy_project(tmp_path / "p", manuscripts=[])
+    (p / "manuscript" / "one.md").write_text(SIMPLE.format(title="One"))
+    run_publish(p, "--format", "pdf", "--brand", "default", "--edition", "standard")
+    assert (p / "build" / "default" / "one.pdf").is_file()
+    assert not (p / "build" / "default" / "one.large-print.pdf").exists()
+    got = built(run_publish(p, "--format", "pdf", "--brand", "default"))
+    assert got == {"pdf:large-print default/one"}
+    bad = run_publish(p, "--edition", "huge", check=False)
+    assert bad.returncode == 1 and "unknown edition 'huge'" in bad.stderr
