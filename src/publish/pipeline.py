@@ -132,7 +132,7 @@ class Record:
 @dataclass
 class StepResult:
     name: str
-    status: str  # "built", "up to date", "failed"
+    status: str  # "built", "up to date", "failed", "removed"
     seconds: float = 0.0
     error: PublishError | None = None
     warnings: list[Warning_] = field(default_factory=list)
@@ -459,6 +459,7 @@ class Builder:
         self.failed = self.failed or bool(self.bad_brands)
         if "html" in formats and not self.failed:
             self._indexes(state, brands)
+        self.prune(state)
         state.save()
         if self.opts.strict and any(r.warnings for r in self.results):
             return 1
@@ -554,6 +555,45 @@ class Builder:
                 return None
         return self.brands[brand]
 
+    def prune(self, state: State) -> None:
+        """Remove the outputs of manuscripts deleted from disk and of brands whose folder is gone.
+
+        Only files the pipeline itself recorded are removed, and a file another step still claims (a
+        brand's shared assets) stays."""
+        known_brands = set(self.project.brand_names())
+        gone: set[str] = set()
+        for name, rec in state.steps.items():
+            if name.startswith("cite "):
+                stem = name[len("cite "):]
+                sources = [p for p in rec["inputs"] if Path(p).name == f"{stem}.md"]
+                if sources and not Path(sources[0]).exists():
+                    gone.add(stem)
+
+        def orphan(name: str) -> bool:
+            kind, _, what = name.partition(" ")
+            if kind == "cite":
+                return what in gone
+            if kind == "index":
+                return what not in known_brands
+            brand, _, stem = what.partition("/")
+            return brand not in known_brands or stem in gone
+
+        dead = [n for n in state.steps if orphan(n)]
+        if not dead:
+            return
+        claimed = {t for n, rec in state.steps.items() if n not in dead for t in rec["targets"]}
+        build = self.project.build.resolve()
+        for name in dead:
+            for target in state.steps.pop(name)["targets"]:
+                path = Path(target)
+                if target not in claimed and path.resolve().is_relative_to(build):
+                    path.unlink(missing_ok=True)
+                    with contextlib.suppress(OSError):  # an emptied brand folder goes too
+                        path.parent.rmdir()
+            self.report(StepResult(name, "removed"))
+        for stem in gone:
+            state.info.pop(stem, None)
+
     def _indexes(self, state: State, brands: list[str]) -> None:
         """The per-brand index lists every manuscript in manuscript/, not only the ones built now."""
         all_stems = [p.stem for p in self.project.manuscript_files()]
@@ -619,6 +659,8 @@ class Builder:
         elif result.status == "built":
             why = f" [{result.reason}]" if self.opts.verbose and result.reason else ""
             self.say(f"  built       {result.name} ({result.seconds:.2f}s){why}")
+        elif result.status == "removed":
+            self.say(f"  removed     {result.name} (its manuscript or brand is gone)")
         elif self.opts.verbose:
             self.say(f"  up to date  {result.name}")
 
@@ -629,8 +671,11 @@ class Builder:
         built = sum(r.status == "built" for r in self.results)
         fresh = sum(r.status == "up to date" for r in self.results)
         failed = sum(r.status == "failed" for r in self.results)
+        removed = sum(r.status == "removed" for r in self.results)
         warnings = sum(len(r.warnings) for r in self.results)
         parts = [f"{built} built", f"{fresh} up to date"]
+        if removed:
+            parts.append(f"{removed} removed")
         if failed:
             parts.append(f"{failed} failed")
         if warnings:

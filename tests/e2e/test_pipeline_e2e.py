@@ -133,3 +133,22 @@ def test_edition_selects_pdf_editions(tmp_path: Path) -> None:
     assert got == {"pdf:large-print default/one"}
     bad = run_publish(p, "--edition", "huge", check=False)
     assert bad.returncode == 1 and "unknown edition 'huge'" in bad.stderr
+
+
+def test_deleted_manuscript_outputs_are_removed_and_shared_assets_kept(project: Path) -> None:
+    (project / "manuscript" / "two.md").unlink()
+    proc = run_publish(project, "--format", "html", "--format", "epub")
+    assert "removed" in proc.stdout
+    for brand in ("default", "riverside"):
+        assert not (project / "build" / brand / "two.html").exists()
+        assert not (project / "build" / brand / "two.epub").exists()
+        assert (project / "build" / brand / "one.html").exists()
+        assert (project / "build" / brand / "assets" / "site.css").exists()
+        assert "Two" not in (project / "build" / brand / "index.html").read_text()
+
+
+def test_deleted_brand_outputs_are_removed(project: Path) -> None:
+    shutil.rmtree(project / "styles" / "brands" / "riverside")
+    run_publish(project, "--format", "html", "--format", "epub")
+    assert not (project / "build" / "riverside" / "one.html").exists()
+    assert (project / "build" / "default" / "one.html").exists()
