@@ -527,47 +527,20 @@ class Processor:
             return
         if opts["given"] and opts["names"]:
             # like citeproc-js: first see whether given names on the names already shown are enough
-            for group in groups:
-                for level in levels:
-                    for it in group:
-                        it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "given": level}
-                    if not ambiguous(group):
-                        break
-                else:
-                    for it in group:
-                        (it.reference.get("_disamb") or {}).pop("given", None)
+            _escalate(groups, "given", lambda group: levels, ambiguous)
             groups = ambiguous(items)
         if opts["names"] and groups:
-            for group in groups:
-                max_names = max(len(it.reference.get("author", []) or []) for it in group)
-                for n in range(2, max_names + 1):
-                    for it in group:
-                        it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "names": n}
-                    if not ambiguous(group):
-                        break
-                else:
-                    for it in group:
-                        (it.reference.get("_disamb") or {}).pop("names", None)
+            _escalate(groups, "names", lambda group: range(
+                2, max(len(it.reference.get("author", []) or []) for it in group) + 1), ambiguous)
             groups = ambiguous(items)
         if opts["given"] and groups:
-            for group in groups:
-                for level in levels:
-                    for it in group:
-                        it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "given": level}
-                    if not ambiguous(group):
-                        break
-                else:
-                    for it in group:
-                        (it.reference.get("_disamb") or {}).pop("given", None)
+            _escalate(groups, "given", lambda group: levels, ambiguous)
             groups = ambiguous(items)
         if groups:
             for group in groups:
                 for it in group:
                     it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "condition": True}
-            still = ambiguous(items)
-            cleared = {id(it) for g in groups for it in g} - {id(it) for g in still for it in g}
-            del cleared
-            groups = still
+            groups = ambiguous(items)
         if opts["suffix"] and groups:
             order = {k: i for i, k in enumerate(self.bib.keys)}
             for group in groups:
@@ -612,6 +585,20 @@ class Processor:
             c.bibliography = self.bib
             items.append(ci)
         return items
+
+
+def _escalate(groups: list[list[Any]], key: str, values: Any, ambiguous: Any) -> None:
+    """One CSL disambiguation method: for each ambiguous group, set ``_disamb[key]`` to each of
+    ``values(group)`` in turn until the group's items render apart; when none does, take it back off."""
+    for group in groups:
+        for value in values(group):
+            for it in group:
+                it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), key: value}
+            if not ambiguous(group):
+                break
+        else:
+            for it in group:
+                (it.reference.get("_disamb") or {}).pop(key, None)
 
 
 def _suffix_letters(n: int) -> str:
