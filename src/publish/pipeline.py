@@ -486,13 +486,10 @@ class Builder:
                     inputs = self.render_inputs(brand, fmt, self.input_cache)
                     config = config_hash({"version": self.version, "doc": doc_hash, "fmt": fmt,
                                           "edition": edition, "brand": brand})
-                    reason = state.stale_reason(name, config, inputs)
-                    if reason is None:
-                        self.report(StepResult(name, "up to date"))
+                    need = self.needs(name, config, inputs, brand)
+                    if need is None:
                         continue
-                    b = self.brand_ok(brand)
-                    if b is None:
-                        continue
+                    reason, b = need
                     if doc is None:
                         doc = pickle.loads(_doc_path(self.project, stem).read_bytes())
                     args = (str(self.project.root), doc, b, fmt, edition)
@@ -540,6 +537,16 @@ class Builder:
             return
         self.state.steps[name] = self.record_for(self.state, inputs, value["targets"], config).to_json()
         self.report(StepResult(name, "built", seconds, reason=reason))
+
+    def needs(self, name: str, config: str, inputs: list[Path], brand: str) -> tuple[str, Any] | None:
+        """Why the step must run and the brand it renders with; None when it is up to date (reported
+        here) or its brand failed its checks."""
+        reason = self.state.stale_reason(name, config, inputs)
+        if reason is None:
+            self.report(StepResult(name, "up to date"))
+            return None
+        b = self.brand_ok(brand)
+        return None if b is None else (reason, b)
 
     def brand_ok(self, brand: str) -> Any:
         """The brand, checked (contrast gate included) before the first output is rendered for it; None if
@@ -605,13 +612,10 @@ class Builder:
             name = f"index {brand}"
             inputs = self.render_inputs(brand, "html", self.input_cache)
             config = config_hash({"version": self.version, "entries": entries})
-            reason = state.stale_reason(name, config, inputs)
-            if reason is None:
-                self.report(StepResult(name, "up to date"))
+            need = self.needs(name, config, inputs, brand)
+            if need is None:
                 continue
-            b = self.brand_ok(brand)
-            if b is None:
-                continue
+            reason, b = need
             t = time.perf_counter()
             self.finish(name, inputs, config, reason, _call(run_index, str(self.project.root), b, entries),
                         time.perf_counter() - t)
