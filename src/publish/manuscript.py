@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .config import Settings, parse_settings, split_front_matter
 from .errors import PublishError, Warning_, line_col_of_offset
+from .inlines import meta_inlines, plain_text
 from .pandoc import markdown_to_ast
 
 
@@ -63,6 +64,13 @@ def load_manuscript(path: Path) -> Manuscript:
         )
     ast = markdown_to_ast(text)
     ast["meta"] = _literal_raw(ast.get("meta", {}))
+    # Titles are Markdown: the plain text ("everything", not "*everything*") for metadata and running heads.
+    plain = {key: plain_text(meta_inlines(ast["meta"], name))
+             for key, name in (("title", "title"), ("short_title", "short-title"), ("subtitle", "subtitle"),
+                               ("description", "description"))}
+    if not plain["short_title"]:
+        plain["short_title"] = plain["title"]
+    settings = replace(settings, **{k: v for k, v in plain.items() if v})
     return Manuscript(path=path, text=text, settings=settings, ast=ast, warnings=warnings)
 
 

@@ -108,7 +108,7 @@ def test_brand_file_error_names_key(project: Path) -> None:
 
 def test_template_error_names_template_and_line(project: Path) -> None:
     tpl = project / "styles" / "templates" / "html" / "article.html.j2"
-    tpl.write_text(tpl.read_text().replace("{{ doc.title }}</h1>", "{{ doc.titel }}</h1>"))
+    tpl.write_text(tpl.read_text().replace("{{ doc.title_html }}</h1>", "{{ doc.titel }}</h1>"))
     line, m = fails(project, "---\ntitle: T\n---\n\nText\n")
     assert m and m["file"].endswith("article.html.j2") and m["line"] and "titel" in line
 

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from ..brand import Brand
 from ..document import Document
+from ..inlines import plain_text
 from ..pandoc import ast_to
 from ..project import Project
 from ..templates import search_path, template_files
@@ -64,23 +65,6 @@ class TocEntry:
     text: str
 
 
-def _plain(inlines: list[dict[str, Any]]) -> str:
-    out: list[str] = []
-    for node in inlines:
-        t, c = node.get("t"), node.get("c")
-        if t == "Str":
-            out.append(c)
-        elif t in ("Space", "SoftBreak", "LineBreak"):
-            out.append(" ")
-        elif t in ("Emph", "Strong", "SmallCaps", "Strikeout", "Underline", "Superscript", "Subscript"):
-            out.append(_plain(c))
-        elif t in ("Link", "Span", "Quoted", "Cite"):
-            out.append(_plain(c[-2] if t == "Link" else c[-1]))
-        elif t == "Code":
-            out.append(c[1])
-    return "".join(out)
-
-
 def toc(doc: Document) -> list[TocEntry]:
     """Every heading of the document, bibliography included, in order."""
     entries: list[TocEntry] = []
@@ -89,7 +73,7 @@ def toc(doc: Document) -> list[TocEntry]:
         for b in blocks:
             if b.get("t") == "Header":
                 level, (ident, _cls, _kv), inl = b["c"]
-                entries.append(TocEntry(level, ident, _plain(inl)))
+                entries.append(TocEntry(level, ident, plain_text(inl)))
             elif b.get("t") == "Div":
                 walk(b["c"][1])
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .base import _plain
+from ..inlines import plain_text as _plain
 
 Block = dict[str, Any]
 

@@ -10,6 +10,8 @@ from markupsafe import Markup
 
 from ..brand import Brand
 from ..document import Document
+from ..inlines import html as inline_html
+from ..inlines import meta_inlines
 from ..templates import render
 from .base import Format, body_html, register, toc
 
@@ -147,6 +149,7 @@ def page_context(doc: Document, brand: Brand, *, backlinks: bool = False) -> dic
         "doc": {
             "stem": doc.stem,
             "title": s.title,
+            "title_html": inline_html(meta_inlines(doc.ast.get("meta", {}), "title")) or s.title,
             "subtitle": s.subtitle,
             "short_title": s.short_title,
             "authors": list(s.authors),
@@ -187,7 +190,7 @@ def json_ld(doc: Document, brand: Brand, url: str | None) -> dict[str, Any]:
 
 def bibliography_texts(doc: Document) -> list[str]:
     """The formatted bibliography entries as plain text, in order."""
-    from .base import _plain
+    from ..inlines import plain_text as _plain
 
     out: list[str] = []
 

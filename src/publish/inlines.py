@@ -1,0 +1,71 @@
+"""pandoc inlines as plain text or as escaped HTML, for the places that take metadata rather than a body.
+
+Titles in the front matter are Markdown (pandoc reads them so): ``*everything*`` must become
+"everything" in a PDF's /Title and a page's <title>, and <em>everything</em> in its heading.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup, escape
+
+QUOTES = {"SingleQuote": ("\u2018", "\u2019"), "DoubleQuote": ("\u201c", "\u201d")}
+TAGS = {"Emph": "em", "Strong": "strong", "SmallCaps": "span", "Strikeout": "del", "Underline": "u",
+        "Superscript": "sup", "Subscript": "sub"}
+
+
+def plain_text(inlines: list[dict[str, Any]]) -> str:
+    """The text a reader sees, without markup (quotes kept as curly quotes)."""
+    out: list[str] = []
+    for node in inlines:
+        t, c = node.get("t"), node.get("c")
+        if t == "Str":
+            out.append(c)
+        elif t in ("Space", "SoftBreak", "LineBreak"):
+            out.append(" ")
+        elif t in TAGS:
+            out.append(plain_text(c))
+        elif t == "Quoted":
+            opening, closing = QUOTES.get(c[0]["t"], ("", ""))
+            out.append(opening + plain_text(c[1]) + closing)
+        elif t in ("Link", "Span", "Cite"):
+            out.append(plain_text(c[-2] if t == "Link" else c[-1]))
+        elif t in ("Code", "Math", "RawInline"):
+            out.append(c[1])
+        elif t == "Note":
+            continue
+    return "".join(out)
+
+
+def html(inlines: list[dict[str, Any]]) -> Markup:
+    """Escaped HTML for simple inline formatting; anything richer degrades to its text."""
+    out: list[str] = []
+    for node in inlines:
+        t, c = node.get("t"), node.get("c")
+        if t in TAGS:
+            attrs = ' style="font-variant: small-caps"' if t == "SmallCaps" else ""
+            out.append(f"<{TAGS[t]}{attrs}>{html(c)}</{TAGS[t]}>")
+        elif t == "Code":
+            out.append(f"<code>{escape(c[1])}</code>")
+        elif t == "Quoted":
+            opening, closing = QUOTES.get(c[0]["t"], ("", ""))
+            out.append(f"{opening}{html(c[1])}{closing}")
+        else:
+            out.append(str(escape(plain_text([node]))))
+    return Markup("".join(out))
+
+
+def meta_inlines(meta: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """A metadata value as inlines (MetaInlines, or the first block of MetaBlocks); [] when absent."""
+    value = meta.get(key)
+    if not isinstance(value, dict):
+        return []
+    if value.get("t") == "MetaInlines":
+        return value["c"]
+    if value.get("t") == "MetaString":
+        return [{"t": "Str", "c": value["c"]}]
+    if value.get("t") == "MetaBlocks" and value["c"]:
+        first = value["c"][0]
+        return first.get("c", []) if first.get("t") in ("Plain", "Para") else []
+    return []
