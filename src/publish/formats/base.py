@@ -82,14 +82,18 @@ def toc(doc: Document) -> list[TocEntry]:
 
 
 @functools.lru_cache(maxsize=8)
-def _body_html(ast_json: str) -> str:
-    html = ast_to("html5", json.loads(ast_json), ["--section-divs", "--wrap=none"], what="write HTML")
+def _body_html(ast_json: str, math: str) -> str:
+    extra = ["--mathml"] if math == "mathml" else []
+    html = ast_to("html5", json.loads(ast_json), ["--section-divs", "--wrap=none", *extra], what="write HTML")
     return html.decode("utf-8")
 
 
-def body_html(doc: Document) -> str:
-    """The document body as HTML5, from pandoc's own writer (shared by the page and the handout)."""
-    return _body_html(json.dumps(doc.ast, ensure_ascii=False, sort_keys=True))
+def body_html(doc: Document, *, math: str = "plain") -> str:
+    """The document body as HTML5, from pandoc's own writer (shared by the page and the handout).
+
+    ``math``: "mathml" for browsers (MathML Core, no script, nothing fetched); "plain" for print, where
+    WeasyPrint has no MathML and pandoc's Unicode rendering of TeX is the best offline choice."""
+    return _body_html(json.dumps(doc.ast, ensure_ascii=False, sort_keys=True), math)
 
 
 def strip_tags(html: str) -> str:

@@ -140,7 +140,7 @@ def brand_context(brand: Brand) -> dict[str, Any]:
     }
 
 
-def page_context(doc: Document, brand: Brand, *, backlinks: bool = False) -> dict[str, Any]:
+def page_context(doc: Document, brand: Brand, *, backlinks: bool = False, math: str = "plain") -> dict[str, Any]:
     """What every page-like template (HTML page, print handout) is given. One place, so they agree.
 
     ``backlinks``: link each bibliography entry back to its citations (web page: yes; print: no)."""
@@ -162,7 +162,7 @@ def page_context(doc: Document, brand: Brand, *, backlinks: bool = False) -> dic
         },
         "brand": brand_context(brand),
         "toc": toc(doc) if s.toc else [],
-        "body": Markup(body_html(_with_backlinks(doc) if backlinks else doc)),
+        "body": Markup(body_html(_with_backlinks(doc) if backlinks else doc, math=math)),
     }
 
 
@@ -232,7 +232,7 @@ class HtmlFormat(Format):
     def render(self, doc: Document, brand: Brand, edition: str | None = None) -> dict[Path, bytes]:
         base = doc.settings.base_url
         url = f"{base}/{brand.name}/{doc.stem}.html" if base else None
-        context = page_context(doc, brand, backlinks=True)
+        context = page_context(doc, brand, backlinks=True, math="mathml")
         context.update(
             css_href="assets/site.css",
             logo_src=("assets/logo" + brand.logo.suffix) if brand.logo else None,
