@@ -76,6 +76,7 @@ def cite_manuscript(project: Project, ms: Manuscript) -> Document:
             raise PublishError(
                 f"bibliography '{bib}' is outside the project",
                 file=ms.path,
+                line=_line_of(ms.text, "bibliography"),
                 hint="keep the bibliography inside the project folder",
             )
         if not bib.is_file():
@@ -91,7 +92,14 @@ def cite_manuscript(project: Project, ms: Manuscript) -> Document:
         references = []
     else:
         return Document(ms.stem, ms.path, settings, ast, inputs, images, warnings)
-    style = cite.resolve_style(settings.csl, ms.path.parent)
+    csl = settings.csl
+    if csl and ("/" in csl or "\\" in csl or csl.lower().endswith(".csl")):
+        # a path, not a style name: like every other input it must stay inside the project
+        if not project.contains(ms.path.parent / csl):
+            raise PublishError(f"citation style '{csl}' is outside the project", file=ms.path,
+                               line=_line_of(ms.text, "csl"),
+                               hint="copy the .csl file into the project, or use a style name such as apa")
+    style = cite.resolve_style(csl, ms.path.parent)
     if project.contains(style):
         inputs.append(style)
     result = cite.cite_document(

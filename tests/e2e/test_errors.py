@@ -158,3 +158,40 @@ def test_local_image_is_copied_beside_the_page(project: Path) -> None:
     run_publish(project, "--format", "html")
     assert (project / "build" / "default" / "img" / "dot.svg").is_file()
     assert 'src="img/dot.svg"' in (project / "build" / "default" / "m.html").read_text()
+
+
+@pytest.mark.parametrize("csl", ["/etc/passwd", "../../../etc/x.csl"])
+def test_csl_path_outside_project_is_refused_unread(project: Path, csl: str) -> None:
+    line, m = fails(project, HEAD.format(csl=csl) + "[@beck2011]\n")
+    assert m and m["file"].endswith("m.md") and m["line"] == "5" and "outside the project" in line
+
+
+def test_bibliography_outside_project_is_refused(project: Path) -> None:
+    line, m = fails(project, HEAD.format(csl="apa").replace("references.json", "/etc/hostname") + "[@x]\n")
+    assert m and m["line"] == "4" and "outside the project" in line
+
+
+def test_whole_build_runs_without_a_network(tmp_path: Path) -> None:
+    """Every stage (pandoc, citeproc, WeasyPrint, EPUB packaging) works in a network namespace that has no
+    network at all: nothing the build does depends on reaching out."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import require_cmd
+
+    unshare = require_cmd("unshare")
+    probe = subprocess.run([unshare, "-n", "true"], capture_output=True)
+    if probe.returncode != 0:  # unprivileged: ask the kernel for a user namespace as well
+        probe = subprocess.run([unshare, "-rn", "true"], capture_output=True)
+        flags = ["-rn"]
+    else:
+        flags = ["-n"]
+    if probe.returncode != 0 and os.environ.get("CI") != "true":
+        pytest.skip("no network namespaces here")
+    p = copy_project(tmp_path / "p")
+    proc = subprocess.run([unshare, *flags, sys.executable, "-m", "publish.cli", "build", "--brand", "riverside"],
+                          cwd=p, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert {f.name for f in (p / "build" / "riverside").iterdir()} >= {
+        "cbt-realness.html", "cbt-realness.pdf", "cbt-realness.large-print.pdf", "cbt-realness.epub", "index.html"}
