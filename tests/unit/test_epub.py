@@ -17,6 +17,7 @@ from publish.formats.epub import EpubFormat
 from publish.formats.epub_ast import shape
 from publish.formats.epub_cover import cover_alt, cover_svg
 from publish.formats.epub_package import PackageInfo, finish, write_zip
+from publish.labels import labels
 from publish.project import Project
 from tests.conftest import ROOT
 
@@ -68,7 +69,7 @@ def walk(node, kind):
 def test_shape_makes_chapters_and_two_way_links() -> None:
     ast = cited_ast()
     before = copy.deepcopy(ast)
-    book = shape(ast, title="A Title", short_title="Short", lang="en-US", section_title=None)
+    book = shape(ast, title="A Title", short_title="Short", words=labels("en-US"), section_title=None)
     assert ast == before  # the Document's AST is not touched
     headers = [(h["c"][0], h["c"][1][0]) for h in book.blocks if h["t"] == "Header"]
     assert headers == [(1, "a-title"), (2, "one"), (1, "references")]
@@ -78,21 +79,21 @@ def test_shape_makes_chapters_and_two_way_links() -> None:
     entries = {d["c"][0][0]: d for d in walk(book.blocks, "Div") if "csl-entry" in d["c"][0][1]}
     backs = [link for link in walk(entries["ref-a"], "Link")]
     assert [b["c"][2][0] for b in backs] == ["#cite-a-1", "#cite-a-2", "#cite-a-3"]
-    labels = [dict(b["c"][0][2])["aria-label"] for b in backs]
-    assert labels == ["Back to Short", "Back to Section One", "Back to Section One (2)"]
+    names = [dict(b["c"][0][2])["aria-label"] for b in backs]
+    assert names == ["Back to Short", "Back to Section One", "Back to Section One (2)"]
     assert all(b["c"][1] == [] and dict(b["c"][0][2])["role"] == "doc-backlink" for b in backs)
 
 
 def test_shape_without_bibliography_and_with_chapters() -> None:
     ast = {"meta": {}, "blocks": [header(1, "ch", "Chapter"), {"t": "Para", "c": s("Text")}]}
-    book = shape(ast, title="T", short_title="T", lang="de", section_title="Quellen")
+    book = shape(ast, title="T", short_title="T", words=labels("de"), section_title="Quellen")
     assert book.blocks == ast["blocks"] and not book.bibliography and book.images == 0
 
 
 def test_shape_names_an_untitled_bibliography_in_the_document_language() -> None:
     refs = {"t": "Div", "c": [["refs", ["references"], []], [entry("a")]]}
     ast = {"meta": {}, "blocks": [{"t": "Para", "c": [cite("a")]}, refs]}
-    book = shape(ast, title="T", short_title="T", lang="de-DE", section_title=None)
+    book = shape(ast, title="T", short_title="T", words=labels("de-DE"), section_title=None)
     head = book.blocks[-2]
     assert head["t"] == "Header" and head["c"][1][0] == "bibliography" and head["c"][2] == s("Literatur")
     link = next(walk(book.blocks[-1], "Link"))

@@ -20,6 +20,7 @@ from typing import Any
 from ..brand import Brand
 from ..document import Document
 from ..errors import PublishError
+from ..labels import Labels, labels
 from ..pandoc import run_pandoc
 from ..templates import render
 from .base import Format, register
@@ -28,8 +29,6 @@ from .epub_cover import cover_alt, cover_svg
 from .epub_package import PackageInfo, finish, read_zip, write_zip
 
 PAGE_TEMPLATE = "epub3.xhtml"
-TOC_TITLES = {"en": "Contents", "de": "Inhalt", "fr": "Table des matières", "es": "Índice", "it": "Indice",
-              "nl": "Inhoud", "pt": "Índice"}
 # Front-matter keys the EPUB sets itself (or that only mean something to other writers).
 _OWN_META = ("cover-image", "toc-title", "bibliography", "csl", "references", "nocite", "header-includes",
              "lang", "publisher", "date", "identifier", "description", "subject", "keywords")
@@ -68,11 +67,13 @@ class EpubFormat(Format):
         raise PublishError(f"template '{PAGE_TEMPLATE}' not found",
                            hint="searched " + ", ".join(str(p) for p in self.template_paths(brand)))
 
+    def words(self, doc: Document, brand: Brand) -> Labels:
+        return labels(doc.settings.lang, self.template_paths(brand))
+
     def metadata(self, doc: Document, brand: Brand) -> dict[str, Any]:
         """The package metadata pandoc writes, as AST metadata (so no value is parsed as Markdown twice)."""
         s = doc.settings
         meta = {k: v for k, v in doc.ast.get("meta", {}).items() if k not in _OWN_META}
-        primary = s.lang.split("-")[0].lower()
         meta.update({
             "title": _meta_string(s.title),
             "author": _meta_list(list(s.authors)),
@@ -81,7 +82,7 @@ class EpubFormat(Format):
             "date": _meta_string(doc.date.isoformat()),
             "lang": _meta_string(s.lang),
             "subject": _meta_list(list(s.keywords)),
-            "toc-title": _meta_string(str(s.raw.get("toc-title") or TOC_TITLES.get(primary, "Contents"))),
+            "toc-title": _meta_string(str(s.raw.get("toc-title") or self.words(doc, brand).contents)),
         })
         if s.description:
             meta["description"] = _meta_string(s.description)
@@ -97,7 +98,8 @@ class EpubFormat(Format):
 
     def render(self, doc: Document, brand: Brand, edition: str | None = None) -> dict[Path, bytes]:
         s = doc.settings
-        book = shape(doc.ast, title=s.title, short_title=s.short_title, lang=s.lang,
+        words = self.words(doc, brand)
+        book = shape(doc.ast, title=s.title, short_title=s.short_title, words=words,
                      section_title=s.reference_section_title)
         ast = dict(doc.ast, blocks=book.blocks, meta=self.metadata(doc, brand))
         alt = cover_alt(s.title, brand)
@@ -127,6 +129,8 @@ class EpubFormat(Format):
             summary=self.summary(book.bibliography),
             has_images=True,  # the cover, with its alternative text; the manuscript's images carry theirs
             toc_label=str(ast["meta"]["toc-title"]["c"]),
+            landmark_labels={"cover": words.landmark_cover, "titlepage": words.landmark_title_page,
+                             "bodymatter": words.landmark_start},
         )
         package = write_zip(finish(files, info), doc.date)
         return {self.project.output(brand.name, doc.stem, "epub"): package}

@@ -21,26 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..inlines import plain_text as _plain
+from ..labels import Labels
 
 Block = dict[str, Any]
 
 BIB_ID = "bibliography"
 BACKLINKS_CLASS = "backlinks"
 BACKLINK_CLASS = "backlink"
-
-# The back-links' names ("Back to <section>"), by language (primary subtag); English when it is not listed.
-CITED_IN = {
-    "en": "Back to",
-    "de": "Zurück zu",
-    "fr": "Retour à",
-    "es": "Volver a",
-    "it": "Torna a",
-    "nl": "Terug naar",
-    "pt": "Voltar para",
-}
-REFERENCES = {"en": "References", "de": "Literatur", "fr": "Références", "es": "Referencias", "it": "Bibliografia",
-              "nl": "Literatuur", "pt": "Referências"}
-
 
 @dataclass
 class EbookShape:
@@ -65,14 +52,6 @@ def _str_inlines(text: str) -> list[dict[str, Any]]:
 def _slug(text: str) -> str:
     slug = re.sub(r"[^\w\s-]", "", text.lower())
     return re.sub(r"[\s_]+", "-", slug).strip("-") or "article"
-
-
-def _lang_word(table: dict[str, str], lang: str) -> tuple[str, str | None]:
-    """The word for ``lang`` and, when it had to fall back to English, the language to mark it with."""
-    primary = lang.split("-")[0].lower()
-    if primary in table:
-        return table[primary], None
-    return table["en"], "en"
 
 
 def _find_refs(blocks: list[Block]) -> int | None:
@@ -106,7 +85,7 @@ def _contains_refs(blocks: list[Block]) -> bool:
         b.get("t") == "Div" and _contains_refs(b["c"][1]) for b in blocks)
 
 
-def shape(ast: dict[str, Any], *, title: str, short_title: str, lang: str,
+def shape(ast: dict[str, Any], *, title: str, short_title: str, words: Labels,
           section_title: str | None) -> EbookShape:
     """A reshaped copy of the document's blocks; the Document itself is not touched."""
     blocks: list[Block] = copy.deepcopy(ast.get("blocks", []))
@@ -133,15 +112,14 @@ def shape(ast: dict[str, Any], *, title: str, short_title: str, lang: str,
         if heading_before_refs is not None:
             _level, (ident, classes, kv), inlines = blocks[heading_before_refs]["c"]
         else:
-            default, _fallback = _lang_word(REFERENCES, lang)
-            ident, classes, kv, inlines = "", ["unnumbered"], [], _str_inlines(section_title or default)
+            ident, classes, kv, inlines = "", ["unnumbered"], [], _str_inlines(section_title or words.references)
         result.bib_id = ident or wrapper_id or BIB_ID
         kv = [pair for pair in kv if pair[0] not in ("epub:type", "role")] + [["epub:type", "bibliography"]]
         header = {"t": "Header", "c": [1, [result.bib_id, classes, kv], inlines]}
         tail = [header, refs, *blocks[refs_at + 1:]]
 
     result.blocks = body + tail
-    _link_citations(result, short_title, lang)
+    _link_citations(result, short_title, words)
     result.images = _count(result.blocks, "Image")
     return result
 
@@ -154,7 +132,7 @@ def _count(node: Any, kind: str) -> int:
     return 0
 
 
-def _link_citations(result: EbookShape, first_section: str, lang: str) -> None:
+def _link_citations(result: EbookShape, first_section: str, words: Labels) -> None:
     """Give every citation link an id and every bibliography entry links back to its citations."""
     places: dict[str, list[tuple[str, str]]] = {}  # key -> [(link id, section label)]
     section = first_section
@@ -190,7 +168,7 @@ def _link_citations(result: EbookShape, first_section: str, lang: str) -> None:
     result.citations = {k: [i for i, _s in v] for k, v in places.items()}
     if not result.bibliography:
         return
-    word, fallback = _lang_word(CITED_IN, lang)
+    word, fallback = words.back_to, words.fallback
 
     def entries(blocks: list[Block]) -> None:
         for b in blocks:

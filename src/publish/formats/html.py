@@ -12,6 +12,7 @@ from ..brand import Brand
 from ..document import Document
 from ..inlines import html as inline_html
 from ..inlines import meta_inlines
+from ..labels import Labels, labels
 from ..templates import render
 from .base import Format, body_html, register, toc
 
@@ -27,12 +28,13 @@ def _span(classes: list[str], inlines: list[dict[str, Any]], attrs: list[list[st
     return {"t": "Span", "c": [["", classes, attrs or []], inlines]}
 
 
-def add_backlinks(ast: dict[str, Any]) -> dict[str, Any]:
+def add_backlinks(ast: dict[str, Any], words: Labels | None = None) -> dict[str, Any]:
     """Citations link to their entries (``#ref-KEY``, from the cite layer); this links each entry back.
 
     Every citation link gets an id (kept when the cite layer set one), and every bibliography entry
     (``Div#ref-KEY.csl-entry``) ends with one back-link per citation of it, in reading order.
     Returns a new AST; the document is not changed."""
+    words = words or labels("en")
     ast = copy.deepcopy(ast)
     cited: dict[str, list[str]] = {}
     used: set[str] = set()
@@ -77,11 +79,12 @@ def add_backlinks(ast: dict[str, Any]) -> dict[str, Any]:
     def backrefs(ids: list[str]) -> dict[str, Any]:
         out: list[dict[str, Any]] = []
         for n, ident in enumerate(ids, 1):
-            label = f"Back to citation {n} in the text" if len(ids) > 1 else "Back to the citation in the text"
+            label = words.format("back_to_citation_n", n=n) if len(ids) > 1 else words.back_to_citation
             visible = [_span([], [_str("↩")], [["aria-hidden", "true"]])]
             if len(ids) > 1:
                 visible.append(_span([], [_str(str(n))], [["aria-hidden", "true"]]))
-            content = [*visible, _span(["visually-hidden"], [_str(label)])]
+            hidden_attrs = [["lang", words.fallback]] if words.fallback else []
+            content = [*visible, _span(["visually-hidden"], [_str(label)], hidden_attrs)]
             if out:
                 out.append({"t": "Space"})
             out.append({"t": "Link", "c": [["", ["backref"], [["role", "doc-backlink"]]], content, ["#" + ident, ""]]})
@@ -118,9 +121,9 @@ def add_backlinks(ast: dict[str, Any]) -> dict[str, Any]:
     return ast
 
 
-def _with_backlinks(doc: Document) -> Document:
+def _with_backlinks(doc: Document, words: Labels) -> Document:
     linked = copy.copy(doc)  # shallow: only the AST differs
-    linked.ast = add_backlinks(doc.ast)
+    linked.ast = add_backlinks(doc.ast, words)
     return linked
 
 
@@ -140,12 +143,16 @@ def brand_context(brand: Brand) -> dict[str, Any]:
     }
 
 
-def page_context(doc: Document, brand: Brand, *, backlinks: bool = False, math: str = "plain") -> dict[str, Any]:
+def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backlinks: bool = False,
+                 math: str = "plain") -> dict[str, Any]:
     """What every page-like template (HTML page, print handout) is given. One place, so they agree.
 
+    ``paths``: the template search path (labels.yml files there adjust the words around the text);
     ``backlinks``: link each bibliography entry back to its citations (web page: yes; print: no)."""
     s = doc.settings
+    words = labels(s.lang, paths)
     return {
+        "t": words,
         "doc": {
             "stem": doc.stem,
             "title": s.title,
@@ -162,7 +169,7 @@ def page_context(doc: Document, brand: Brand, *, backlinks: bool = False, math: 
         },
         "brand": brand_context(brand),
         "toc": toc(doc) if s.toc else [],
-        "body": Markup(body_html(_with_backlinks(doc) if backlinks else doc, math=math)),
+        "body": Markup(body_html(_with_backlinks(doc, words) if backlinks else doc, math=math)),
     }
 
 
@@ -232,7 +239,7 @@ class HtmlFormat(Format):
     def render(self, doc: Document, brand: Brand, edition: str | None = None) -> dict[Path, bytes]:
         base = doc.settings.base_url
         url = f"{base}/{brand.name}/{doc.stem}.html" if base else None
-        context = page_context(doc, brand, backlinks=True, math="mathml")
+        context = page_context(doc, brand, self.template_paths(brand), backlinks=True, math="mathml")
         context.update(
             css_href="assets/site.css",
             logo_src=("assets/logo" + brand.logo.suffix) if brand.logo else None,
@@ -254,12 +261,14 @@ class HtmlFormat(Format):
 
     def render_index(self, brand: Brand, entries: list[dict[str, Any]]) -> dict[Path, bytes]:
         """``build/<brand>/index.html``: every manuscript of the brand with links to its outputs."""
+        lang = entries[0]["lang"] if entries else "en"
         context = {
+            "t": labels(lang, self.template_paths(brand)),
             "brand": brand_context(brand),
             "entries": sorted(entries, key=lambda e: e["title"].lower()),
             "css_href": "assets/site.css",
             "logo_src": ("assets/logo" + brand.logo.suffix) if brand.logo else None,
-            "lang": entries[0]["lang"] if entries else "en",
+            "lang": lang,
         }
         page = render("index.html.j2", self.template_paths(brand), context)
         files = {self.project.build / brand.name / "index.html": page.encode("utf-8")}

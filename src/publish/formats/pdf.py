@@ -17,6 +17,7 @@ import functools
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from markupsafe import Markup
 from ..brand import Brand
 from ..document import Document
 from ..errors import PublishError
+from ..labels import labels
 from ..templates import render
 from .base import Format, register
 from .html import page_context
@@ -88,6 +90,20 @@ def sandbox_fetcher(project_root: Path, brand_folder: Path, build: Path) -> Any:
     return _fetcher_class()([project_root, brand_folder], [build])
 
 
+def page_counter_css(text: str) -> str:
+    """A CSS ``content`` value for "Page {page} of {pages}" in any language: the words as CSS strings,
+    the numbers as the page counters."""
+    out = []
+    for part in re.split(r"(\{page\}|\{pages\})", text):
+        if part == "{page}":
+            out.append("counter(page)")
+        elif part == "{pages}":
+            out.append("counter(pages)")
+        elif part:
+            out.append('"' + part.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"')
+    return " ".join(out)
+
+
 class _LogCollector(logging.Handler):
     """WeasyPrint reports problems through logging; an ERROR must fail the build, not vanish."""
 
@@ -102,13 +118,13 @@ class _LogCollector(logging.Handler):
 _ErrorCollector = _LogCollector  # the name other modules and tests knew
 
 
-def qr_code(url: str, brand: Brand) -> dict[str, str]:
+def qr_code(url: str, brand: Brand, alt: str | None = None) -> dict[str, str]:
     """A QR code for ``url`` as an SVG data: URI (segno), with alt text for PDF/UA."""
     import segno
 
     qr = segno.make(url, error="m", micro=False)
     src = qr.svg_data_uri(scale=4, border=2, dark=brand.colors["foreground"], light="#ffffff")
-    return {"src": src, "url": url, "alt": f"QR code linking to the web version of this handout at {url}"}
+    return {"src": src, "url": url, "alt": alt or f"QR code linking to the web version of this handout at {url}"}
 
 
 @contextlib.contextmanager
@@ -165,7 +181,8 @@ class PdfFormat(Format):
 
     # Markup ------------------------------------------------------------------------------------------------
 
-    def print_css(self, brand: Brand, *, large_print: bool = False) -> str:
+    def print_css(self, brand: Brand, *, large_print: bool = False, lang: str = "en") -> str:
+        words = labels(lang, self.template_paths(brand))
         return render(
             "print.css.j2",
             self.template_paths(brand),
@@ -174,6 +191,7 @@ class PdfFormat(Format):
                 "font_faces": brand.font_faces(lambda f: f.path.as_uri(), uncompressed=True),
                 "paper": brand.paper,
                 "large_print": large_print,
+                "page_of": page_counter_css(words.page_of),
             },
         )
 
@@ -182,17 +200,17 @@ class PdfFormat(Format):
         return f"{base.rstrip('/')}/{brand.name}/{doc.stem}.html" if base else None
 
     def html(self, doc: Document, brand: Brand, *, large_print: bool = False) -> str:
-        css = self.print_css(brand, large_print=large_print)
+        css = self.print_css(brand, large_print=large_print, lang=doc.settings.lang)
         if "</" in css:  # the stylesheet is inlined in <style>: it must not be able to close it
             raise PublishError("print stylesheet contains '</'", file="print.css.j2",
                                hint="remove '</' from the stylesheet and the brand's values")
         url = self.web_url(doc, brand)
-        context = page_context(doc, brand)
+        context = page_context(doc, brand, self.template_paths(brand))
         context.update(
             css=Markup(css),
             logo_src=brand.logo.as_uri() if brand.logo else None,
             large_print=large_print,
-            qr=qr_code(url, brand) if url else None,
+            qr=qr_code(url, brand, context["t"].format("qr_alt", url=url)) if url else None,
         )
         return render("handout.html.j2", self.template_paths(brand), context)
 
