@@ -41,6 +41,42 @@ class CiteItem:
 _SIMPLE_FIELDS_NUMERIC = ("volume", "issue", "edition", "number", "page", "number-of-pages", "chapter-number")
 
 
+# Every CSL name variable; names are cleaned for all of them. citeproc-py renders only some of them
+# (ENGINE_NAME_VARIABLES); the others are left out of what it is given.
+NAME_VARIABLES = frozenset({
+    "author",
+    "editor",
+    "translator",
+    "container-author",
+    "collection-editor",
+    "composer",
+    "director",
+    "interviewer",
+    "illustrator",
+    "original-author",
+    "recipient",
+    "reviewed-author",
+    "editorial-director",
+    "chair",
+    "compiler",
+    "contributor",
+    "curator",
+    "executive-producer",
+    "guest",
+    "host",
+    "narrator",
+    "organizer",
+    "performer",
+    "producer",
+    "script-writer",
+    "series-creator",
+})
+ENGINE_NAME_VARIABLES = frozenset({
+    "author", "editor", "translator", "container-author", "collection-editor", "composer", "interviewer",
+    "illustrator", "original-author", "recipient", "editorial-director",
+})
+
+
 def prepare_reference(ref: dict, internal_id: str) -> dict:
     """A CSL-JSON item cleaned for citeproc-py: rich text to markers, bad dates dropped, ids internal.
 
@@ -51,34 +87,7 @@ def prepare_reference(ref: dict, internal_id: str) -> dict:
     for key, value in ref.items():
         if key in ("id", "type") or value is None or value == "" or value == []:
             continue
-        if key in (
-            "author",
-            "editor",
-            "translator",
-            "container-author",
-            "collection-editor",
-            "composer",
-            "director",
-            "interviewer",
-            "illustrator",
-            "original-author",
-            "recipient",
-            "reviewed-author",
-            "editorial-director",
-            "chair",
-            "compiler",
-            "contributor",
-            "curator",
-            "executive-producer",
-            "guest",
-            "host",
-            "narrator",
-            "organizer",
-            "performer",
-            "producer",
-            "script-writer",
-            "series-creator",
-        ):
+        if key in NAME_VARIABLES:
             if not isinstance(value, list):
                 continue
             names = []
@@ -105,19 +114,7 @@ def prepare_reference(ref: dict, internal_id: str) -> dict:
                 split_particle(clean)
                 if clean:
                     names.append(clean)
-            if names and key in (
-                "author",
-                "editor",
-                "translator",
-                "container-author",
-                "collection-editor",
-                "composer",
-                "interviewer",
-                "illustrator",
-                "original-author",
-                "recipient",
-                "editorial-director",
-            ):
+            if names and key in ENGINE_NAME_VARIABLES:
                 out[key] = names
             continue
         if isinstance(value, dict) and ("date-parts" in value or "literal" in value or "raw" in value):
