@@ -62,7 +62,7 @@ def test_malformed_yaml_bibliography(project: Path) -> None:
 def test_malformed_bibtex_bibliography(project: Path) -> None:
     (project / "manuscript" / "refs.bib").write_text("@article{a,\n  title = {Unclosed,\n  year = 2020\n")
     line, m = fails(project, HEAD.format(csl="apa").replace("references.json", "refs.bib") + "[@a]\n")
-    assert m and m["file"].endswith("refs.bib")
+    assert m and m["file"].endswith("refs.bib") and m["line"] and m["col"] and "BibTeX" in line
 
 
 def test_duplicate_bibliography_keys(project: Path) -> None:
