@@ -113,13 +113,6 @@ class Brand:
     def is_sample(self) -> bool:
         return bool(self.details.get("sample", False))
 
-    def files(self) -> list[Path]:
-        """Every file that shapes this brand's outputs (for the pipeline's keys)."""
-        paths = [self.folder / BRAND_FILE, *(f.path for f in self.fonts)]
-        if self.logo:
-            paths.append(self.logo)
-        return sorted(set(paths))
-
     def css_variables(self) -> str:
         """The brand as CSS custom properties; every stylesheet reads only these."""
         c = self.colors

@@ -122,7 +122,8 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], int]:
     return data, end + 2
 
 
-def _key_line(text: str, key: str) -> int | None:
+def key_line(text: str, key: str) -> int | None:
+    """The line of a top-level front-matter key, for errors that point at it."""
     match = re.search(rf"^{re.escape(key)}\s*:", text, re.MULTILINE)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
@@ -143,7 +144,7 @@ def parse_settings(data: dict[str, Any], text: str, path: Path) -> tuple[Setting
     warnings: list[Warning_] = []
 
     def fail(key: str, message: str, hint: str) -> None:
-        errors.append(PublishError(message, file=path, line=_key_line(text, key), hint=hint))
+        errors.append(PublishError(message, file=path, line=key_line(text, key), hint=hint))
 
     for key in data:
         if not isinstance(key, str):
@@ -153,7 +154,7 @@ def parse_settings(data: dict[str, Any], text: str, path: Path) -> tuple[Setting
             hint = did_you_mean(key, KNOWN_KEYS)
             if hint:
                 warnings.append(
-                    Warning_(f"unknown front-matter key '{key}'", str(path), _key_line(text, key), hint=hint)
+                    Warning_(f"unknown front-matter key '{key}'", str(path), key_line(text, key), hint=hint)
                 )
 
     title = _as_text(data.get("title"))

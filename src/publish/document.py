@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
+from .config import Settings, key_line
 from .errors import PublishError, Warning_
 from .manuscript import Manuscript
 from .project import Project
@@ -66,7 +66,7 @@ def cite_manuscript(project: Project, ms: Manuscript) -> Document:
         cover_path = (ms.path.parent / cover).resolve()
         if not project.contains(cover_path) or not cover_path.is_file():
             raise PublishError(f"cover-image '{cover}' is missing or outside the project", file=ms.path,
-                               line=_line_of(ms.text, "cover-image"), hint="put the image inside the project")
+                               line=key_line(ms.text, "cover-image"), hint="put the image inside the project")
         inputs.append(cover_path)
     warnings = list(ms.warnings)
     has_cites = _has_citations(ast)
@@ -76,14 +76,14 @@ def cite_manuscript(project: Project, ms: Manuscript) -> Document:
             raise PublishError(
                 f"bibliography '{bib}' is outside the project",
                 file=ms.path,
-                line=_line_of(ms.text, "bibliography"),
+                line=key_line(ms.text, "bibliography"),
                 hint="keep the bibliography inside the project folder",
             )
         if not bib.is_file():
             raise PublishError(
                 f"bibliography file '{bib.relative_to(project.root) if project.contains(bib) else bib}' not found",
                 file=ms.path,
-                line=_line_of(ms.text, "bibliography"),
+                line=key_line(ms.text, "bibliography"),
                 hint="check 'bibliography:' in the front matter (relative to the manuscript)",
             )
         references = cite.load_references(bib)
@@ -97,7 +97,7 @@ def cite_manuscript(project: Project, ms: Manuscript) -> Document:
         # a path, not a style name: like every other input it must stay inside the project
         if not project.contains(ms.path.parent / csl):
             raise PublishError(f"citation style '{csl}' is outside the project", file=ms.path,
-                               line=_line_of(ms.text, "csl"),
+                               line=key_line(ms.text, "csl"),
                                hint="copy the .csl file into the project, or use a style name such as apa")
     style = cite.resolve_style(csl, ms.path.parent)
     if project.contains(style):
@@ -113,13 +113,6 @@ def cite_manuscript(project: Project, ms: Manuscript) -> Document:
     )
     warnings.extend(result.warnings)
     return Document(ms.stem, ms.path, settings, result.ast, inputs, images, warnings)
-
-
-def _line_of(text: str, key: str) -> int | None:
-    for n, line in enumerate(text.splitlines(), 1):
-        if line.startswith(f"{key}:"):
-            return n
-    return None
 
 
 def _has_citations(node: Any) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,7 +13,7 @@ from ..document import Document
 from ..inlines import plain_text
 from ..pandoc import ast_to
 from ..project import Project
-from ..templates import search_path, template_files
+from ..templates import search_path
 
 _REGISTRY: dict[str, type[Format]] = {}
 
@@ -33,10 +32,6 @@ class Format:
 
     def template_paths(self, brand: Brand) -> tuple[Path, ...]:
         return search_path(self.project.templates, brand.folder, self.name)
-
-    def inputs(self, brand: Brand) -> list[Path]:
-        """Templates and stylesheets this format reads for this brand (brand files are added by the caller)."""
-        return template_files(self.template_paths(brand))
 
     def targets(self, doc_stem: str, brand: Brand) -> list[Path]:
         return [self.project.output(brand.name, doc_stem, self.ext)]
@@ -94,7 +89,3 @@ def body_html(doc: Document, *, math: str = "plain") -> str:
     ``math``: "mathml" for browsers (MathML Core, no script, nothing fetched); "plain" for print, where
     WeasyPrint has no MathML and pandoc's Unicode rendering of TeX is the best offline choice."""
     return _body_html(json.dumps(doc.ast, ensure_ascii=False, sort_keys=True), math)
-
-
-def strip_tags(html: str) -> str:
-    return re.sub(r"<[^>]+>", "", html)
