@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from coloraide import Color
 
 from .errors import PublishError, did_you_mean
 
@@ -147,6 +146,13 @@ class Brand:
                 "}\n"
             )
         return "".join(rules)
+
+
+def Color(value: str) -> Any:  # noqa: N802 - stands in for the class
+    """coloraide's Color, imported on first use: only checking a brand needs it (0.1 s), not rendering."""
+    from coloraide import Color as _Color
+
+    return _Color(value)
 
 
 def contrast(a: str, b: str) -> float:

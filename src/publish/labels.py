@@ -25,8 +25,8 @@ DEFAULTS = Path(__file__).parent / "data" / LABEL_FILE
 @functools.cache
 def defaults() -> dict[str, dict[str, str]]:
     """publish's own labels (src/publish/data/labels.yml): English, German, French, Spanish, Italian,
-    Dutch and Portuguese."""
-    return yaml.safe_load(DEFAULTS.read_text(encoding="utf-8"))
+    Dutch and Portuguese. Read with libyaml when PyYAML has it: the pure-Python reader takes 20 ms on it."""
+    return yaml.load(DEFAULTS.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,32 @@ build. The path is looked up once.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
+import os
 import subprocess
+from pathlib import Path
 from typing import Any
-
-import pypandoc
 
 from .errors import PublishError
 
 
 @functools.cache
 def pandoc_path() -> str:
-    """The pandoc binary bundled with pypandoc-binary."""
+    """The pandoc binary bundled with pypandoc-binary (or the one PYPANDOC_PANDOC names, as in pypandoc).
+
+    Found without importing pypandoc: its import and ``get_pandoc_path`` cost ~0.1 s in every process, and
+    the latter prefers a newer pandoc on PATH, which would make output depend on the machine."""
+    override = os.environ.get("PYPANDOC_PANDOC")
+    if override:
+        return override
+    spec = importlib.util.find_spec("pypandoc")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        bundled = Path(folder) / "files" / "pandoc"
+        if os.access(bundled, os.X_OK):
+            return str(bundled)
+    import pypandoc  # pypandoc without the binary wheel: let it search
+
     return pypandoc.get_pandoc_path()
 
 

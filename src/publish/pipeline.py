@@ -17,20 +17,17 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import PublishError, Warning_
 from .project import Project
 from .state import Record, State, build_lock, code_digest, config_hash, write_atomic
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
+from .workers import BRAND, LIGHT, PDF, Pool, Task, call
 
 
 @dataclass
@@ -83,54 +80,82 @@ def run_render(root: str, doc: Any, brand: Any, fmt: str, edition: str) -> dict[
 
 
 def run_index(root: str, brand: Any, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Render one brand's index page; the parent writes it once every render has succeeded."""
     from .formats.html import HtmlFormat
 
     files = HtmlFormat(Project(Path(root))).render_index(brand, entries)
-    for path, data in files.items():
-        write_atomic(path, data)
-    return {"targets": [str(p) for p in files]}
+    return {"files": {str(path): data for path, data in files.items()}}
 
 
-def _warm(formats: tuple[str, ...]) -> None:
-    """Pool initializer: import the renderers while the parent reads and cites (it overlaps, not adds)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
-    with contextlib.suppress(Exception):
-        from .formats import registry
-
-        registry()
-        if "pdf" in formats:
-            import weasyprint  # noqa: F401
+# A page that takes WeasyPrint through what every handout needs once per process: its C types (parsed
+# on first use), the user-agent stylesheet, fontconfig, font subsetting and PDF/UA tagging.
+_WARM_PAGE = ('<html lang="en-US"><body><h1>Warm</h1><p style="width: 5em; hyphens: auto">Extraordinarily '
+              'comprehensive <b>hyphenation</b> <i>characteristics</i> <a href="#x">links</a>.</p>'
+              '<ul><li>item</li></ul><table><tr><td>1</td></tr></table></body></html>')
 
 
-def load_brand_cached(project: Project, state: State, name: str) -> Any:
-    """A brand, checked, from a pickle keyed by its files and publish's code; brand.yml is parsed (and
-    pydantic imported, ~0.3 s) only when the brand or publish changed."""
+def warm_worker(root: Path, brands: list[str], formats: tuple[str, ...], pdf: bool) -> Iterator[None]:
+    """What a worker does before and between its tasks, in steps (see workers.py): first the imports
+    every render needs (and WeasyPrint, in a PDF worker; the others never import it), then, while no
+    task is waiting, the work a first render would otherwise do: labels, compiled templates and, in a
+    PDF worker, one small page through WeasyPrint."""
+    from .formats import registry
+    from .labels import defaults
+    from .templates import precompile, search_path
+
+    project = Project(root)
+    registry()
+    if pdf:
+        from .formats.weasy import load_weasyprint
+
+        load_weasyprint()
+    yield
+    defaults()
+    if pdf:
+        import pyphen
+
+        pyphen.Pyphen(lang="en_US")  # the default language's hyphenation dictionary, read once (50 ms)
+        yield
+    for brand in brands:
+        for fmt in formats:
+            if (fmt == "pdf") == pdf:
+                precompile(search_path(project.templates, project.brands / brand, fmt))
+                yield
+    if pdf:
+        from .formats.pdf import PDF_VARIANT
+        from .formats.weasy import load_weasyprint
+
+        load_weasyprint().HTML(string=_WARM_PAGE).write_pdf(pdf_variant=PDF_VARIANT)
+        yield
+
+
+def brand_cache(project: Project, state: State, name: str) -> Path:
+    """Where a checked brand is kept between builds: keyed by its files and publish's code."""
     folder = project.brands / name
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     key = config_hash([code_digest(state.hashes), [(str(p), state.hashes.get(p)) for p in files]])
-    cache = project.state / "brands" / f"{name}.{key}.pickle"
+    return project.state / "brands" / f"{name}.{key}.pickle"
+
+
+def read_brand_cache(cache: Path) -> Any:
+    """The cached brand, or None; a brand is parsed (and pydantic imported, ~0.3 s) only when it or
+    publish changed."""
     if cache.is_file():
         with contextlib.suppress(Exception):
             return pickle.loads(cache.read_bytes())
+    return None
+
+
+def check_brand(folder: Path, cache: Path) -> Any:
+    """Read and check one brand (contrast gate included) and keep it for the next build."""
     from .brand import load_brand
 
     brand = load_brand(folder)
+    name = cache.name.split(".", 1)[0]
     for old in cache.parent.glob(f"{name}.*.pickle") if cache.parent.is_dir() else []:
         old.unlink(missing_ok=True)
     write_atomic(cache, pickle.dumps(brand, protocol=pickle.HIGHEST_PROTOCOL))
     return brand
-
-
-def _call(fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:
-    """Run a step; bad input comes back as a value so the parent can report it on one line."""
-    try:
-        return "ok", fn(*args)
-    except PublishError as exc:
-        return "error", exc
-    except Exception as exc:  # a bug: keep the traceback text for --debug
-        import traceback
-
-        return "bug", (repr(exc), traceback.format_exc())
 
 
 # --- the build ---------------------------------------------------------------------------------------
@@ -260,19 +285,22 @@ class Builder:
         if self.opts.dry_run:
             return self._dry_run(state, pending_cite, ready, brands, formats)
 
-        # Parallel: a pool of workers (forked, warmed with the renderers' imports) renders, while this
-        # process reads and cites one manuscript after another and hands each on as soon as it is cited.
-        self.pool: ProcessPoolExecutor | None = None
-        self.pool_args = (jobs, tuple(formats))
-        self.futures: dict[Future[Any], tuple[str, list[Path], str, str, float]] = {}
+        # Parallel: forked workers (see workers.py) warm up and check the brands while this process reads
+        # and cites one manuscript after another, handing each on as soon as it is cited.
+        self.pool: Pool | None = None
+        self.pool_plan = (jobs, brands, tuple(formats))
+        self.brand_outcomes: dict[str, tuple[str, Any]] = {}
+        self.brand_waiting: set[str] = set()
+        self.index_files: dict[str, tuple[list[Path], str, str, dict[str, bytes]]] = {}
         if pending_cite:
-            self.start_pool()  # now, so the workers' imports overlap the citing
+            # Now, so the workers' imports and the brand checks overlap the citing.
+            self.start_pool([task for brand in brands if (task := self.brand_task(brand)) is not None])
         try:
             for stem in ready:
                 self.schedule(stem, None, brands, formats)
             for name, ms, reason in pending_cite:
                 t = time.perf_counter()
-                status, value = _call(run_cite, self.project, ms)
+                status, value = call(run_cite, self.project, ms)
                 if status != "ok":
                     self.failed = True
                     state.steps.pop(name, None)
@@ -285,21 +313,22 @@ class Builder:
                 self.report(StepResult(name, "built", time.perf_counter() - t, warnings=value["warnings"],
                                        reason=reason))
                 self.schedule(ms.stem, value["doc"], brands, formats)
-                self.collect(block=False)
-            self.collect(block=True)
+                if self.pool is not None:
+                    self.pool.poll(0)
+            if "html" in formats and not self.failed:
+                self._indexes(state, brands)
+            if self.pool is not None:
+                self.pool.drain()
         except KeyboardInterrupt:
             if self.pool is not None:
-                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool.close(cancel=True)
             state.save()
             raise
         finally:
             if self.pool is not None:
-                self.pool.shutdown(wait=True)
-        state.save()
-
+                self.pool.close()
         self.failed = self.failed or bool(self.bad_brands)
-        if "html" in formats and not self.failed:
-            self._indexes(state, brands)
+        self._write_indexes(state)
         self.prune(state)
         state.save()
         if self.opts.strict and any(r.warnings for r in self.results):
@@ -307,13 +336,14 @@ class Builder:
         return 1 if self.failed else 0
 
     def schedule(self, stem: str, doc: Any, brands: list[str], formats: list[str]) -> None:
-        """Queue every stale output of one cited manuscript (in the pool, or here with -j 1)."""
+        """Queue every stale output of one cited manuscript (in the workers, or here with -j 1)."""
         from .formats import EDITIONS
 
         state = self.state
         doc_hash = state.hashes.get(_doc_path(self.project, stem)) or ""
         allowed = state.info.get(stem, {}).get("brands")
-        # The slowest renders first, so the pool's last step is a short one.
+        tasks: list[Task] = []
+        # The slowest renders first, so the last step is a short one.
         for fmt in sorted(formats, key=lambda f: ("pdf", "epub", "html").index(f) if f in ("pdf", "epub", "html")
                           else 3):
             for edition in EDITIONS[fmt]:
@@ -334,39 +364,53 @@ class Builder:
                     if doc is None:
                         doc = pickle.loads(_doc_path(self.project, stem).read_bytes())
                     args = (str(self.project.root), doc, b, fmt, edition)
-                    self.start_pool()
-                    if self.pool is None:
-                        t = time.perf_counter()
-                        self.finish(name, inputs, config, reason, _call(run_render, *args), time.perf_counter() - t)
-                    else:
-                        fut = self.pool.submit(_call, run_render, *args)
-                        self.futures[fut] = (name, inputs, config, reason, time.perf_counter())
+
+                    def done(outcome: tuple[str, Any], seconds: float, name: str = name, inputs: list[Path] = inputs,
+                             config: str = config, reason: str = reason) -> None:
+                        self.finish(name, inputs, config, reason, outcome, seconds)
+
+                    tasks.append(Task(PDF if fmt == "pdf" else LIGHT, run_render, args, done))
+        self.run_tasks(tasks)
+
+    def run_tasks(self, tasks: list[Task]) -> None:
+        """Hand tasks to the workers, or run them here, in order, when there are none (-j 1)."""
+        if not tasks:
+            return
+        if self.pool is None:
+            self.start_pool(tasks)  # forks the workers with these tasks, or runs them here
+        else:
+            self.pool.submit(*tasks)
 
     def wants(self, edition: str) -> bool:
         """Whether --edition asks for this edition ("" is the standard one)."""
         return self.opts.editions is None or (edition or "standard") in self.opts.editions
 
-    def start_pool(self) -> None:
-        """Fork the render workers once, and only when there is work (a no-op build never pays for them)."""
-        jobs, formats = self.pool_args
+    def start_pool(self, first: list[Task] | None = None) -> None:
+        """Fork the workers once, and only when there is work (a no-op build never pays for them).
+
+        With PDFs to make, half the workers (at least one) warm up WeasyPrint; the rest never import it
+        unless there are more PDFs than PDF workers."""
+        jobs, brands, formats = self.pool_plan
         if self.pool is None and jobs > 1:
-            from concurrent.futures import ProcessPoolExecutor
+            import functools
 
-            self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(), initializer=_warm,
-                                            initargs=(formats,))
-            self.pool.submit(int)  # fork the workers now
+            from .formats import registry
 
-    def collect(self, block: bool) -> None:
-        """Record the renders that have finished (all of them when ``block``)."""
-        from concurrent.futures import FIRST_COMPLETED, wait
+            # Imported once, here, and shared with every worker by the fork: the parent needs most of
+            # it to cite, and each worker would otherwise spend 0.1 s on it.
+            registry()
+            with contextlib.suppress(ImportError):
+                from . import cite  # noqa: F401
 
-        while self.futures:
-            done, _ = wait(list(self.futures), timeout=None if block else 0, return_when=FIRST_COMPLETED)
-            if not done:
-                return
-            for fut in done:
-                name, inputs, config, reason, t0 = self.futures.pop(fut)
-                self.finish(name, inputs, config, reason, fut.result(), time.perf_counter() - t0)
+            pdf_workers = max(1, jobs // 2) if "pdf" in formats else 0
+            warm = functools.partial(warm_worker, self.project.root, brands, formats)
+            self.pool = Pool(jobs, pdf_workers, warm, first or [])
+        elif self.pool is not None:
+            self.pool.submit(*(first or []))
+        else:
+            for task in first or []:
+                t = time.perf_counter()
+                task.done(call(task.fn, *task.args), time.perf_counter() - t)
 
     def finish(self, name: str, inputs: list[Path], config: str, reason: str, outcome: tuple[str, Any],
                seconds: float) -> None:
@@ -389,19 +433,44 @@ class Builder:
         b = self.brand_ok(brand)
         return None if b is None else (reason, b)
 
+    def brand_task(self, name: str) -> Task | None:
+        """What it takes to get a brand ready: nothing when it is known or cached (then it is in
+        ``self.brands``), else a task that checks it."""
+        if name in self.brands or name in self.brand_outcomes or name in self.brand_waiting:
+            return None
+        cache = brand_cache(self.project, self.state, name)
+        cached = read_brand_cache(cache)
+        if cached is not None:
+            self.brands[name] = cached
+            return None
+
+        def done(outcome: tuple[str, Any], seconds: float) -> None:
+            self.brand_waiting.discard(name)
+            if outcome[0] == "ok":
+                self.brands[name] = outcome[1]
+            else:
+                self.brand_outcomes[name] = outcome
+
+        self.brand_waiting.add(name)
+        return Task(BRAND, check_brand, (self.project.brands / name, cache), done)
+
     def brand_ok(self, brand: str) -> Any:
         """The brand, checked (contrast gate included) before the first output is rendered for it; None if
-        it fails. A failing brand gets its error once and nothing is built for it."""
+        it fails. A failing brand gets its error once, when an output first needs it, and nothing is built
+        for it."""
         if brand in self.bad_brands:
             return None
-        if brand not in self.brands:
-            try:
-                self.brands[brand] = load_brand_cached(self.project, self.state, brand)
-            except PublishError as exc:
-                self.bad_brands.add(brand)
-                self.report(StepResult(f"brand {brand}", "failed", error=exc))
-                return None
-        return self.brands[brand]
+        task = self.brand_task(brand)
+        if task is not None:
+            self.run_tasks([task])
+        while brand in self.brand_waiting and self.pool is not None:
+            self.pool.poll(None)
+        if brand in self.brands:
+            return self.brands[brand]
+        self.bad_brands.add(brand)
+        status, value = self.brand_outcomes.pop(brand)
+        self.report(self._failure(f"brand {brand}", status, value, 0.0))
+        return None
 
     def prune(self, state: State) -> None:
         """Remove the outputs of manuscripts deleted from disk and of brands whose folder is gone.
@@ -443,8 +512,10 @@ class Builder:
             state.info.pop(stem, None)
 
     def _indexes(self, state: State, brands: list[str]) -> None:
-        """The per-brand index lists every manuscript in manuscript/, not only the ones built now."""
+        """The per-brand index lists every manuscript in manuscript/, not only the ones built now. It is
+        rendered alongside the other outputs and written at the end, only if nothing failed."""
         all_stems = [p.stem for p in self.project.manuscript_files()]
+        tasks = []
         for brand in brands:
             entries = [
                 state.info[s] for s in all_stems
@@ -457,9 +528,25 @@ class Builder:
             if need is None:
                 continue
             reason, b = need
+
+            def done(outcome: tuple[str, Any], seconds: float, name: str = name, inputs: list[Path] = inputs,
+                     config: str = config, reason: str = reason) -> None:
+                if outcome[0] == "ok":
+                    self.index_files[name] = (inputs, config, reason, outcome[1]["files"])
+                else:
+                    self.finish(name, inputs, config, reason, outcome, seconds)
+
+            tasks.append(Task(LIGHT, run_index, (str(self.project.root), b, entries), done))
+        self.run_tasks(tasks)
+
+    def _write_indexes(self, state: State) -> None:
+        if self.failed:
+            return
+        for name, (inputs, config, reason, files) in self.index_files.items():
             t = time.perf_counter()
-            self.finish(name, inputs, config, reason, _call(run_index, str(self.project.root), b, entries),
-                        time.perf_counter() - t)
+            for path, data in files.items():
+                write_atomic(Path(path), data)
+            self.finish(name, inputs, config, reason, ("ok", {"targets": list(files)}), time.perf_counter() - t)
 
     def _dry_run(self, state: State, pending_cite: list[tuple[str, Path, str]], ready: list[str],
                  brands: list[str], formats: list[str]) -> int:
@@ -530,10 +617,3 @@ class Builder:
             print(line, file=sys.stderr, flush=True)
         elif not self.opts.quiet or built:
             self.out(line)
-
-
-def _mp_context() -> Any:
-    import multiprocessing
-
-    # fork: workers inherit the parent's imports, so a worker starts in milliseconds.
-    return multiprocessing.get_context("fork")

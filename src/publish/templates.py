@@ -6,6 +6,7 @@ A brand may override any template by putting a file of the same name in
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,6 +83,18 @@ def _template_line(exc: BaseException) -> tuple[str | None, int | None]:
             found = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def precompile(paths: tuple[Path, ...]) -> None:
+    """Compile every Jinja2 template on a search path into its environment's cache, so a worker can do
+    it while it waits for its first document. A template that does not compile is left for the render
+    to report."""
+    import jinja2
+
+    env = environment(paths)
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".j2")):
+        with contextlib.suppress(jinja2.TemplateError):
+            env.get_template(name)
 
 
 def template_files(paths: tuple[Path, ...]) -> list[Path]:

@@ -32,6 +32,7 @@ from ..labels import labels
 from ..templates import render
 from .base import Format, register
 from .html import page_context
+from .weasy import load_weasyprint
 
 PDF_VARIANT = "pdf/ua-1"
 LARGE_PRINT_SUFFIX = "large-print"
@@ -53,6 +54,7 @@ def _fetcher_class() -> type:
     WeasyPrint 70 calls ``fetch(url, headers)`` and lets only ``FatalURLFetchingError`` (a BaseException)
     escape the rendering; any other exception becomes a logged ERROR, which also fails the build.
     """
+    load_weasyprint()
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     class SandboxFetcher(URLFetcher):
@@ -228,7 +230,7 @@ class PdfFormat(Format):
         WeasyPrint's log records (WARNING and up) are appended to ``log`` and the page count is put in
         ``stats["pages"]``, when they are given (tests and benchmarks).
         """
-        import weasyprint
+        weasyprint = load_weasyprint()
         from weasyprint.urls import FatalURLFetchingError
 
         html = self.html(doc, brand, large_print=large_print)
