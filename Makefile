@@ -5,13 +5,18 @@ BIN    := $(VENV)/bin
 JOBS   ?=
 PUBLISH_FLAGS := $(if $(JOBS),-j $(JOBS),)
 
-.PHONY: all html pdf epub test bench lint clean distclean setup setup-dev test-tools golden
+.PHONY: all html pdf epub test bench lint clean distclean setup setup-dev test-tools golden bytecode
 
-all: setup
+all: setup bytecode
 	$(BIN)/publish build $(PUBLISH_FLAGS)
 
-html pdf epub: setup
+html pdf epub: setup bytecode
 	$(BIN)/publish build --format $@ $(PUBLISH_FLAGS)
+
+# publish is installed editable, so pip compiled none of its modules; every build would compile them
+# again (60 ms) wherever Python may not write bytecode itself (PYTHONDONTWRITEBYTECODE, read-only trees).
+bytecode: setup
+	$(BIN)/python -m compileall -q src/publish
 
 # The venv and the package with its pinned dependencies; redone when the pins change.
 setup: $(VENV)/.installed
@@ -30,14 +35,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 test-tools: setup-dev
 	bash tests/tools.sh
 
-test: test-tools
+test: test-tools bytecode
 	$(BIN)/ruff check src tests
 	$(BIN)/python -m pytest $(PYTEST_FLAGS)
 
 golden: setup-dev
 	$(BIN)/python -m tests.golden.refresh
 
-bench: setup-dev
+bench: setup-dev bytecode
 	$(BIN)/python -m publish.bench
 
 lint: setup-dev

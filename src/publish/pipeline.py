@@ -129,6 +129,16 @@ def warm_worker(root: Path, brands: list[str], formats: tuple[str, ...], pdf: bo
         yield
 
 
+def _shared_imports() -> None:
+    """Imported in the parent before the non-PDF workers are forked: the parent needs most of it to
+    cite, and each worker would otherwise spend 0.1 s on it."""
+    from .formats import registry
+
+    registry()
+    with contextlib.suppress(ImportError):
+        from . import cite  # noqa: F401
+
+
 def brand_cache(project: Project, state: State, name: str) -> Path:
     """Where a checked brand is kept between builds: keyed by its files and publish's code."""
     folder = project.brands / name
@@ -260,6 +270,8 @@ class Builder:
         return code
 
     def _run(self) -> int:
+        from .formats import EDITIONS
+
         manuscripts, brands, formats = self.select()
         state = State(self.project)
         version = code_digest(state.hashes)
@@ -294,7 +306,9 @@ class Builder:
         self.index_files: dict[str, tuple[list[Path], str, str, dict[str, bytes]]] = {}
         if pending_cite:
             # Now, so the workers' imports and the brand checks overlap the citing.
-            self.start_pool([task for brand in brands if (task := self.brand_task(brand)) is not None])
+            pdf_editions = sum(self.wants(e) for e in EDITIONS["pdf"]) if "pdf" in formats else 0
+            self.start_pool([task for brand in brands if (task := self.brand_task(brand)) is not None],
+                            pdfs=len(pending_cite) * len(brands) * pdf_editions)
         try:
             for stem in ready:
                 self.schedule(stem, None, brands, formats)
@@ -385,26 +399,20 @@ class Builder:
         """Whether --edition asks for this edition ("" is the standard one)."""
         return self.opts.editions is None or (edition or "standard") in self.opts.editions
 
-    def start_pool(self, first: list[Task] | None = None) -> None:
+    def start_pool(self, first: list[Task] | None = None, pdfs: int | None = None) -> None:
         """Fork the workers once, and only when there is work (a no-op build never pays for them).
 
-        With PDFs to make, half the workers (at least one) warm up WeasyPrint; the rest never import it
-        unless there are more PDFs than PDF workers."""
+        As many workers as there are PDFs to make (``pdfs``, else counted in ``first``) warm up
+        WeasyPrint; the others never import it unless more PDFs come than PDF workers can take."""
         jobs, brands, formats = self.pool_plan
         if self.pool is None and jobs > 1:
             import functools
 
-            from .formats import registry
-
-            # Imported once, here, and shared with every worker by the fork: the parent needs most of
-            # it to cite, and each worker would otherwise spend 0.1 s on it.
-            registry()
-            with contextlib.suppress(ImportError):
-                from . import cite  # noqa: F401
-
-            pdf_workers = max(1, jobs // 2) if "pdf" in formats else 0
+            if pdfs is None:
+                pdfs = sum(t.kind == PDF for t in first or [])
+            pdf_workers = min(jobs, max(1, pdfs)) if "pdf" in formats else 0
             warm = functools.partial(warm_worker, self.project.root, brands, formats)
-            self.pool = Pool(jobs, pdf_workers, warm, first or [])
+            self.pool = Pool(jobs, pdf_workers, warm, first or [], shared=_shared_imports)
         elif self.pool is not None:
             self.pool.submit(*(first or []))
         else:

@@ -12,13 +12,12 @@ and :meth:`Pool.dispatch` matches them:
 * a PDF goes to a worker with WeasyPrint; a worker without it takes a PDF only when there are more
   PDFs queued than PDF workers free to take them (it then imports WeasyPrint once and keeps it);
 * ``light`` tasks (HTML, EPUB, index) go to any idle worker, and the parent takes them itself once it
-  has nothing left to cite and every worker is busy (:meth:`Pool.help`).
+  has nothing left to cite and every worker is busy with a PDF (:meth:`Pool.help`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import time
 import traceback
@@ -72,8 +71,10 @@ def _serve(conn: Any, warm: Callable[[bool], Iterator[None]], pdf: bool) -> None
     with contextlib.suppress(Exception):  # a warm-up that fails only costs the time it took
         next(steps)
     conn.send(("ready", None))
+    grace = 0.01  # a parent that is waiting answers "ready" within a millisecond or two
     while True:
-        if steps is not None and not conn.poll():
+        if steps is not None and not conn.poll(grace):
+            grace = 0.0
             try:
                 next(steps)
             except Exception:  # done (StopIteration) or failed: either way, no more warming up
@@ -99,18 +100,23 @@ class Pool:
     """``jobs`` forked workers; ``pdf_workers`` of them import WeasyPrint while they wait for work.
 
     ``first`` brand checks (small messages) are handed to the other workers before they start, so they
-    run before those workers warm up instead of after; other ``first`` tasks are queued."""
+    run before those workers warm up instead of after; other ``first`` tasks are queued. The PDF workers
+    are forked first, so that WeasyPrint's import, the longest wait, starts at once; then ``shared``
+    runs (imports the parent needs anyway), and the other workers inherit what it imported."""
 
-    def __init__(self, jobs: int, pdf_workers: int, warm: Callable[[bool], Iterator[None]], first: list[Task]) -> None:
+    def __init__(self, jobs: int, pdf_workers: int, warm: Callable[[bool], Iterator[None]], first: list[Task],
+                 shared: Callable[[], None] | None = None) -> None:
         import multiprocessing
 
         # fork: a worker inherits the parent's imports and starts in milliseconds.
         ctx = multiprocessing.get_context("fork")
         self.workers: list[Worker] = []
-        others = list(range(pdf_workers, jobs)) or list(range(jobs))
+        others = list(range(pdf_workers, jobs)) or [jobs - 1]  # the last worker warms up last
         self.queue: list[Task] = [t for t in first if t.kind != BRAND]
         first = [t for t in first if t.kind == BRAND]
         for i in range(jobs):
+            if i == 0 and shared is not None:
+                shared()  # imported once in the parent, inherited by the workers forked from now on
             parent_end, child_end = ctx.Pipe()
             worker = Worker(None, parent_end, pdf=i < pdf_workers)
             for task in first[others.index(i)::len(others)] if i in others else []:
@@ -122,7 +128,6 @@ class Pool:
             child_end.close()
             self.workers.append(worker)
         self.parent_free = False  # set when the parent has nothing left to cite
-        self.cpus = os.cpu_count() or 1
 
     # Handing out ------------------------------------------------------------------------------------
 
@@ -166,13 +171,14 @@ class Pool:
         """The parent runs one queued light task itself when no worker is free for it; False if none.
 
         Not while a worker is still warming up: the parent could not hand it its first task until the
-        light one is done, and that first task is usually the PDF, the longest. Nor when the workers
-        alone fill the CPUs: a third process would only slow the PDF down."""
+        light one is done, and that first task is usually the PDF, the longest. And only while every
+        worker is making a PDF: a worker busy with a light task will soon be free for the next one, and
+        a third process would only slow the PDF down."""
         self.dispatch()
-        if not all(w.ready for w in self.workers) or len(self.workers) >= self.cpus:
+        if not all(w.ready for w in self.workers):
             return False
         lights = [t for t in self.queue if t.kind == LIGHT]
-        if not lights:
+        if not lights or not all(w.tasks and w.tasks[0].kind == PDF for w in self.workers):
             return False
         task = lights[0]
         self.queue.remove(task)
@@ -250,3 +256,4 @@ class Pool:
             with contextlib.suppress(Exception):
                 worker.conn.close()
         self.workers = []
+
