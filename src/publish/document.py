@@ -28,6 +28,9 @@ class Document:
     inputs: list[Path] = field(default_factory=list)
     images: list[Path] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
+    #: HTML bodies pandoc already wrote for this AST (see formats.base.body_html): the parent writes the
+    #: handout's while it waits for the brands, and the PDF worker finds it here.
+    bodies: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def date(self) -> dt.date:

@@ -326,6 +326,8 @@ class Builder:
                 state.info[ms.stem] = value["info"]
                 self.report(StepResult(name, "built", time.perf_counter() - t, warnings=value["warnings"],
                                        reason=reason))
+                if self.pool is not None and "pdf" in formats:
+                    self.prepare_pdf(value["doc"])
                 self.schedule(ms.stem, value["doc"], brands, formats)
                 if self.pool is not None:
                     self.pool.poll(0)
@@ -385,6 +387,14 @@ class Builder:
 
                     tasks.append(Task(PDF if fmt == "pdf" else LIGHT, run_render, args, done))
         self.run_tasks(tasks)
+
+    def prepare_pdf(self, doc: Any) -> None:
+        """Have pandoc write the handout's HTML body here, while the workers still check brands and import
+        WeasyPrint: the PDF, the longest render, then starts with it done (the Document carries it)."""
+        from .formats.base import body_html
+
+        with contextlib.suppress(PublishError):  # the PDF step reports it
+            body_html(doc, math="plain")
 
     def run_tasks(self, tasks: list[Task]) -> None:
         """Hand tasks to the workers, or run them here, in order, when there are none (-j 1)."""

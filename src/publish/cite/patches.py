@@ -741,6 +741,26 @@ def _get_macro(self: Any, name: str) -> Any:
     return macros[name]
 
 
+_XPATHS: dict[int, tuple[Any, dict[tuple[Any, str], list[Any]]]] = {}
+_xpath_search = model.CitationStylesElement.xpath_search
+
+
+def _cached_xpath_search(self: Any, expression: str) -> list[Any]:
+    """citeproc-py runs an XPath query on the style for every option and ancestor it needs, thousands of
+    times per document with the same few dozen (element, query) pairs. The style tree never changes after
+    it is parsed, so each answer is kept per parsed style. The key holds the element itself, which keeps
+    lxml's proxy (and so its identity) alive; callers get a copy of the list."""
+    root = self.get_root()
+    entry = _XPATHS.get(id(root))
+    if entry is None or entry[0] is not root:
+        entry = _XPATHS[id(root)] = (root, {})
+    key = (self, expression)
+    found = entry[1].get(key)
+    if found is None:
+        found = entry[1][key] = _xpath_search(self, expression)
+    return list(found)
+
+
 def apply() -> None:
     """Install the fixes (idempotent)."""
     global _APPLIED
@@ -769,3 +789,4 @@ def apply() -> None:
     model.Label._is_plural = _label_is_plural
     model.Key.sort_keys = _key_sort_keys(model.Key.sort_keys)
     model.CitationStylesElement.get_macro = _get_macro
+    model.CitationStylesElement.xpath_search = _cached_xpath_search

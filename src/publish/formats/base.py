@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,5 +88,11 @@ def body_html(doc: Document, *, math: str = "plain") -> str:
     """The document body as HTML5, from pandoc's own writer (shared by the page and the handout).
 
     ``math``: "mathml" for browsers (MathML Core, no script, nothing fetched); "plain" for print, where
-    WeasyPrint has no MathML and pandoc's Unicode rendering of TeX is the best offline choice."""
-    return _body_html(json.dumps(doc.ast, ensure_ascii=False, sort_keys=True), math)
+    WeasyPrint has no MathML and pandoc's Unicode rendering of TeX is the best offline choice.
+    Kept in ``doc.bodies`` under the AST's digest: a copy of the document with another AST (the web
+    page's back-links) shares the dict but not the key."""
+    ast_json = json.dumps(doc.ast, ensure_ascii=False, sort_keys=True)
+    key = f"{math}:{hashlib.sha256(ast_json.encode()).hexdigest()}"
+    if key not in doc.bodies:
+        doc.bodies[key] = _body_html(ast_json, math)
+    return doc.bodies[key]
