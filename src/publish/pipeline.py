@@ -95,38 +95,41 @@ _WARM_PAGE = ('<html lang="en-US"><body><h1>Warm</h1><p style="width: 5em; hyphe
 
 
 def warm_worker(root: Path, brands: list[str], formats: tuple[str, ...], pdf: bool) -> Iterator[None]:
-    """What a worker does before and between its tasks, in steps (see workers.py): first the imports
-    every render needs (and WeasyPrint, in a PDF worker; the others never import it), then, while no
-    task is waiting, the work a first render would otherwise do: labels, compiled templates and, in a
-    PDF worker, one small page through WeasyPrint."""
+    """What a worker does before and between its tasks, in steps (see workers.py).
+
+    Only a PDF worker warms up: its first step imports WeasyPrint (and the renderers); then, while no task
+    is waiting, it does what a first handout would otherwise do (hyphenation dictionary, compiled
+    templates, one small page through WeasyPrint), each step short, so a task waits little for one. The
+    PDF is the longest render, so every step taken before it arrives shortens the build. Other workers
+    do nothing until their first task: their renders are shorter than the PDF running beside them, and
+    any work they did before it would take CPU from the brand checks, the citing and WeasyPrint's import,
+    which the PDF waits for."""
+    if not pdf:
+        yield
+        return
     from .formats import registry
+    from .formats.weasy import load_weasyprint
     from .labels import defaults
     from .templates import precompile, search_path
 
-    project = Project(root)
     registry()
-    if pdf:
-        from .formats.weasy import load_weasyprint
-
-        load_weasyprint()
+    weasyprint = load_weasyprint()
     yield
+    import pyphen
+
     defaults()
-    if pdf:
-        import pyphen
-
-        pyphen.Pyphen(lang="en_US")  # the default language's hyphenation dictionary, read once (50 ms)
-        yield
+    pyphen.Pyphen(lang="en_US")  # the default language's hyphenation dictionary, read once (50 ms)
+    yield
+    project = Project(root)
     for brand in brands:
-        for fmt in formats:
-            if (fmt == "pdf") == pdf:
-                precompile(search_path(project.templates, project.brands / brand, fmt))
-                yield
-    if pdf:
-        from .formats.pdf import PDF_VARIANT
-        from .formats.weasy import load_weasyprint
-
-        load_weasyprint().HTML(string=_WARM_PAGE).write_pdf(pdf_variant=PDF_VARIANT)
+        precompile(search_path(project.templates, project.brands / brand, "pdf"))
         yield
+    from .formats.pdf import PDF_VARIANT
+
+    page = weasyprint.HTML(string=_WARM_PAGE).render()
+    yield
+    page.write_pdf(pdf_variant=PDF_VARIANT)
+    yield
 
 
 def _shared_imports() -> None:

@@ -100,9 +100,10 @@ class Pool:
     """``jobs`` forked workers; ``pdf_workers`` of them import WeasyPrint while they wait for work.
 
     ``first`` brand checks (small messages) are handed to the other workers before they start, so they
-    run before those workers warm up instead of after; other ``first`` tasks are queued. The PDF workers
-    are forked first, so that WeasyPrint's import, the longest wait, starts at once; then ``shared``
-    runs (imports the parent needs anyway), and the other workers inherit what it imported."""
+    run before those workers warm up instead of after; other ``first`` tasks are queued. The workers with
+    brands to check are forked at once (a brand check is the longest wait before the first render can
+    start); then ``shared`` runs (imports the parent needs anyway) and the other workers, forked after
+    it, inherit what it imported."""
 
     def __init__(self, jobs: int, pdf_workers: int, warm: Callable[[bool], Iterator[None]], first: list[Task],
                  shared: Callable[[], None] | None = None) -> None:
@@ -114,19 +115,27 @@ class Pool:
         others = list(range(pdf_workers, jobs)) or [jobs - 1]  # the last worker warms up last
         self.queue: list[Task] = [t for t in first if t.kind != BRAND]
         first = [t for t in first if t.kind == BRAND]
-        for i in range(jobs):
-            if i == 0 and shared is not None:
+        given = {i: first[others.index(i)::len(others)] if i in others else [] for i in range(jobs)}
+        # Workers with a brand to check first, before the parent imports what it shares with the rest.
+        order = sorted(range(jobs), key=lambda i: not given[i])
+        forked: dict[int, Worker] = {}
+        for i in order:
+            if not given[i] and shared is not None:
                 shared()  # imported once in the parent, inherited by the workers forked from now on
+                shared = None
             parent_end, child_end = ctx.Pipe()
             worker = Worker(None, parent_end, pdf=i < pdf_workers)
-            for task in first[others.index(i)::len(others)] if i in others else []:
+            for task in given[i]:
                 task.started = time.perf_counter()
                 worker.tasks.append(task)
                 parent_end.send((task.fn, task.args))  # waits in the pipe until the worker reads it
             worker.process = ctx.Process(target=_serve, args=(child_end, warm, worker.pdf), daemon=True)
             worker.process.start()
             child_end.close()
-            self.workers.append(worker)
+            forked[i] = worker
+        self.workers = [forked[i] for i in range(jobs)]
+        if shared is not None:
+            shared()
         self.parent_free = False  # set when the parent has nothing left to cite
 
     # Handing out ------------------------------------------------------------------------------------
