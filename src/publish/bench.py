@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmpdir)
         # Interleaved, so a slow moment of the machine does not land on one side only.
         samples: dict[str, list[float]] = {"same": [], "theirs": [], "ours": []}
-        for _ in range(max(args.runs, 5)):
+        for _ in range(max(args.runs, 7)):
             samples["same"].append(cold(tmp, extra=("--edition", "standard")))
             samples["theirs"].append(plain_pandoc(tmp))
             samples["ours"].append(cold(tmp))

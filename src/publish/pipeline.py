@@ -87,21 +87,13 @@ def run_index(root: str, brand: Any, entries: list[dict[str, Any]]) -> dict[str,
     return {"files": {str(path): data for path, data in files.items()}}
 
 
-# A page that takes WeasyPrint through what every handout needs once per process: its C types (parsed
-# on first use), the user-agent stylesheet, fontconfig, font subsetting and PDF/UA tagging.
-_WARM_PAGE = ('<html lang="en-US"><body><h1>Warm</h1><p style="width: 5em; hyphens: auto">Extraordinarily '
-              'comprehensive <b>hyphenation</b> <i>characteristics</i> <a href="#x">links</a>.</p>'
-              '<ul><li>item</li></ul><table><tr><td>1</td></tr></table></body></html>')
-
-
-def warm_worker(root: Path, brands: list[str], formats: tuple[str, ...], pdf: bool) -> Iterator[None]:
+def warm_worker(root: Path, brands: list[str], pdf: bool) -> Iterator[None]:
     """What a worker does before and between its tasks, in steps (see workers.py).
 
     Only a PDF worker warms up: its first step imports WeasyPrint (and the renderers); then, while no task
-    is waiting, it does what a first handout would otherwise do (hyphenation dictionary, compiled
-    templates, one small page through WeasyPrint), each step short, so a task waits little for one. The
-    PDF is the longest render, so every step taken before it arrives shortens the build. Other workers
-    do nothing until their first task: their renders are shorter than the PDF running beside them, and
+    is waiting, it does what a first handout would otherwise do (read the hyphenation dictionary, compile
+    the templates), each step short, so a task waits little for one. Other workers do nothing until
+    their first task: their renders are shorter than the PDF running beside them, and
     any work they did before it would take CPU from the brand checks, the citing and WeasyPrint's import,
     which the PDF waits for."""
     if not pdf:
@@ -113,7 +105,7 @@ def warm_worker(root: Path, brands: list[str], formats: tuple[str, ...], pdf: bo
     from .templates import precompile, search_path
 
     registry()
-    weasyprint = load_weasyprint()
+    load_weasyprint()
     yield
     import pyphen
 
@@ -124,12 +116,6 @@ def warm_worker(root: Path, brands: list[str], formats: tuple[str, ...], pdf: bo
     for brand in brands:
         precompile(search_path(project.templates, project.brands / brand, "pdf"))
         yield
-    from .formats.pdf import PDF_VARIANT
-
-    page = weasyprint.HTML(string=_WARM_PAGE).render()
-    yield
-    page.write_pdf(pdf_variant=PDF_VARIANT)
-    yield
 
 
 def _shared_imports() -> None:
@@ -164,9 +150,10 @@ def check_brand(folder: Path, cache: Path) -> Any:
     from .brand import load_brand
 
     brand = load_brand(folder)
-    name = cache.name.split(".", 1)[0]
+    name = folder.name  # may itself contain dots: only "<name>.<key>.pickle" is this brand's
     for old in cache.parent.glob(f"{name}.*.pickle") if cache.parent.is_dir() else []:
-        old.unlink(missing_ok=True)
+        if old.name.count(".") == name.count(".") + 2:
+            old.unlink(missing_ok=True)
     write_atomic(cache, pickle.dumps(brand, protocol=pickle.HIGHEST_PROTOCOL))
     return brand
 
@@ -424,7 +411,7 @@ class Builder:
             if pdfs is None:
                 pdfs = sum(t.kind == PDF for t in first or [])
             pdf_workers = min(jobs, max(1, pdfs)) if "pdf" in formats else 0
-            warm = functools.partial(warm_worker, self.project.root, brands, formats)
+            warm = functools.partial(warm_worker, self.project.root, brands)
             self.pool = Pool(jobs, pdf_workers, warm, first or [], shared=_shared_imports)
         elif self.pool is not None:
             self.pool.submit(*(first or []))
