@@ -31,10 +31,16 @@ _PEAK = (
 LAST_PEAK_MB = 0.0
 
 
+def _command() -> list[str]:
+    """The ``publish`` console script beside this Python (what ``make`` runs), else ``python -m``."""
+    script = Path(sys.executable).parent / "publish"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "publish.cli"]
+
+
 def _publish(project: Path, *args: str) -> float:
     """Seconds for one ``publish build``; its peak memory is left in LAST_PEAK_MB."""
     global LAST_PEAK_MB
-    out = subprocess.run([sys.executable, "-c", _PEAK, sys.executable, "-m", "publish.cli", "build", "-q", *args],
+    out = subprocess.run([sys.executable, "-c", _PEAK, *_command(), "build", "-q", *args],
                          cwd=project, check=True, capture_output=True, text=True).stdout
     seconds, peak_kb = out.split()[-2:]
     LAST_PEAK_MB = int(peak_kb) / 1024

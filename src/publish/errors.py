@@ -8,8 +8,8 @@ escapes is a bug in publish, shown as a traceback only under ``--debug``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
 class PublishError(Exception):
@@ -52,8 +52,7 @@ class PublishError(Exception):
         return self.format()
 
 
-@dataclass(frozen=True)
-class Warning_:
+class Warning_(NamedTuple):
     """A problem that does not stop the build (``--strict`` makes it one)."""
 
     message: str

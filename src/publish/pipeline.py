@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import PublishError, Warning_
 from .project import Project
@@ -30,15 +28,14 @@ from .state import Record, State, build_lock, code_digest, config_hash, write_at
 from .workers import BRAND, LIGHT, PDF, Pool, Task, call
 
 
-@dataclass
-class StepResult:
+class StepResult(NamedTuple):
     """What one step did, for the progress line and the summary."""
 
     name: str
     status: str  # "built", "up to date", "failed", "removed"
     seconds: float = 0.0
     error: PublishError | None = None
-    warnings: list[Warning_] = field(default_factory=list)
+    warnings: Sequence[Warning_] = ()
     reason: str = ""
 
 
@@ -55,6 +52,8 @@ def run_cite(project: Project, manuscript: Path) -> dict[str, Any]:
 
     ms = load_manuscript(manuscript)
     doc = cite_manuscript(project, ms)
+    import pickle
+
     write_atomic(_doc_path(project, doc.stem), pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
     s = doc.settings
     return {
@@ -140,6 +139,8 @@ def read_brand_cache(cache: Path) -> Any:
     """The cached brand, or None; a brand is parsed (and pydantic imported, ~0.3 s) only when it or
     publish changed."""
     if cache.is_file():
+        import pickle
+
         with contextlib.suppress(Exception):
             return pickle.loads(cache.read_bytes())
     return None
@@ -154,14 +155,15 @@ def check_brand(folder: Path, cache: Path) -> Any:
     for old in cache.parent.glob(f"{name}.*.pickle") if cache.parent.is_dir() else []:
         if old.name.count(".") == name.count(".") + 2:
             old.unlink(missing_ok=True)
+    import pickle
+
     write_atomic(cache, pickle.dumps(brand, protocol=pickle.HIGHEST_PROTOCOL))
     return brand
 
 
 # --- the build ---------------------------------------------------------------------------------------
 
-@dataclass
-class BuildOptions:
+class BuildOptions(NamedTuple):
     manuscripts: list[Path] | None = None
     brands: list[str] | None = None
     formats: list[str] | None = None
@@ -368,6 +370,8 @@ class Builder:
                         continue
                     reason, b = need
                     if doc is None:
+                        import pickle
+
                         doc = pickle.loads(_doc_path(self.project, stem).read_bytes())
                     args = (str(self.project.root), doc, b, fmt, edition)
 

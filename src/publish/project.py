@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import PublishError
 
 
-@dataclass(frozen=True)
-class Project:
-    """A project folder: manuscripts, styles (brands and templates) and the build folder."""
+class Project(NamedTuple):
+    """A project folder: manuscripts, styles (brands and templates) and the build folder.
+
+    A NamedTuple, not a dataclass, like the other records a build reads before it knows there is work:
+    importing ``dataclasses`` (and with it ``inspect``) costs 10 ms, a sixth of a no-op build."""
 
     root: Path
 

@@ -15,9 +15,8 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import __version__
 from .project import Project
@@ -103,8 +102,7 @@ def config_hash(config: Any) -> str:
 
 # --- steps -------------------------------------------------------------------------------------------
 
-@dataclass
-class Record:
+class Record(NamedTuple):
     """What a step wrote last time: its inputs' and targets' hashes and its config hash."""
 
     inputs: dict[str, str]

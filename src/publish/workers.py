@@ -20,9 +20,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import time
-import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import PublishError
@@ -37,26 +35,36 @@ def call(fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:
     except PublishError as exc:
         return "error", exc
     except Exception as exc:  # a bug: keep the traceback text for --debug
+        import traceback
+
         return "bug", (repr(exc), traceback.format_exc())
 
 
-@dataclass
 class Task:
-    kind: str  # BRAND, PDF or LIGHT
-    fn: Callable[..., Any]
-    args: tuple[Any, ...]
-    #: Called in the parent with the outcome of :func:`call` and the seconds the task took.
-    done: Callable[[tuple[str, Any], float], None]
-    started: float = 0.0
+    """One step for a worker. ``done`` is called in the parent with the outcome of :func:`call` and the
+    seconds the task took. (Plain classes here: a no-op build imports this module and should not pay for
+    ``dataclasses``.)"""
+
+    __slots__ = ("kind", "fn", "args", "done", "started")
+
+    def __init__(self, kind: str, fn: Callable[..., Any], args: tuple[Any, ...],
+                 done: Callable[[tuple[str, Any], float], None]) -> None:
+        self.kind = kind  # BRAND, PDF or LIGHT
+        self.fn = fn
+        self.args = args
+        self.done = done
+        self.started = 0.0
 
 
-@dataclass
 class Worker:
-    process: Any
-    conn: Any
-    pdf: bool  # WeasyPrint imported, or being imported while the worker warms up
-    ready: bool = False
-    tasks: list[Task] = field(default_factory=list)  # sent and not yet answered, oldest first
+    __slots__ = ("process", "conn", "pdf", "ready", "tasks")
+
+    def __init__(self, process: Any, conn: Any, pdf: bool) -> None:
+        self.process = process
+        self.conn = conn
+        self.pdf = pdf  # WeasyPrint imported, or being imported while the worker warms up
+        self.ready = False
+        self.tasks: list[Task] = []  # sent and not yet answered, oldest first
 
 
 def _serve(conn: Any, warm: Callable[[bool], Iterator[None]], pdf: bool) -> None:
