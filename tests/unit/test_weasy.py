@@ -1,0 +1,65 @@
+"""Loading WeasyPrint the fast way (precompiled C declarations, no library search) changes nothing it
+makes; a stale or impossible cache falls back to the ordinary import."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import copy_project
+
+PROBE = """
+import sys
+from publish.formats import weasy
+{patch}
+wp = weasy.load_weasyprint()
+from weasyprint.text.ffi import ffi, harfbuzz_subset
+print(type(ffi).__name__, harfbuzz_subset is not None)
+"""
+
+
+def probe(cache: Path, patch: str = "") -> str:
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+    out = subprocess.run([sys.executable, "-c", PROBE.format(patch=patch)], env=env, capture_output=True,
+                         text=True, check=True)
+    return out.stdout.strip()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the shortcuts are for Linux")
+def test_precompiled_declarations_are_made_once_and_used(tmp_path: Path) -> None:
+    assert probe(tmp_path) == "PrecompiledFFI True"
+    made = list((tmp_path / "publish").glob("_publish_weasyprint_ffi_*.py"))
+    assert len(made) == 1
+    stamp = made[0].stat().st_mtime_ns
+    assert probe(tmp_path) == "PrecompiledFFI True"
+    assert made[0].stat().st_mtime_ns == stamp, "the second process reused the compiled declarations"
+
+
+def test_no_writable_cache_falls_back_to_the_ordinary_import(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert probe(blocked) == "FFI True"
+
+
+def test_declarations_that_do_not_match_fall_back(tmp_path: Path) -> None:
+    patch = ("real = weasy._cdef_source\n"
+             "weasy._cdef_source = lambda: real() + '\\nint publish_not_in_weasyprint(void);'")
+    assert probe(tmp_path, patch) == "FFI True"
+
+
+def test_handouts_are_byte_identical_either_way(tmp_path: Path) -> None:
+    outputs = []
+    for mode, cache in (("fast", tmp_path / "cache"), ("ordinary", tmp_path / "file")):
+        if mode == "ordinary":
+            cache.write_text("not a folder")
+        project = copy_project(tmp_path / mode, manuscripts=["cbt-realness.md", "references.json"])
+        subprocess.run([sys.executable, "-m", "publish.cli", "build", "-q", "--format", "pdf", "--brand", "default"],
+                       cwd=project, env=dict(os.environ, XDG_CACHE_HOME=str(cache)), check=True,
+                       capture_output=True)
+        outputs.append([(project / "build" / "default" / name).read_bytes()
+                        for name in ("cbt-realness.pdf", "cbt-realness.large-print.pdf")])
+    assert outputs[0] == outputs[1]
