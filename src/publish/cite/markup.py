@@ -42,48 +42,24 @@ NOCASE = ("\ue019", "\ue01a")  # rich-text nocase spans carried through our own 
 NAMES = ("\ue01b", "\ue01c")
 INDEX_BASE = 0xF0000  # supplementary private-use area A: index characters
 
-OPENERS = {
-    ITALIC[0]: "Emph",
-    BOLD[0]: "Strong",
-    SMALLCAPS[0]: "SmallCaps",
-    SUP[0]: "Superscript",
-    SUB[0]: "Subscript",
-    UNDERLINE[0]: "Underline",
-    NORMAL[0]: "Normal",
-    QUOTE[0]: "Quote",
-    URL[0]: "Url",
-    DOI[0]: "Doi",
-    ITEM[0]: "Item",
-    NOCASE[0]: "NoCase",
-}
-CLOSERS = {
-    ITALIC[1],
-    BOLD[1],
-    SMALLCAPS[1],
-    SUP[1],
-    SUB[1],
-    UNDERLINE[1],
-    NORMAL[1],
-    QUOTE[1],
-    URL[1],
-    DOI[1],
-    ITEM[1],
-    NOCASE[1],
-}
-CLOSE_OF = {
-    ITALIC[0]: ITALIC[1],
-    BOLD[0]: BOLD[1],
-    SMALLCAPS[0]: SMALLCAPS[1],
-    SUP[0]: SUP[1],
-    SUB[0]: SUB[1],
-    UNDERLINE[0]: UNDERLINE[1],
-    NORMAL[0]: NORMAL[1],
-    QUOTE[0]: QUOTE[1],
-    URL[0]: URL[1],
-    DOI[0]: DOI[1],
-    ITEM[0]: ITEM[1],
-    NOCASE[0]: NOCASE[1],
-}
+# Each marker pair and the span kind it opens; the three tables below are derived from this one list.
+_PAIRS = (
+    (ITALIC, "Emph"),
+    (BOLD, "Strong"),
+    (SMALLCAPS, "SmallCaps"),
+    (SUP, "Superscript"),
+    (SUB, "Subscript"),
+    (UNDERLINE, "Underline"),
+    (NORMAL, "Normal"),
+    (QUOTE, "Quote"),
+    (URL, "Url"),
+    (DOI, "Doi"),
+    (ITEM, "Item"),
+    (NOCASE, "NoCase"),
+)
+OPENERS = {opener: kind for (opener, _closer), kind in _PAIRS}
+CLOSERS = {closer for (_opener, closer), _kind in _PAIRS}
+CLOSE_OF = {opener: closer for (opener, closer), _kind in _PAIRS}
 MARKER_RE = re.compile("[\ue000-\ue01f\U000f0000-\U000fffff]")
 MARKERS = "\ue000-\ue01f"
 
