@@ -148,7 +148,7 @@ class Brand:
         return "".join(rules)
 
 
-def Color(value: str) -> Any:  # noqa: N802 - stands in for the class
+def _color(value: str) -> Any:
     """coloraide's Color, imported on first use: only checking a brand needs it (0.1 s), not rendering."""
     from coloraide import Color as _Color
 
@@ -157,7 +157,7 @@ def Color(value: str) -> Any:  # noqa: N802 - stands in for the class
 
 def contrast(a: str, b: str) -> float:
     """WCAG contrast ratio between two CSS colours."""
-    return float(Color(a).contrast(Color(b), method="wcag21"))
+    return float(_color(a).contrast(_color(b), method="wcag21"))
 
 
 def contrast_failures(colors: dict[str, str]) -> list[str]:
@@ -348,7 +348,7 @@ def _spec_error(path: Path, exc: Exception) -> PublishError:
 def _colour(value: str, key: str, path: Path) -> str:
     """One brand colour as opaque #rrggbb, or an error naming the key."""
     try:
-        c = Color(value)
+        c = _color(value)
     except (ValueError, TypeError):
         raise PublishError(f"color.{key} '{value}' is not a colour", file=path,
                            line=_line_at(path, tuple(["color", *key.split(".")])),

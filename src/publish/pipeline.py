@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from .errors import PublishError, Warning_
 from .project import Project
 from .state import Record, State, build_lock, code_digest, config_hash, write_atomic
-from .workers import BRAND, LIGHT, PDF, Pool, Task, call
+from .workers import BRAND, LIGHT, PDF, Pool, Task, call, run_here
 
 
 class StepResult(NamedTuple):
@@ -45,6 +45,20 @@ def _doc_path(project: Project, stem: str) -> Path:
     return project.state / "docs" / f"{stem}.pickle"
 
 
+def _store(path: Path, obj: Any) -> None:
+    """Pickle an intermediate (a cited Document, a checked Brand) under build/.publish, atomically.
+    pickle is imported here, not at the top: a no-op build never needs it."""
+    import pickle
+
+    write_atomic(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _restore(path: Path) -> Any:
+    import pickle
+
+    return pickle.loads(path.read_bytes())
+
+
 def run_cite(project: Project, manuscript: Path) -> dict[str, Any]:
     """Read, parse and cite one manuscript; pickle the Document for later builds' render steps."""
     from .document import cite_manuscript
@@ -52,9 +66,7 @@ def run_cite(project: Project, manuscript: Path) -> dict[str, Any]:
 
     ms = load_manuscript(manuscript)
     doc = cite_manuscript(project, ms)
-    import pickle
-
-    write_atomic(_doc_path(project, doc.stem), pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+    _store(_doc_path(project, doc.stem), doc)
     s = doc.settings
     return {
         "doc": doc,
@@ -123,8 +135,7 @@ def _shared_imports() -> None:
     from .formats import registry
 
     registry()
-    with contextlib.suppress(ImportError):
-        from . import cite  # noqa: F401
+    from . import cite  # noqa: F401
 
 
 def brand_cache(project: Project, state: State, name: str) -> Path:
@@ -139,10 +150,8 @@ def read_brand_cache(cache: Path) -> Any:
     """The cached brand, or None; a brand is parsed (and pydantic imported, ~0.3 s) only when it or
     publish changed."""
     if cache.is_file():
-        import pickle
-
         with contextlib.suppress(Exception):
-            return pickle.loads(cache.read_bytes())
+            return _restore(cache)
     return None
 
 
@@ -155,9 +164,7 @@ def check_brand(folder: Path, cache: Path) -> Any:
     for old in cache.parent.glob(f"{name}.*.pickle") if cache.parent.is_dir() else []:
         if old.name.count(".") == name.count(".") + 2:
             old.unlink(missing_ok=True)
-    import pickle
-
-    write_atomic(cache, pickle.dumps(brand, protocol=pickle.HIGHEST_PROTOCOL))
+    _store(cache, brand)
     return brand
 
 
@@ -336,7 +343,7 @@ class Builder:
             if self.pool is not None:
                 self.pool.close()
         self.failed = self.failed or bool(self.bad_brands)
-        self._write_indexes(state)
+        self._write_indexes()
         self.prune(state)
         state.save()
         if self.opts.strict and any(r.warnings for r in self.results):
@@ -370,9 +377,7 @@ class Builder:
                         continue
                     reason, b = need
                     if doc is None:
-                        import pickle
-
-                        doc = pickle.loads(_doc_path(self.project, stem).read_bytes())
+                        doc = _restore(_doc_path(self.project, stem))
                     args = (str(self.project.root), doc, b, fmt, edition)
 
                     def done(outcome: tuple[str, Any], seconds: float, name: str = name, inputs: list[Path] = inputs,
@@ -404,12 +409,13 @@ class Builder:
         return self.opts.editions is None or (edition or "standard") in self.opts.editions
 
     def start_pool(self, first: list[Task] | None = None, pdfs: int | None = None) -> None:
-        """Fork the workers once, and only when there is work (a no-op build never pays for them).
+        """Fork the workers, once (the pool is None), and only when there is work (a no-op build never
+        pays for them); with -j 1 there are none and ``first`` runs here.
 
         As many workers as there are PDFs to make (``pdfs``, else counted in ``first``) warm up
         WeasyPrint; the others never import it unless more PDFs come than PDF workers can take."""
         jobs, brands, formats = self.pool_plan
-        if self.pool is None and jobs > 1:
+        if jobs > 1:
             import functools
 
             if pdfs is None:
@@ -417,12 +423,9 @@ class Builder:
             pdf_workers = min(jobs, max(1, pdfs)) if "pdf" in formats else 0
             warm = functools.partial(warm_worker, self.project.root, brands)
             self.pool = Pool(jobs, pdf_workers, warm, first or [], shared=_shared_imports)
-        elif self.pool is not None:
-            self.pool.submit(*(first or []))
         else:
             for task in first or []:
-                t = time.perf_counter()
-                task.done(call(task.fn, *task.args), time.perf_counter() - t)
+                run_here(task)
 
     def finish(self, name: str, inputs: list[Path], config: str, reason: str, outcome: tuple[str, Any],
                seconds: float) -> None:
@@ -551,7 +554,7 @@ class Builder:
             tasks.append(Task(LIGHT, run_index, (str(self.project.root), b, entries), done))
         self.run_tasks(tasks)
 
-    def _write_indexes(self, state: State) -> None:
+    def _write_indexes(self) -> None:
         if self.failed:
             return
         for name, (inputs, config, reason, files) in self.index_files.items():

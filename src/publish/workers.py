@@ -40,6 +40,12 @@ def call(fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:
         return "bug", (repr(exc), traceback.format_exc())
 
 
+def run_here(task: Task) -> None:
+    """Run a task in this process (no workers, or the parent helping) and report it as a worker would."""
+    t = time.perf_counter()
+    task.done(call(task.fn, *task.args), time.perf_counter() - t)
+
+
 class Task:
     """One step for a worker. ``done`` is called in the parent with the outcome of :func:`call` and the
     seconds the task took. (Plain classes here: a no-op build imports this module and should not pay for
@@ -119,7 +125,6 @@ class Pool:
 
         # fork: a worker inherits the parent's imports and starts in milliseconds.
         ctx = multiprocessing.get_context("fork")
-        self.workers: list[Worker] = []
         others = list(range(pdf_workers, jobs)) or [jobs - 1]  # the last worker warms up last
         self.queue: list[Task] = [t for t in first if t.kind != BRAND]
         first = [t for t in first if t.kind == BRAND]
@@ -141,17 +146,16 @@ class Pool:
             worker.process.start()
             child_end.close()
             forked[i] = worker
-        self.workers = [forked[i] for i in range(jobs)]
+        self.workers: list[Worker] = [forked[i] for i in range(jobs)]
         if shared is not None:
             shared()
         self.parent_free = False  # set when the parent has nothing left to cite
 
     # Handing out ------------------------------------------------------------------------------------
 
-    def submit(self, *tasks: Task, dispatch: bool = True) -> None:
+    def submit(self, *tasks: Task) -> None:
         self.queue.extend(tasks)
-        if dispatch:
-            self.dispatch()
+        self.dispatch()
 
     def dispatch(self) -> None:
         for worker in self.workers:
@@ -197,10 +201,8 @@ class Pool:
         lights = [t for t in self.queue if t.kind == LIGHT]
         if not lights or not all(w.tasks and w.tasks[0].kind == PDF for w in self.workers):
             return False
-        task = lights[0]
-        self.queue.remove(task)
-        t = time.perf_counter()
-        task.done(call(task.fn, *task.args), time.perf_counter() - t)
+        self.queue.remove(lights[0])
+        run_here(lights[0])
         return True
 
     # Collecting ----------------------------------------------------------------------------------------
@@ -237,7 +239,8 @@ class Pool:
             self.poll(0)
             if not self.help():
                 if not self.workers:  # every worker died: the parent does the rest
-                    self._run_here()
+                    while self.queue:
+                        run_here(self.queue.pop(0))
                     return
                 self.poll(None)
 
@@ -247,16 +250,10 @@ class Pool:
         with contextlib.suppress(Exception):
             worker.conn.close()
         tasks, worker.tasks = worker.tasks, []
+        worker.process.join(1)
+        code = worker.process.exitcode
         for task in tasks:
-            worker.process.join(1)
-            code = worker.process.exitcode
             task.done(("bug", (f"worker process died (exit status {code})", "")), time.perf_counter() - task.started)
-
-    def _run_here(self) -> None:
-        while self.queue:
-            task = self.queue.pop(0)
-            t = time.perf_counter()
-            task.done(call(task.fn, *task.args), time.perf_counter() - t)
 
     def close(self, cancel: bool = False) -> None:
         """Stop the workers; ``cancel`` drops what is still queued (an interrupted build)."""

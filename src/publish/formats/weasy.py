@@ -90,20 +90,17 @@ def load_weasyprint() -> ModuleType:
 
         return weasyprint
     ffi = None
-    with contextlib.suppress(Exception):  # no cache, no compiler input: the ordinary way below
+    with contextlib.suppress(Exception):  # no cache, no compiler input: without it below
         ffi = out_of_line_ffi()
-    for attempt in ((True, True), (False, True), (False, False)):
-        use_ffi, no_search = attempt
-        if use_ffi and ffi is None:
-            continue
+    for precompiled in (ffi, None) if ffi is not None else (None,):
         try:
-            with _precompiled_ffi(ffi) if use_ffi else contextlib.nullcontext(), \
-                    _no_find_library() if no_search else contextlib.nullcontext():
+            with _precompiled_ffi(precompiled) if precompiled is not None else contextlib.nullcontext(), \
+                    _no_find_library():
                 import weasyprint
             break
         except (OSError, _Mismatch):
             _forget_weasyprint()
-    else:  # pragma: no cover - the last attempt is the ordinary import, which raises on its own
+    else:  # neither shortcut worked: the ordinary import
         import weasyprint
     from weasyprint.text.ffi import ffi as used
 
