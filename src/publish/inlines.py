@@ -1,4 +1,5 @@
-"""pandoc inlines as plain text or as escaped HTML, for the places that take metadata rather than a body.
+"""pandoc inlines as plain text or as escaped HTML, for the places that take metadata rather than a body;
+and :func:`elements`, the one walk over a pandoc AST that the citation layer and the formats share.
 
 Titles in the front matter are Markdown (pandoc reads them so): ``*everything*`` must become
 "everything" in a PDF's /Title and a page's <title>, and <em>everything</em> in its heading.
@@ -6,6 +7,7 @@ Titles in the front matter are Markdown (pandoc reads them so): ``*everything*``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -13,6 +15,19 @@ from markupsafe import Markup, escape
 QUOTES = {"SingleQuote": ("\u2018", "\u2019"), "DoubleQuote": ("\u201c", "\u201d")}
 TAGS = {"Emph": "em", "Strong": "strong", "SmallCaps": "span", "Strikeout": "del", "Underline": "u",
         "Superscript": "sup", "Subscript": "sub"}
+
+
+def elements(node: Any, prune: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[dict[str, Any]]:
+    """Every element (dict) of a pandoc AST in document order, each before what it contains. An element
+    ``prune`` accepts is yielded, but nothing inside it is."""
+    if isinstance(node, dict):
+        yield node
+        if prune is None or not prune(node):
+            for value in node.values():
+                yield from elements(value, prune)
+    elif isinstance(node, list):
+        for child in node:
+            yield from elements(child, prune)
 
 
 def plain_text(inlines: list[dict[str, Any]]) -> str:

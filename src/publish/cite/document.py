@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from publish.errors import PublishError, Warning_, did_you_mean, line_col_of_offset
+from publish.inlines import elements
 
 from . import markup as mk
 from .engine import CiteItem, Processor
@@ -36,17 +37,12 @@ class CiteResult:
 
 
 def iter_cites(node: Any) -> Iterator[dict]:
-    """Cite nodes in document order (footnotes included where they are anchored)."""
-    if isinstance(node, dict):
-        if node.get("t") == "Cite":
-            yield node
-            return
-        c = node.get("c")
-        if c is not None:
-            yield from iter_cites(c)
-    elif isinstance(node, list):
-        for child in node:
-            yield from iter_cites(child)
+    """Cite nodes in document order (footnotes included where they are anchored; none inside a Cite)."""
+    return (e for e in elements(node, _is_cite) if _is_cite(e))
+
+
+def _is_cite(element: dict) -> bool:
+    return element.get("t") == "Cite"
 
 
 def _plain(inlines: list[dict]) -> str:

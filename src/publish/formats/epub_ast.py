@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..inlines import elements
 from ..inlines import plain_text as _plain
 from ..labels import Labels
 
@@ -125,11 +126,7 @@ def shape(ast: dict[str, Any], *, title: str, short_title: str, words: Labels,
 
 
 def _count(node: Any, kind: str) -> int:
-    if isinstance(node, dict):
-        return (node.get("t") == kind) + sum(_count(v, kind) for v in node.values())
-    if isinstance(node, list):
-        return sum(_count(v, kind) for v in node)
-    return 0
+    return sum(e.get("t") == kind for e in elements(node))
 
 
 def _link_citations(result: EbookShape, first_section: str, words: Labels) -> None:
@@ -137,23 +134,16 @@ def _link_citations(result: EbookShape, first_section: str, words: Labels) -> No
     places: dict[str, list[tuple[str, str]]] = {}  # key -> [(link id, section label)]
     section = first_section
 
-    def visit(node: Any) -> None:
-        nonlocal section
-        if isinstance(node, list):
-            for item in node:
-                visit(item)
-            return
-        if not isinstance(node, dict):
-            return
+    def pruned(node: dict[str, Any]) -> bool:  # a heading names a section; the bibliography cites nothing
+        return node.get("t") == "Header" or (node.get("t") == "Div" and node["c"][0][0] == "refs")
+
+    for node in elements(result.blocks, pruned):
         t = node.get("t")
         if t == "Header":
             level, (ident, _c, _kv), inlines = node["c"]
             if ident != result.bib_id and level > 1:
                 section = _plain(inlines)
-            return
-        if t == "Div" and node["c"][0][0] == "refs":
-            return
-        if t == "Link":
+        elif t == "Link":
             attr, _inl, (target, _title) = node["c"]
             if target.startswith("#ref-"):
                 key = target[len("#ref-"):]
@@ -161,10 +151,6 @@ def _link_citations(result: EbookShape, first_section: str, words: Labels) -> No
                 if not attr[0]:
                     attr[0] = f"cite-{key}-{n}"
                 places.setdefault(key, []).append((attr[0], section))
-        for v in node.values():
-            visit(v)
-
-    visit(result.blocks)
     result.citations = {k: [i for i, _s in v] for k, v in places.items()}
     if not result.bibliography:
         return

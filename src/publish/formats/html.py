@@ -10,8 +10,8 @@ from markupsafe import Markup
 
 from ..brand import Brand
 from ..document import Document
+from ..inlines import elements, meta_inlines
 from ..inlines import html as inline_html
-from ..inlines import meta_inlines
 from ..labels import Labels, labels
 from ..templates import render
 from .base import Format, body_html, register, toc
@@ -40,24 +40,20 @@ def add_backlinks(ast: dict[str, Any], words: Labels | None = None) -> dict[str,
     used: set[str] = set()
 
     def collect_ids(node: Any) -> None:
-        if isinstance(node, dict):
-            c = node.get("c")
-            if node.get("t") in ("Link", "Span", "Div", "Header", "Code", "CodeBlock", "Image") and c:
-                attr = c[0] if node["t"] not in ("Header",) else c[1]
+        for element in elements(node):
+            c = element.get("c")
+            if element.get("t") in ("Link", "Span", "Div", "Header", "Code", "CodeBlock", "Image") and c:
+                attr = c[0] if element["t"] not in ("Header",) else c[1]
                 if isinstance(attr, list) and attr and isinstance(attr[0], str) and attr[0]:
                     used.add(attr[0])
-            for v in node.values():
-                collect_ids(v)
-        elif isinstance(node, list):
-            for v in node:
-                collect_ids(v)
+
+    def bibliography(element: dict[str, Any]) -> bool:  # its own links are not citations
+        return element.get("t") == "Div" and "csl-bib-body" in element["c"][0][1]
 
     def links(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("t") == "Div" and "csl-bib-body" in node["c"][0][1]:
-                return  # the bibliography's own links are not citations
-            if node.get("t") == "Link":
-                attr, _inl, (target, _title) = node["c"]
+        for element in elements(node, bibliography):
+            if element.get("t") == "Link":
+                attr, _inl, (target, _title) = element["c"]
                 if target.startswith(REF_PREFIX):
                     key = target[len(REF_PREFIX):]
                     ids = cited.setdefault(key, [])
@@ -70,11 +66,6 @@ def add_backlinks(ast: dict[str, Any], words: Labels | None = None) -> dict[str,
                         attr[0] = ident
                         used.add(ident)
                     ids.append(attr[0])
-            for v in node.values():
-                links(v)
-        elif isinstance(node, list):
-            for v in node:
-                links(v)
 
     def backrefs(ids: list[str]) -> dict[str, Any]:
         out: list[dict[str, Any]] = []
