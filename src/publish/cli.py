@@ -16,14 +16,24 @@ from . import __version__
 from .errors import PublishError
 
 
-def _parser() -> argparse.ArgumentParser:
+def _formats_help(full: bool) -> str:
+    """The --format choices, from the format registry; imported only when help is asked for (a build
+    checks the names itself, with did-you-mean)."""
+    if not full:
+        return "only this format (repeatable; default: every format)"
+    from .formats import declarations
+
+    return "only this format (repeatable; default: every format): " + ", ".join(declarations())
+
+
+def _parser(full_help: bool = False) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="publish", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"publish {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="build outputs (default: every manuscript, brand and format)")
     build.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT")
     build.add_argument("--brand", action="append", dest="brands", metavar="NAME")
-    build.add_argument("--format", action="append", dest="formats", metavar="html|pdf|epub")
+    build.add_argument("--format", action="append", dest="formats", metavar="FORMAT", help=_formats_help(full_help))
     build.add_argument("--edition", action="append", dest="editions", metavar="standard|large-print",
                        help="only these editions (default: every edition; large-print is a PDF edition)")
     build.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
@@ -43,7 +53,8 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser(full_help="-h" in argv or "--help" in argv).parse_args(argv)
     debug = getattr(args, "debug", False) or os.environ.get("PUBLISH_DEBUG") == "1"
     signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -66,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .pipeline import Builder, BuildOptions
     from .project import Project
+    from .run import BuildOptions, build
 
     project = Project.find(args.project)
     if args.jobs < 0:
@@ -84,7 +95,7 @@ def _build(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         debug=args.debug,
     )
-    return Builder(project, options).run()
+    return build(project, options)
 
 
 if __name__ == "__main__":

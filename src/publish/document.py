@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,23 @@ class Document:
 
     def digest(self) -> str:
         return hashlib.sha256(repr(self.ast).encode()).hexdigest()[:16]
+
+    def portable(self, root: Path) -> Document:
+        """This document with its paths relative to the project folder: what the pipeline keeps between
+        builds, so a moved or renamed project rebuilds nothing."""
+        return self._moved(lambda p: p.relative_to(root) if p.is_absolute() and p.is_relative_to(root) else p,
+                           bodies={})
+
+    def located(self, root: Path) -> Document:
+        """A :meth:`portable` document placed in the project folder ``root``."""
+        return self._moved(lambda p: p if p.is_absolute() else root / p, bodies=self.bodies)
+
+    def _moved(self, move: Any, bodies: dict[str, str]) -> Document:
+        settings = self.settings
+        if settings.bibliography is not None:
+            settings = replace(settings, bibliography=move(settings.bibliography))
+        return replace(self, source=move(self.source), settings=settings, inputs=[move(p) for p in self.inputs],
+                       images=[move(p) for p in self.images], bodies=bodies)
 
 
 def cite_manuscript(project: Project, ms: Manuscript) -> Document:

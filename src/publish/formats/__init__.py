@@ -1,38 +1,48 @@
 """Output formats: one module each, the same small interface, a registry that refuses duplicates.
 
-Like Sphinx's builders: a format has a name, says which templates and files shape its output (so the
-pipeline can key on them), and renders a cited :class:`~publish.document.Document` for one brand.
-Adding a format means adding a module here, its name to ``FORMATS`` and a folder under
-``styles/templates/``. The modules are imported on first use, so a no-op build does not pay for them.
+Like Sphinx's builders: a format is a class that says what it is (name, extension, editions, whether it
+is heavy, the label of each edition's download link) and renders a cited
+:class:`~publish.document.Document` for one brand. The registry finds the classes by importing every
+module of this package (a module registers its class with :func:`~publish.formats.base.register`), so
+adding a format is one module here and one folder under ``styles/templates/``; nothing else lists them.
+
+What the plan needs of the formats is plain data (:class:`~publish.formats.base.FormatInfo`).
+:func:`declarations` gives it; the pipeline keeps a copy in its state, keyed by publish's code digest, so a
+no-op build knows the formats without importing their modules.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import pkgutil
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .base import Format
+    from .base import Format, FormatInfo
 
-FORMATS: tuple[str, ...] = ("html", "pdf", "epub")
-#: Each format's editions, known without importing the format (a no-op build stays cheap); checked
-#: against the classes by :func:`registry`.
-EDITIONS: dict[str, tuple[str, ...]] = {"html": ("",), "pdf": ("", "large-print"), "epub": ("",)}
+#: Modules of this package that are not formats (the interface; a format's own helpers may live here too:
+#: importing them registers nothing).
+_NOT_FORMATS = {"base"}
 
 
+@functools.cache
 def registry() -> dict[str, type[Format]]:
-    """Name -> format class, importing each format's module once."""
+    """Name -> format class, importing each module of this package once, in the formats' ``rank``."""
     from . import base
 
-    for name in FORMATS:
-        importlib.import_module(f"{__name__}.{name}")
+    for module in pkgutil.iter_modules(__path__):
+        if module.name not in _NOT_FORMATS and not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")
     found = base.registry()
-    if set(found) != set(FORMATS):
-        raise RuntimeError(f"format modules register {sorted(found)}, FORMATS lists {sorted(FORMATS)}")
-    for name, cls in found.items():
-        if cls.editions != EDITIONS[name]:
-            raise RuntimeError(f"format {name} has editions {cls.editions}, EDITIONS lists {EDITIONS[name]}")
-    return found
+    return dict(sorted(found.items(), key=lambda item: (item[1].rank, item[0])))
 
 
-__all__ = ["EDITIONS", "FORMATS", "registry"]
+def declarations() -> dict[str, FormatInfo]:
+    """Name -> what the plan needs to know of each format, in the registry's order."""
+    from .base import FormatInfo
+
+    return {name: FormatInfo.of(cls) for name, cls in registry().items()}
+
+
+__all__ = ["declarations", "registry"]

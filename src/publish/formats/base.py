@@ -5,42 +5,97 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-from ..brand import Brand
-from ..document import Document
-from ..inlines import plain_text
-from ..pandoc import ast_to
-from ..project import Project
-from ..templates import search_path
+if TYPE_CHECKING:
+    from ..brand import Brand
+    from ..document import Document
+    from ..project import Project
 
 _REGISTRY: dict[str, type[Format]] = {}
 
 
 class Format:
-    """One output format. Subclasses set ``name`` and ``ext`` and implement :meth:`render`."""
+    """One output format. A subclass says what it is (the class attributes below: the CLI's choices, the
+    plan's steps, the page's and the index's links all come from them) and implements :meth:`render`."""
 
+    #: The name users type (``--format docx``) and the template folder (``styles/templates/<name>/``).
     name: ClassVar[str]
+    #: The file extension of its output, ``build/<brand>/<stem>.<ext>``.
     ext: ClassVar[str]
     #: Independent renderings of one format (the PDF's large-print edition): each is its own pipeline step,
-    #: so they run in parallel. "" is the standard edition.
+    #: so they run in parallel. "" is the standard edition; another edition writes ``<stem>.<edition>.<ext>``.
     editions: ClassVar[tuple[str, ...]] = ("",)
+    #: Rendered in the pool whose workers import WeasyPrint (and first, being the longest).
+    heavy: ClassVar[bool] = False
+    #: The label key (``data/labels.yml``) that names each edition in "also available as" links, in the
+    #: order of ``editions``; empty for the web page itself, which the others link to by its title.
+    labels: ClassVar[tuple[str, ...]] = ()
+    #: Whether its output links the handout's other outputs (the web page's "also available as"): only then
+    #: does building another format change it, and only then is it given ``links``.
+    links_others: ClassVar[bool] = False
+    #: Where the format comes in lists: the CLI's choices, a page's "also available as", the index.
+    rank: ClassVar[int] = 50
 
     def __init__(self, project: Project) -> None:
         self.project = project
 
+    @classmethod
+    def filename(cls, stem: str, edition: str = "") -> str:
+        """The output's file name in its brand's folder."""
+        return f"{stem}.{edition}.{cls.ext}" if edition else f"{stem}.{cls.ext}"
+
     def template_paths(self, brand: Brand) -> tuple[Path, ...]:
+        from ..templates import search_path
+
         return search_path(self.project.templates, brand.folder, self.name)
 
-    def targets(self, doc_stem: str, brand: Brand) -> list[Path]:
-        return [self.project.output(brand.name, doc_stem, self.ext)]
+    def output(self, stem: str, brand: Brand, edition: str = "") -> Path:
+        return self.project.build / brand.name / self.filename(stem, edition)
 
-    def render(self, doc: Document, brand: Brand, edition: str | None = None) -> dict[Path, bytes]:
-        """Return every file of one edition (None: every edition), path -> bytes; the caller writes them
-        atomically."""
+    def render(self, doc: Document, brand: Brand, edition: str = "", links: Sequence[Link] = ()) -> dict[Path, bytes]:
+        """Every file of one edition, path -> bytes; the runner writes them atomically. ``links``: the
+        handout's outputs in this brand once the build is done (this one included), for pages that link
+        them."""
         raise NotImplementedError
+
+
+class Link(NamedTuple):
+    """A link from a page to another output of the same handout and brand (a file beside the page)."""
+
+    href: str
+    label: str  # a label key: the translated words of "also available as <label>"
+    short: str  # the index's short name, e.g. "PDF"
+
+
+class FormatInfo(NamedTuple):
+    """What the plan needs to know of a format, as plain data: a no-op build reads it from the pipeline's
+    state instead of importing the format modules (see :func:`publish.formats.declarations`)."""
+
+    name: str
+    ext: str
+    editions: tuple[str, ...]
+    heavy: bool
+    labels: tuple[str, ...]
+    links_others: bool = False
+
+    @classmethod
+    def of(cls, fmt: type[Format]) -> FormatInfo:
+        if fmt.labels and len(fmt.labels) != len(fmt.editions):
+            raise RuntimeError(f"format {fmt.name}: labels {fmt.labels} do not match editions {fmt.editions}")
+        return cls(fmt.name, fmt.ext, tuple(fmt.editions), bool(fmt.heavy), tuple(fmt.labels), bool(fmt.links_others))
+
+    def filename(self, stem: str, edition: str = "") -> str:
+        return f"{stem}.{edition}.{self.ext}" if edition else f"{stem}.{self.ext}"
+
+    def link(self, stem: str, edition: str = "") -> Link | None:
+        """The link other pages give this output, or None when the format names no label."""
+        if not self.labels:
+            return None
+        label = self.labels[self.editions.index(edition)]
+        return Link(self.filename(stem, edition), label, self.ext.upper())
 
 
 def register(cls: type[Format]) -> type[Format]:
@@ -54,8 +109,7 @@ def registry() -> dict[str, type[Format]]:
     return dict(_REGISTRY)
 
 
-@dataclass(frozen=True)
-class TocEntry:
+class TocEntry(NamedTuple):
     level: int
     id: str
     text: str
@@ -63,6 +117,8 @@ class TocEntry:
 
 def toc(doc: Document) -> list[TocEntry]:
     """Every heading of the document, bibliography included, in order."""
+    from ..inlines import plain_text
+
     entries: list[TocEntry] = []
 
     def walk(blocks: list[dict[str, Any]]) -> None:
@@ -79,6 +135,8 @@ def toc(doc: Document) -> list[TocEntry]:
 
 @functools.lru_cache(maxsize=8)
 def _body_html(ast_json: str, math: str) -> str:
+    from ..pandoc import ast_to
+
     extra = ["--mathml"] if math == "mathml" else []
     html = ast_to("html5", json.loads(ast_json), ["--section-divs", "--wrap=none", *extra], what="write HTML")
     return html.decode("utf-8")

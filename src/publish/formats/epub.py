@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from ..errors import PublishError
 from ..labels import Labels, labels
 from ..pandoc import run_pandoc
 from ..templates import render
-from .base import Format, register
+from .base import Format, Link, register
 from .epub_ast import shape
 from .epub_cover import cover_alt, cover_svg
 from .epub_package import PackageInfo, finish, read_zip, write_zip
@@ -46,6 +47,8 @@ def _meta_list(items: list[str]) -> dict[str, Any]:
 class EpubFormat(Format):
     name = "epub"
     ext = "epub"
+    rank = 30
+    labels = ("ebook",)
 
     def stylesheet(self, brand: Brand) -> str:
         """The EPUB stylesheet with the brand's values written out (no custom properties, no inline styles)."""
@@ -96,7 +99,8 @@ class EpubFormat(Format):
                 meta[key] = _meta_string(str(value))
         return meta
 
-    def render(self, doc: Document, brand: Brand, edition: str | None = None) -> dict[Path, bytes]:
+    def render(self, doc: Document, brand: Brand, edition: str = "",
+               links: Sequence[Link] = ()) -> dict[Path, bytes]:
         s = doc.settings
         words = self.words(doc, brand)
         book = shape(doc.ast, title=s.title, short_title=s.short_title, words=words,

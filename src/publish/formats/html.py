@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from ..inlines import elements, meta_inlines
 from ..inlines import html as inline_html
 from ..labels import Labels, labels
 from ..templates import render
-from .base import Format, body_html, register, toc
+from .base import Format, Link, body_html, register, toc
 
 REF_PREFIX = "#ref-"  # the cite layer links each citation to its entry's id, ref-KEY
 CITE_ID = "cite-{key}-{n}"  # the id this module gives the n-th citation of KEY (when the cite layer gave none)
@@ -213,6 +214,9 @@ def bibliography_texts(doc: Document) -> list[str]:
 class HtmlFormat(Format):
     name = "html"
     ext = "html"
+    rank = 10
+    links_others = True
+    labels = ("web_page",)
 
     def asset_files(self, brand: Brand) -> dict[Path, bytes]:
         """The brand's stylesheet, logo and fonts, copied under build/<brand>/assets/."""
@@ -227,7 +231,7 @@ class HtmlFormat(Format):
             files[assets / "fonts" / f.path.name] = f.path.read_bytes()
         return files
 
-    def render(self, doc: Document, brand: Brand, edition: str | None = None) -> dict[Path, bytes]:
+    def render(self, doc: Document, brand: Brand, edition: str = "", links: Sequence[Link] = ()) -> dict[Path, bytes]:
         base = doc.settings.base_url
         url = f"{base}/{brand.name}/{doc.stem}.html" if base else None
         context = page_context(doc, brand, self.template_paths(brand), backlinks=True, math="mathml")
@@ -236,8 +240,7 @@ class HtmlFormat(Format):
             logo_src=("assets/logo" + brand.logo.suffix) if brand.logo else None,
             canonical=url,
             json_ld=json_ld(doc, brand, url),
-            downloads={"pdf": f"{doc.stem}.pdf", "large_print": f"{doc.stem}.large-print.pdf",
-                       "epub": f"{doc.stem}.epub"},
+            downloads=[link for link in links if link.href != f"{doc.stem}.{self.ext}"],
         )
         page = render("article.html.j2", self.template_paths(brand), context)
         files = {self.project.output(brand.name, doc.stem, "html"): page.encode("utf-8")}

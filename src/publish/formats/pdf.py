@@ -18,7 +18,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -30,7 +30,7 @@ from ..document import Document
 from ..errors import PublishError
 from ..labels import labels
 from ..templates import render
-from .base import Format, register
+from .base import Format, Link, register
 from .html import page_context
 from .weasy import load_weasyprint
 
@@ -162,24 +162,16 @@ def _line_naming(text: str, resource: str) -> int | None:
 class PdfFormat(Format):
     name = "pdf"
     ext = "pdf"
-
-    # Files ---------------------------------------------------------------------------------------------
+    rank = 20
 
     editions = ("", LARGE_PRINT_SUFFIX)
+    heavy = True
+    labels = ("printable_pdf", "large_print_pdf")
 
-    def edition_path(self, stem: str, brand: Brand, *, large_print: bool = False) -> Path:
-        ext = f"{LARGE_PRINT_SUFFIX}.{self.ext}" if large_print else self.ext
-        return self.project.output(brand.name, stem, ext)
-
-    def targets(self, doc_stem: str, brand: Brand) -> list[Path]:
-        return [self.edition_path(doc_stem, brand), self.edition_path(doc_stem, brand, large_print=True)]
-
-    def render(self, doc: Document, brand: Brand, edition: str | None = None) -> dict[Path, bytes]:
-        files = {}
-        for ed in self.editions if edition is None else (edition,):
-            large = ed == LARGE_PRINT_SUFFIX
-            files[self.edition_path(doc.stem, brand, large_print=large)] = self.pdf_bytes(doc, brand, large_print=large)
-        return files
+    def render(self, doc: Document, brand: Brand, edition: str = "",
+               links: Sequence[Link] = ()) -> dict[Path, bytes]:
+        large = edition == LARGE_PRINT_SUFFIX
+        return {self.output(doc.stem, brand, edition): self.pdf_bytes(doc, brand, large_print=large)}
 
     # Markup ------------------------------------------------------------------------------------------------
 

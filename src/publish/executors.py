@@ -1,0 +1,145 @@
+"""Where steps run: here (``-j 1``) or in the standard library's process pools (``-j N``).
+
+The interface is small on purpose, so a cluster can implement it too: ``submit(fn, args, heavy=...)``
+returns a future of an :class:`Outcome`. ``fn`` is a module-level function (importable by name on another
+machine); its arguments and result are plain picklable values, and a render's result is its files as
+bytes, which the runner writes. Nothing here assumes the caller's filesystem.
+
+Two pools, because steps are not alike: a PDF needs WeasyPrint, which a process takes a good part of a
+second to import, while brand checks, web pages and e-books need none of it. The heavy pool's initializer
+imports WeasyPrint as soon as the pool starts (:meth:`PoolExecutor.warm`, called while the main process is
+still citing), and every heavy step goes there; everything else goes to the light pool.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, NamedTuple, Protocol
+
+from .errors import PublishError
+
+
+class Outcome(NamedTuple):
+    """A step's result as it comes back: ``ok`` with the value, ``error`` with the PublishError (bad
+    input, reported as its one line), or ``bug`` with (repr, traceback text) for --debug."""
+
+    status: str
+    value: Any
+    seconds: float
+
+
+def perform(fn: Callable[..., Any], args: tuple[Any, ...]) -> Outcome:
+    """Run a step and turn whatever it raises into a value the caller can report."""
+    start = time.perf_counter()
+    try:
+        return Outcome("ok", fn(*args), time.perf_counter() - start)
+    except PublishError as exc:
+        return Outcome("error", exc, time.perf_counter() - start)
+    except Exception as exc:  # a bug: keep the traceback text for --debug
+        import traceback
+
+        return Outcome("bug", (repr(exc), traceback.format_exc()), time.perf_counter() - start)
+
+
+class Executor(Protocol):
+    """What the runner needs of a place to run steps."""
+
+    def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False) -> Future[Outcome]:
+        ...
+
+    def warm(self, *, heavy: bool) -> None:
+        """Start what the coming steps need (a heavy worker's imports) before they are submitted."""
+        ...
+
+    def shutdown(self, *, cancel: bool = False) -> None:
+        ...
+
+
+class InlineExecutor:
+    """Runs each step at once, in this process (``-j 1``): the simplest executor, and the debugger's."""
+
+    def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False) -> Future[Outcome]:
+        future: Future[Outcome] = Future()
+        future.set_result(perform(fn, args))
+        return future
+
+    def warm(self, *, heavy: bool) -> None:
+        pass
+
+    def shutdown(self, *, cancel: bool = False) -> None:
+        pass
+
+
+def _ignore_interrupts() -> None:
+    """A worker leaves Ctrl-C to the main process, which decides what an interrupt means."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _init_heavy() -> None:
+    """A heavy worker's first act: the imports every PDF needs, done once per process."""
+    _ignore_interrupts()
+    from .formats import registry
+    from .formats.weasy import load_weasyprint
+
+    registry()
+    load_weasyprint()
+
+
+def _nothing() -> None:
+    """Submitted by :meth:`PoolExecutor.warm` so a pool starts a worker (which runs its initializer)."""
+
+
+class PoolExecutor:
+    """Two ``ProcessPoolExecutor``\\ s of up to ``jobs`` workers each, started on first use and kept for
+    the executor's life (a server keeps its warm workers between rebuilds). Workers are forked from this
+    process, so what it has imported they have too."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = max(1, jobs)
+        self._heavy: ProcessPoolExecutor | None = None
+        self._light: ProcessPoolExecutor | None = None
+
+    def _pool(self, heavy: bool) -> ProcessPoolExecutor:
+        if heavy:
+            if self._heavy is None:
+                self._heavy = ProcessPoolExecutor(self.jobs, initializer=_init_heavy)
+            return self._heavy
+        if self._light is None:
+            self._light = ProcessPoolExecutor(self.jobs, initializer=_ignore_interrupts)
+        return self._light
+
+    def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False) -> Future[Outcome]:
+        return self._pool(heavy).submit(perform, fn, args)
+
+    def warm(self, *, heavy: bool) -> None:
+        if heavy and self._heavy is None:
+            self._pool(True).submit(_nothing)
+
+    def shutdown(self, *, cancel: bool = False) -> None:
+        for pool in (self._heavy, self._light):
+            if pool is None:
+                continue
+            if cancel:
+                _stop_workers(pool)
+            pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        self._heavy = self._light = None
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """On an interrupt, end the workers now instead of letting them finish their steps: nothing they hold
+    is written anywhere (the runner writes results), so killing them loses nothing. The standard library
+    offers this only from Python 3.14 (``terminate_workers``); before that, the pool's process table."""
+    stop = getattr(pool, "terminate_workers", None)
+    if stop is not None:
+        stop()
+        return
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+
+
+def make_executor(jobs: int) -> Executor:
+    """``-j 1``: in this process; else the process pools."""
+    return InlineExecutor() if jobs <= 1 else PoolExecutor(jobs)

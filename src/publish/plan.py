@@ -1,0 +1,209 @@
+"""The build graph as a value: which steps a build has, what each reads and writes, and its settings key.
+
+Pure functions of plain data (no process started, no file read): the runner (``run.py``), ``--dry-run``,
+pruning and the index all read the same plan, so what a dry run lists is what a build builds.
+
+doit's vocabulary: a step has ``inputs`` (``file_dep``: project-relative paths known before it runs; a
+cite step also records the files it finds as it reads, like a compiler's depfile), a ``config`` digest
+(``config_changed``: the settings and publish version that shape it) and ``targets``.
+
+The graph is planned in two stages, because what a manuscript renders into is known only once it is read:
+
+1. :func:`cite_steps`: one ``cite`` step per manuscript (read, parse, cite -> a cited document);
+2. :func:`render_steps`: once a manuscript's cite step has run (or was up to date), one ``render`` step per
+   brand x format x edition it is built for, keyed on the cited document's digest; and
+   :func:`index_steps`, once every manuscript is known: one ``index`` page per brand.
+
+:func:`plan` is both stages for a whole build, given every manuscript's :class:`DocInfo`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .state import config_hash
+
+if TYPE_CHECKING:
+    from .formats.base import FormatInfo, Link
+
+CITE, BRAND, RENDER, INDEX = "cite", "brand", "render", "index"
+
+
+class Step(NamedTuple):
+    """One unit of work. Its identity is (kind, manuscript, brand, format, edition); ``name`` is how the
+    progress lines and the records spell it."""
+
+    kind: str
+    manuscript: str = ""  # the manuscript's stem
+    brand: str = ""
+    format: str = ""
+    edition: str = ""  # "" is the standard edition
+    inputs: tuple[str, ...] = ()  # project-relative files known before it runs
+    config: str = ""
+    targets: tuple[str, ...] = ()  # project-relative files it writes (a render may write assets besides)
+    heavy: bool = False  # runs where WeasyPrint is imported
+    source: str = ""  # a cite step's manuscript file, project-relative
+    links: tuple[Link, ...] = ()  # a render's links to the handout's other outputs in this brand
+    entries: tuple[Mapping[str, Any], ...] = ()  # an index's handouts
+
+    @property
+    def name(self) -> str:
+        if self.kind == CITE:
+            return f"cite {self.manuscript}"
+        if self.kind in (BRAND, INDEX):
+            return f"{self.kind} {self.brand}"
+        label = f"{self.format}:{self.edition}" if self.edition else self.format
+        return f"{label} {self.brand}/{self.manuscript}"
+
+    def identity(self) -> dict[str, str]:
+        """What a record keeps of the step, so pruning never parses a name back."""
+        return {"kind": self.kind, "manuscript": self.manuscript, "brand": self.brand, "format": self.format,
+                "edition": self.edition}
+
+
+class Selection(NamedTuple):
+    """What a build covers, checked against the project (see ``run.select``)."""
+
+    manuscripts: tuple[str, ...]  # project-relative .md files to build
+    brands: tuple[str, ...]  # brands to build for
+    formats: tuple[str, ...]  # format names, in the registry's order
+    editions: tuple[str, ...] | None  # "standard", "large-print", ...; None: every edition
+    all_manuscripts: tuple[str, ...]  # every manuscript of the project (the index lists them all)
+    all_brands: tuple[str, ...]
+
+    def wants(self, edition: str) -> bool:
+        return self.editions is None or (edition or "standard") in self.editions
+
+    def everything(self, formats: Sequence[str]) -> Selection:
+        """The whole project in every format and edition: what pruning keeps."""
+        return Selection(self.all_manuscripts, self.all_brands, tuple(formats), None, self.all_manuscripts,
+                         self.all_brands)
+
+
+class DocInfo(NamedTuple):
+    """What a cite step learnt about its manuscript that the rest of the plan needs."""
+
+    stem: str
+    source: str  # project-relative
+    title: str
+    description: str
+    lang: str
+    brands: tuple[str, ...] | None  # the front matter's ``brands:``; None: every brand
+    digest: str  # the cited document's
+
+    def to_json(self) -> dict[str, Any]:
+        d = self._asdict()
+        d["brands"] = list(self.brands) if self.brands is not None else None
+        return d
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> DocInfo:
+        brands = d.get("brands")
+        return cls(d["stem"], d["source"], d["title"], d.get("description", ""), d.get("lang", "en"),
+                   tuple(brands) if brands is not None else None, d.get("digest", ""))
+
+
+#: (brand, format) -> the project-relative files that can shape that brand's output in that format: the
+#: brand's folder and the format's template search path (listed by the runner, so the plan reads nothing).
+InputsOf = Callable[[str, str], tuple[str, ...]]
+
+#: (manuscript stem, brand) -> (format, edition) pairs built earlier and still on record.
+BuiltOf = Callable[[str, str], set[tuple[str, str]]]
+
+
+def stem_of(source: str) -> str:
+    name = source.rsplit("/", 1)[-1]
+    return name[:-3] if name.endswith(".md") else name
+
+
+def cite_steps(selection: Selection, version: str) -> list[Step]:
+    """One cite step per selected manuscript, in order."""
+    config = config_hash({"version": version})
+    return [Step(CITE, stem_of(src), inputs=(src,), config=config, targets=(doc_path(stem_of(src)),), source=src)
+            for src in selection.manuscripts]
+
+
+def doc_path(stem: str) -> str:
+    """Where a cite step keeps its cited document between builds (project-relative)."""
+    return f"build/.publish/docs/{stem}.pickle"
+
+
+def brand_steps(selection: Selection, inputs_of: InputsOf) -> list[Step]:
+    """Checking each selected brand (its contrast gate included) before anything is rendered for it."""
+    return [Step(BRAND, brand=b, inputs=inputs_of(b, "")) for b in selection.brands]
+
+
+def builds_for(info: DocInfo, brand: str) -> bool:
+    return info.brands is None or brand in info.brands
+
+
+def _links(info: DocInfo, brand: str, selection: Selection, formats: Mapping[str, FormatInfo],
+           built: BuiltOf, *, standard_only: bool = False) -> tuple[Link, ...]:
+    """Every output of one handout in one brand once this build is done: what it builds now and what
+    earlier builds left on record, in the registry's order (``standard_only``: one per format)."""
+    have = set(built(info.stem, brand))
+    have |= {(f, e) for f in selection.formats for e in formats[f].editions if selection.wants(e)}
+    links = []
+    for name, fmt in formats.items():
+        for edition in fmt.editions[:1] if standard_only else fmt.editions:
+            if (name, edition) in have and (link := fmt.link(info.stem, edition)) is not None:
+                links.append(link)
+    return tuple(links)
+
+
+def render_steps(selection: Selection, info: DocInfo, formats: Mapping[str, FormatInfo], inputs_of: InputsOf,
+                 built: BuiltOf, version: str) -> list[Step]:
+    """One manuscript's outputs: brand x format x edition, heavy formats first (the longest renders start
+    first, so the build does not end waiting for one)."""
+    steps = []
+    for name in sorted(selection.formats, key=lambda f: not formats[f].heavy):
+        fmt = formats[name]
+        for edition in fmt.editions:
+            if not selection.wants(edition):
+                continue
+            for brand in selection.brands:
+                if not builds_for(info, brand):
+                    continue
+                links = _links(info, brand, selection, formats, built) if fmt.links_others else ()
+                config = config_hash({"version": version, "doc": info.digest, "format": name, "edition": edition,
+                                      "brand": brand, "links": links})
+                steps.append(Step(RENDER, info.stem, brand, name, edition, inputs=inputs_of(brand, name),
+                                  config=config, targets=(f"build/{brand}/{fmt.filename(info.stem, edition)}",),
+                                  heavy=fmt.heavy, links=links))
+    return steps
+
+
+def index_steps(selection: Selection, docs: Mapping[str, DocInfo], formats: Mapping[str, FormatInfo],
+                inputs_of: InputsOf, built: BuiltOf, version: str) -> list[Step]:
+    """One index page per selected brand, listing every handout of the project built for it (not only the
+    ones selected now), with links to the outputs it has. Only a build that makes web pages makes it."""
+    if "html" not in selection.formats:
+        return []
+    steps = []
+    for brand in selection.brands:
+        entries = []
+        for src in selection.all_manuscripts:
+            info = docs.get(stem_of(src))
+            if info is None or not builds_for(info, brand):
+                continue
+            links = _links(info, brand, selection, formats, built, standard_only=True)
+            page = next((link.href for link in links if link.href == f"{info.stem}.html"), None)
+            entries.append({"stem": info.stem, "title": info.title, "description": info.description,
+                            "lang": info.lang, "page": page, "links": [link._asdict() for link in links]})
+        config = config_hash({"version": version, "entries": entries})
+        steps.append(Step(INDEX, brand=brand, format="html", inputs=inputs_of(brand, "html"), config=config,
+                          targets=(f"build/{brand}/index.html",), entries=tuple(entries)))
+    return steps
+
+
+def plan(selection: Selection, docs: Mapping[str, DocInfo], formats: Mapping[str, FormatInfo],
+         inputs_of: InputsOf, built: BuiltOf, version: str) -> list[Step]:
+    """Every step of a build, in the order the runner starts them; a manuscript without a DocInfo (never
+    cited) contributes its cite step only."""
+    steps = cite_steps(selection, version) + brand_steps(selection, inputs_of)
+    for src in selection.manuscripts:
+        info = docs.get(stem_of(src))
+        if info is not None:
+            steps += render_steps(selection, info, formats, inputs_of, built, version)
+    return steps + index_steps(selection, docs, formats, inputs_of, built, version)

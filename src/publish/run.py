@@ -1,0 +1,589 @@
+"""Runs the plan: decides which steps are stale, hands them to an executor, writes what comes back.
+
+The runner owns everything that touches the project's files: it reads and hashes inputs, keeps the
+records (``state.py``), writes every output atomically from the bytes a step returns, and prunes what no
+step claims any more. Executors (``executors.py``) only run functions, so the same runner drives this
+process, the local process pools, or (later) a cluster.
+
+Cite steps run here, one manuscript after another, while the pools check brands and import WeasyPrint;
+each manuscript's renders are handed on as soon as it is cited. A :class:`Runner` can live for hours (a
+preview server): it keeps its executor, and checked brands by the content of their files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .errors import PublishError, did_you_mean
+from .plan import (
+    CITE,
+    RENDER,
+    DocInfo,
+    Selection,
+    Step,
+    cite_steps,
+    doc_path,
+    index_steps,
+    plan,
+    render_steps,
+    stem_of,
+)
+from .project import Project
+from .report import Reporter, StepResult
+from .state import State, build_lock, code_digest, config_hash, write_atomic
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from .brand import Brand
+    from .document import Document
+    from .executors import Executor, Outcome
+    from .formats.base import FormatInfo, Link
+
+
+class BuildOptions(NamedTuple):
+    manuscripts: list[Path] | None = None
+    brands: list[str] | None = None
+    formats: list[str] | None = None
+    editions: list[str] | None = None  # "standard", "large-print"; None: every edition
+    jobs: int = 0
+    dry_run: bool = False
+    strict: bool = False
+    quiet: bool = False
+    verbose: bool = False
+    debug: bool = False
+
+
+# --- what the build covers ------------------------------------------------------------------------------
+
+def select(project: Project, opts: BuildOptions, formats: Mapping[str, FormatInfo]) -> Selection:
+    """The manuscripts, brands, formats and editions a build covers, each name checked."""
+    root = project.root.resolve()
+    every = tuple(p.resolve().relative_to(root).as_posix() for p in project.manuscript_files())
+    if opts.manuscripts:
+        chosen = []
+        for m in opts.manuscripts:
+            p = m if m.is_absolute() else (Path.cwd() / m)
+            if not p.exists() and (project.manuscripts / m.name).exists():
+                p = project.manuscripts / m.name
+            if not p.is_file():
+                raise PublishError("manuscript not found", file=str(m), hint="name a .md file in manuscript/")
+            if not p.resolve().is_relative_to(root):
+                raise PublishError("manuscript is outside the project", file=str(m),
+                                   hint=f"move it into {project.manuscripts}")
+            chosen.append(p.resolve().relative_to(root).as_posix())
+        manuscripts = tuple(dict.fromkeys(chosen))
+    else:
+        manuscripts = every
+        if not manuscripts:
+            raise PublishError("no manuscripts found", file=str(project.manuscripts),
+                               hint="put Markdown files (*.md) in manuscript/")
+    known = tuple(project.brand_names())
+    if not known:
+        raise PublishError("no brands found", file=str(project.brands),
+                           hint="add styles/brands/<name>/_brand.yml (copy styles/brands/default)")
+    for b in opts.brands or ():
+        if b not in known:
+            raise PublishError(f"unknown brand '{b}'", file=str(project.brands),
+                               hint=did_you_mean(b, known) or "known brands: " + ", ".join(known))
+    for f in opts.formats or ():
+        if f not in formats:
+            raise PublishError(f"unknown format '{f}'",
+                               hint=(did_you_mean(f, formats) or "") + " use one of: " + ", ".join(formats))
+    editions = sorted({e or "standard" for fmt in formats.values() for e in fmt.editions})
+    for e in opts.editions or ():
+        if e not in editions:
+            raise PublishError(f"unknown edition '{e}'", hint="use one of: " + ", ".join(editions))
+    brands = tuple(b for b in known if b in opts.brands) if opts.brands else known
+    chosen_formats = tuple(f for f in formats if f in opts.formats) if opts.formats else tuple(formats)
+    return Selection(manuscripts, brands, chosen_formats, tuple(opts.editions) if opts.editions else None,
+                     every, known)
+
+
+class InputLister:
+    """The files that can shape one brand's output in one format (its folder and the format's template
+    search path), listed once per build: listed, not read, so a no-op build stays cheap."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.root = project.root.resolve()
+        self._brand: dict[str, tuple[str, ...]] = {}
+        self._templates: dict[str, tuple[str, ...]] = {}
+
+    def _rel(self, paths: Iterator[Path] | list[Path]) -> tuple[str, ...]:
+        return tuple(sorted(p.resolve().relative_to(self.root).as_posix() for p in paths
+                            if p.resolve().is_relative_to(self.root)))
+
+    def brand(self, brand: str) -> tuple[str, ...]:
+        if brand not in self._brand:
+            folder = self.project.brands / brand
+            self._brand[brand] = self._rel([p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")])
+        return self._brand[brand]
+
+    def __call__(self, brand: str, fmt: str) -> tuple[str, ...]:
+        if not fmt:
+            return self.brand(brand)
+        if fmt not in self._templates:
+            from .templates import search_path, template_files
+
+            self._templates[fmt] = self._rel(template_files(search_path(self.project.templates, None, fmt)))
+        return tuple(sorted({*self.brand(brand), *self._templates[fmt]}))
+
+
+def _no_inputs(brand: str, fmt: str) -> tuple[str, ...]:
+    return ()
+
+
+# --- steps, as executors run them (module-level functions of plain values) ---------------------------------
+
+class Cited(NamedTuple):
+    doc: Document  # portable: paths relative to the project
+    blob: bytes  # the pickle the runner keeps between builds
+    info: DocInfo
+    inputs: tuple[str, ...]
+    warnings: list[Any]
+
+
+def cite_step(root: str, source: str) -> Cited:
+    """Read, parse and cite one manuscript."""
+    import hashlib
+    import pickle
+
+    from .document import cite_manuscript
+    from .manuscript import load_manuscript
+
+    base = Path(root)
+    project = Project(base)
+    doc = cite_manuscript(project, load_manuscript(base / source))
+    portable = doc.portable(base.resolve())
+    blob = pickle.dumps(portable, protocol=pickle.HIGHEST_PROTOCOL)
+    s = doc.settings
+    info = DocInfo(doc.stem, source, s.title, s.description, s.lang,
+                   tuple(s.brands) if s.brands is not None else None, hashlib.sha256(blob).hexdigest()[:32])
+    inputs = tuple(dict.fromkeys(p.as_posix() for p in portable.inputs))
+    return Cited(portable, blob, info, inputs, list(doc.warnings))
+
+
+def check_brand(folder: str, cache: str) -> Brand:
+    """Read and check one brand (contrast gate included), and keep it for the next build."""
+    import pickle
+
+    from .brand import load_brand
+
+    brand = load_brand(Path(folder))
+    target = Path(cache)
+    name = Path(folder).name  # may itself contain dots: only "<name>.<key>.pickle" is this brand's
+    for old in target.parent.glob(f"{name}.*.pickle") if target.parent.is_dir() else []:
+        if old.name.count(".") == name.count(".") + 2:
+            old.unlink(missing_ok=True)
+    write_atomic(target, pickle.dumps(brand, protocol=pickle.HIGHEST_PROTOCOL))
+    return brand
+
+
+def _relative(root: Path, files: Mapping[Path, bytes]) -> dict[str, bytes]:
+    base = root.resolve()
+    return {Path(p).resolve().relative_to(base).as_posix(): data for p, data in files.items()}
+
+
+def render_step(root: str, doc: Document, brand: Brand, fmt: str, edition: str,
+                links: tuple[Link, ...]) -> dict[str, bytes]:
+    """Render one output (one edition of one format); its files come back as bytes, project-relative."""
+    from .formats import registry
+
+    base = Path(root)
+    renderer = registry()[fmt](Project(base))
+    located = doc.located(base.resolve())
+    return _relative(base, renderer.render(located, brand, edition, links))
+
+
+def index_step(root: str, brand: Brand, entries: tuple[Mapping[str, Any], ...]) -> dict[str, bytes]:
+    """One brand's index page (and its shared assets)."""
+    from .formats.html import HtmlFormat
+
+    base = Path(root)
+    return _relative(base, HtmlFormat(Project(base)).render_index(brand, [dict(e) for e in entries]))
+
+
+# --- the runner --------------------------------------------------------------------------------------------
+
+class Runner:
+    """Builds one project, as often as asked, with one executor kept for its life."""
+
+    #: How many checked brands to keep in memory (a server's brands, each in a few edited versions).
+    BRANDS_KEPT = 32
+
+    def __init__(self, project: Project, jobs: int = 0, executor: Executor | None = None) -> None:
+        self.project = project
+        self.jobs = jobs or os.cpu_count() or 1
+        self._executor = executor
+        self.brands: dict[str, Brand] = {}  # brand cache key -> checked brand
+
+    @property
+    def executor(self) -> Executor:
+        if self._executor is None:
+            from .executors import make_executor
+
+            self._executor = make_executor(self.jobs)
+        return self._executor
+
+    def close(self, *, cancel: bool = False) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel=cancel)
+            self._executor = None
+
+    def build(self, opts: BuildOptions, reporter: Reporter | None = None) -> int:
+        """One build: 0 when everything asked for is built or up to date, 1 when a step failed (or, with
+        ``strict``, warned)."""
+        rep = reporter or Reporter(quiet=opts.quiet, verbose=opts.verbose, strict=opts.strict, debug=opts.debug)
+        start = time.perf_counter()
+        with build_lock(self.project, rep.say):
+            code = _Build(self, opts, rep).run()
+        rep.summary(time.perf_counter() - start, dry_run=opts.dry_run)
+        return code
+
+
+def formats_of(state: State, version: str) -> dict[str, FormatInfo]:
+    """The formats' declarations: from the state when publish's code is unchanged (no format module is
+    imported on a no-op build), else from the registry (and kept in the state)."""
+    from .formats.base import FormatInfo
+
+    saved = state.formats
+    if saved.get("code") == version:
+        return {d[0]: FormatInfo(d[0], d[1], tuple(d[2]), bool(d[3]), tuple(d[4]), bool(d[5]))
+                for d in saved["formats"]}
+    from .formats import declarations
+
+    found = declarations()
+    state.formats = {"code": version, "formats": [list(f) for f in found.values()]}
+    return found
+
+
+class _Build:
+    """One run of the plan: its bookkeeping, gone when the build is."""
+
+    def __init__(self, runner: Runner, opts: BuildOptions, rep: Reporter) -> None:
+        self.runner, self.opts, self.rep = runner, opts, rep
+        self.project = runner.project
+        self.root = str(self.project.root)
+        self.state = State(self.project)
+        self.version = code_digest(self.state.hashes)
+        self.formats = formats_of(self.state, self.version)
+        self.selection = select(self.project, opts, self.formats)
+        self.inputs = InputLister(self.project)
+        self.docs: dict[str, DocInfo] = {}
+        for stem, raw in self.state.info.items():
+            with contextlib.suppress(KeyError, TypeError):
+                self.docs[stem] = DocInfo.from_json(raw)
+        self.built_before = self._built_before()
+        self.pending: dict[Future[Outcome], tuple[Step, str]] = {}
+        self.brand_futures: dict[str, Future[Outcome]] = {}
+        self.ready_brands: dict[str, Brand] = {}
+        self.bad_brands: set[str] = set()
+        self.index_files: list[tuple[Step, str, Outcome]] = []
+        self.failed = False
+
+    # What is on record ---------------------------------------------------------------------------------
+
+    def _built_before(self) -> dict[tuple[str, str], set[tuple[str, str]]]:
+        """(stem, brand) -> the (format, edition) outputs earlier builds made that still exist."""
+        found: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        for rec in self.state.steps.values():
+            step = rec.get("step", {})
+            if step.get("kind") == RENDER and all((self.project.root / t).exists() for t in rec["targets"]):
+                found.setdefault((step["manuscript"], step["brand"]), set()).add((step["format"], step["edition"]))
+        return found
+
+    def built(self, stem: str, brand: str) -> set[tuple[str, str]]:
+        return self.built_before.get((stem, brand), set())
+
+    def stale(self, step: Step) -> str | None:
+        reason = self.state.stale_reason(step.name, step.config, step.inputs)
+        if reason and step.kind == RENDER and reason.startswith("settings"):
+            info = self.docs.get(step.manuscript)
+            if info is not None and self.state.steps[step.name].get("doc") != info.digest:
+                return f"{info.source} changed what it renders"
+        return reason
+
+    def record(self, step: Step, inputs: tuple[str, ...], targets: list[str]) -> None:
+        rec = {**self.state.record_for(inputs, targets, step.config), "step": step.identity()}
+        if step.kind == RENDER and step.manuscript in self.docs:
+            rec["doc"] = self.docs[step.manuscript].digest  # for --dry-run's and -v's reasons
+        self.state.steps[step.name] = rec
+
+    def renders_of(self, info: DocInfo) -> list[Step]:
+        return render_steps(self.selection, info, self.formats, self.inputs, self.built, self.version)
+
+    def indexes(self) -> list[Step]:
+        return index_steps(self.selection, self.docs, self.formats, self.inputs, self.built, self.version)
+
+    # The run ---------------------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        if self.opts.dry_run:
+            return self.dry_run()
+        cites = [(step, self.stale(step) if step.manuscript in self.docs else "never built")
+                 for step in cite_steps(self.selection, self.version)]
+        try:
+            if any(reason for _step, reason in cites):
+                self.start_early()
+            for step, reason in cites:
+                if not reason:
+                    self.rep.step(StepResult(step.name, "up to date"))
+                doc = self.cite(step, reason) if reason else None
+                info = self.docs.get(step.manuscript)
+                if info is None or (reason and doc is None):
+                    continue
+                for render in self.renders_of(info):
+                    doc = self.submit_render(render, doc)
+                self.collect(block=False)
+            for index in self.indexes():
+                self.submit_index(index)
+            self.collect(block=True)
+        except KeyboardInterrupt:
+            self.runner.close(cancel=True)
+            self.state.save()
+            raise
+        self.write_indexes()
+        self.prune()
+        self.state.save()
+        if self.opts.strict and self.rep.warnings:
+            return 1
+        return 1 if self.failed or self.bad_brands else 0
+
+    def start_early(self) -> None:
+        """Work that will be needed, started now so it overlaps the citing: the brands' checks, and a
+        heavy worker's imports when PDFs are to be made."""
+        self.runner.executor.warm(heavy=any(self.formats[f].heavy for f in self.selection.formats))
+        for brand in self.selection.brands:
+            self.brand(brand, wait=False)
+
+    def fail(self, name: str, outcome: Outcome) -> None:
+        self.failed = True
+        self.state.steps.pop(name, None)
+        if outcome.status == "error":
+            self.rep.step(StepResult(name, "failed", outcome.seconds, error=outcome.value))
+        else:
+            text, tb = outcome.value
+            self.rep.step(self.rep.bug(name, text, tb, outcome.seconds))
+
+    def cite(self, step: Step, reason: str) -> Document | None:
+        """Run one cite step here; keep its document and what it learnt."""
+        from .executors import perform
+
+        outcome = perform(cite_step, (self.root, step.source))
+        if outcome.status != "ok":
+            self.fail(step.name, outcome)
+            return None
+        cited: Cited = outcome.value
+        write_atomic(self.project.root / step.targets[0], cited.blob)
+        self.record(step, tuple(dict.fromkeys((step.source, *cited.inputs))), list(step.targets))
+        self.docs[step.manuscript] = cited.info
+        self.state.info[step.manuscript] = cited.info.to_json()
+        self.rep.step(StepResult(step.name, "built", outcome.seconds, warnings=cited.warnings, reason=reason))
+        return cited.doc.located(self.project.root.resolve())
+
+    def load_doc(self, stem: str) -> Document:
+        import pickle
+
+        doc: Document = pickle.loads((self.project.root / doc_path(stem)).read_bytes())
+        return doc.located(self.project.root.resolve())
+
+    def submit_render(self, step: Step, doc: Document | None) -> Document | None:
+        """Hand one stale render to the executor (its brand checked first); returns the document, loaded
+        if it had to be."""
+        reason = self.stale(step)
+        if reason is None:
+            self.rep.step(StepResult(step.name, "up to date"))
+            return doc
+        brand = self.brand(step.brand)
+        if brand is None:
+            return doc
+        if doc is None:
+            doc = self.load_doc(step.manuscript)
+        if step.heavy and not isinstance(self.runner.executor, _inline()):
+            self.prepare_print_body(doc)
+        future = self.runner.executor.submit(render_step, (self.root, doc, brand, step.format, step.edition,
+                                                           step.links), heavy=step.heavy)
+        self.pending[future] = (step, reason)
+        return doc
+
+    def prepare_print_body(self, doc: Document) -> None:
+        """Have pandoc write the handout's HTML body here, while the heavy worker may still be importing
+        WeasyPrint: the PDF, the longest render, then starts with it done (the document carries it)."""
+        from .formats.base import body_html
+
+        with contextlib.suppress(PublishError):  # the PDF step reports it
+            body_html(doc, math="plain")
+
+    def submit_index(self, step: Step) -> None:
+        reason = self.stale(step)
+        if reason is None:
+            self.rep.step(StepResult(step.name, "up to date"))
+            return
+        brand = self.brand(step.brand)
+        if brand is not None:
+            future = self.runner.executor.submit(index_step, (self.root, brand, step.entries))
+            self.pending[future] = (step, reason)
+
+    def collect(self, *, block: bool) -> None:
+        """Write the results that are in (all of them, with ``block``), in the order they finish."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        while self.pending:
+            done, _ = wait(self.pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+            if not done:
+                return
+            for future in done:
+                step, reason = self.pending.pop(future)
+                self.finish(step, reason, future.result())
+
+    def finish(self, step: Step, reason: str, outcome: Outcome) -> None:
+        if outcome.status != "ok":
+            self.fail(step.name, outcome)
+            return
+        if step.kind != RENDER:  # an index is written once every render has succeeded
+            self.index_files.append((step, reason, outcome))
+            return
+        self.write(step, reason, outcome)
+
+    def write(self, step: Step, reason: str, outcome: Outcome) -> None:
+        files: dict[str, bytes] = outcome.value
+        for rel, data in files.items():
+            write_atomic(self.project.root / rel, data)
+        self.record(step, step.inputs, sorted(files))
+        self.rep.step(StepResult(step.name, "built", outcome.seconds, reason=reason))
+
+    def write_indexes(self) -> None:
+        if self.failed or self.bad_brands:
+            return
+        for step, reason, outcome in self.index_files:
+            self.write(step, reason, outcome)
+
+    # Brands ----------------------------------------------------------------------------------------------
+
+    def brand_key(self, name: str) -> str:
+        """A brand's files (by content) and publish's code: a brand is checked again only when either
+        changed, or the project moved (a checked brand knows its files' places)."""
+        folder = self.project.brands / name
+        files = self.inputs.brand(name)
+        return config_hash([self.version, str(folder.resolve()), [(f, self.state.hashes.get(f)) for f in files]])[:24]
+
+    def brand(self, name: str, *, wait: bool = True) -> Brand | None:
+        """The checked brand, or None when it fails its checks (reported once, nothing rendered for it).
+        Without ``wait``, only starts the check."""
+        if name in self.ready_brands:
+            return self.ready_brands[name]
+        if name in self.bad_brands:
+            return None
+        key = self.brand_key(name)
+        kept = self.runner.brands.get(key)
+        cache = self.project.state / "brands" / f"{name}.{key}.pickle"
+        if kept is None and cache.is_file():
+            import pickle
+
+            with contextlib.suppress(Exception):
+                kept = pickle.loads(cache.read_bytes())
+        if kept is not None:
+            self._keep(key, kept)
+            self.ready_brands[name] = kept
+            return kept
+        if name not in self.brand_futures:
+            self.brand_futures[name] = self.runner.executor.submit(
+                check_brand, (str(self.project.brands / name), str(cache)))
+        if not wait:
+            return None
+        outcome = self.brand_futures.pop(name).result()
+        if outcome.status != "ok":
+            self.bad_brands.add(name)
+            self.fail(f"brand {name}", outcome)
+            return None
+        self._keep(key, outcome.value)
+        self.ready_brands[name] = outcome.value
+        return outcome.value
+
+    def _keep(self, key: str, brand: Brand) -> None:
+        kept = self.runner.brands
+        kept.pop(key, None)
+        kept[key] = brand
+        while len(kept) > self.runner.BRANDS_KEPT:
+            kept.pop(next(iter(kept)))
+
+    # Pruning -------------------------------------------------------------------------------------------
+
+    def orphans(self) -> list[str]:
+        """Records of steps the whole project no longer has: a manuscript or brand deleted, a brand no
+        longer in a manuscript's ``brands:``, a format gone. The plan says what remains."""
+        everything = self.selection.everything(list(self.formats))
+        wanted = {s.name for s in plan(everything, self.docs, self.formats, _no_inputs, self.built, self.version)}
+        return [name for name in self.state.steps if name not in wanted]
+
+    def prune(self) -> None:
+        """Remove what orphaned steps wrote; a file another step still claims (a brand's shared assets)
+        stays, and nothing outside build/ is touched."""
+        dead = self.orphans()
+        if not dead:
+            return
+        claimed = {t for n, rec in self.state.steps.items() if n not in dead for t in rec["targets"]}
+        build = self.project.build.resolve()
+        for name in dead:
+            for target in self.state.steps.pop(name)["targets"]:
+                path = self.project.root / target
+                if target not in claimed and path.resolve().is_relative_to(build):
+                    path.unlink(missing_ok=True)
+                    with contextlib.suppress(OSError):  # an emptied brand folder goes too
+                        path.parent.rmdir()
+            self.rep.step(StepResult(name, "removed"))
+        present = {stem_of(src) for src in self.selection.all_manuscripts}
+        for stem in [s for s in self.state.info if s not in present]:
+            self.state.info.pop(stem, None)
+
+    # --dry-run -----------------------------------------------------------------------------------------
+
+    def dry_run(self) -> int:
+        """What the next build would do, from the same plan: a stale manuscript is read and cited in
+        memory (nothing is written), so its outputs are listed only if its cited document changes."""
+        from .executors import perform
+
+        for step in cite_steps(self.selection, self.version):
+            reason = self.stale(step) if step.manuscript in self.docs else "never built"
+            if reason:
+                self.rep.would(step.name, reason)
+                outcome = perform(cite_step, (self.root, step.source))
+                if outcome.status != "ok":
+                    error = outcome.value if outcome.status == "error" else PublishError(outcome.value[0])
+                    self.rep.would_fail(step.name, error)
+                    continue
+                self.docs[step.manuscript] = outcome.value.info
+            info = self.docs.get(step.manuscript)
+            for render in self.renders_of(info) if info else []:
+                if why := self.stale(render):
+                    self.rep.would(render.name, why, render.targets)
+        for index in self.indexes():
+            if why := self.stale(index):
+                self.rep.would(index.name, why, index.targets)
+        for name in self.orphans():
+            self.rep.would_remove(name, list(self.state.steps[name]["targets"]))
+        return 0
+
+
+def _inline() -> type:
+    from .executors import InlineExecutor
+
+    return InlineExecutor
+
+
+def build(project: Project, opts: BuildOptions, reporter: Reporter | None = None) -> int:
+    """One build in a runner of its own (the command line's ``publish build``)."""
+    runner = Runner(project, opts.jobs)
+    try:
+        return runner.build(opts, reporter)
+    finally:
+        runner.close()
+
+
+__all__ = ["CITE", "BuildOptions", "Runner", "build", "select"]
