@@ -63,10 +63,26 @@ def _read(path: Path) -> dict[str, dict[str, str]]:
     return {str(lang).lower(): {k: str(v) for k, v in table.items()} for lang, table in data.items()}
 
 
-@functools.cache
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 def labels(lang: str, search_path: tuple[Path, ...] = ()) -> Labels:
     """The labels for ``lang`` (de-AT, then de, then English), with every labels.yml on the template
-    search path applied, the most specific folder (a brand's) last."""
+    search path applied, the most specific folder (a brand's) last.
+
+    Kept per language, search path and the labels files' stamps: a long-running process (``serve``)
+    reads an edited labels.yml again, and keeps only the most recent few tables."""
+    stamps = tuple(_stamp(folder / LABEL_FILE) for folder in search_path)
+    return _labels(lang, search_path, stamps)
+
+
+@functools.lru_cache(maxsize=64)
+def _labels(lang: str, search_path: tuple[Path, ...], stamps: tuple[tuple[int, int] | None, ...]) -> Labels:
     tables = {k: dict(v) for k, v in defaults().items()}
     for folder in reversed(search_path):
         path = folder / LABEL_FILE

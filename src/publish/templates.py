@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     import jinja2
 
 
-@functools.cache
+@functools.lru_cache(maxsize=32)
 def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
+    """One environment per search path, a bounded few kept. Jinja2 checks each template's file stamp
+    when it is used (``auto_reload``), so an edited template is compiled again in a long-running process."""
     import jinja2  # here, not at the top: the pipeline lists template files without rendering any
 
     env = jinja2.Environment(
@@ -29,6 +31,7 @@ def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=True,
     )
     return env
 

@@ -1,0 +1,72 @@
+"""Executors: the in-process one and the two standard process pools, with real worker processes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import pytest
+
+from publish.errors import PublishError
+from publish.executors import InlineExecutor, PoolExecutor, make_executor, perform
+
+
+def whoami(tag: str) -> dict[str, object]:
+    return {"tag": tag, "pid": os.getpid(), "weasyprint": "weasyprint" in sys.modules}
+
+
+def bad_input(tag: str) -> None:
+    raise PublishError(f"bad input in {tag}", file="x.md", line=3)
+
+
+def bug(tag: str) -> None:
+    raise ValueError(tag)
+
+
+def slow(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def test_perform_turns_errors_into_values() -> None:
+    assert perform(whoami, ("a",)).status == "ok"
+    error = perform(bad_input, ("b",))
+    assert error.status == "error" and error.value.format() == "x.md:3: error: bad input in b"
+    crash = perform(bug, ("c",))
+    assert crash.status == "bug" and crash.value[0] == "ValueError('c')" and "Traceback" in crash.value[1]
+
+
+def test_inline_runs_here() -> None:
+    ex = make_executor(1)
+    assert isinstance(ex, InlineExecutor)
+    assert ex.submit(whoami, ("a",), heavy=True).result().value["pid"] == os.getpid()
+
+
+def test_pools_run_elsewhere_and_heavy_workers_have_weasyprint() -> None:
+    ex = make_executor(2)
+    assert isinstance(ex, PoolExecutor)
+    try:
+        ex.warm(heavy=True)
+        heavy = ex.submit(whoami, ("pdf",), heavy=True).result(timeout=60).value
+        light = ex.submit(whoami, ("html",)).result(timeout=60).value
+        assert heavy["pid"] != os.getpid() and light["pid"] != os.getpid() and heavy["pid"] != light["pid"]
+        assert heavy["weasyprint"] is True
+        assert ex.submit(bad_input, ("w",)).result(timeout=60).status == "error"
+        assert ex.submit(bug, ("w",)).result(timeout=60).status == "bug"
+        again = ex.submit(whoami, ("pdf",), heavy=True).result(timeout=60).value
+        assert again["weasyprint"] is True  # the same warm pool, kept between submissions
+    finally:
+        ex.shutdown()
+
+
+def test_cancel_stops_the_workers_at_once() -> None:
+    ex = PoolExecutor(2)
+    futures = [ex.submit(slow, (30.0,)) for _ in range(3)]
+    time.sleep(0.5)
+    start = time.monotonic()
+    ex.shutdown(cancel=True)
+    assert time.monotonic() - start < 10
+    for f in futures:
+        with pytest.raises(Exception):  # noqa: B017 - cancelled or broken, never a result
+            f.result(timeout=10)

@@ -1,0 +1,121 @@
+"""The plan as a pure function: no process, no file. What a build, --dry-run, pruning and the index read."""
+
+from __future__ import annotations
+
+from publish.formats import declarations
+from publish.plan import CITE, INDEX, RENDER, DocInfo, Selection, cite_steps, index_steps, plan, render_steps
+
+FORMATS = declarations()
+MS = ("manuscript/a.md", "manuscript/b.md")
+
+
+def sel(manuscripts: tuple[str, ...] = MS, brands: tuple[str, ...] = ("default", "riverside"),
+        formats: tuple[str, ...] | None = None, editions: tuple[str, ...] | None = None) -> Selection:
+    return Selection(manuscripts, brands, formats or tuple(FORMATS), editions, MS, ("default", "riverside"))
+
+
+def info(stem: str, brands: tuple[str, ...] | None = None, digest: str = "d1") -> DocInfo:
+    return DocInfo(stem, f"manuscript/{stem}.md", stem.title(), "", "en-US", brands, digest)
+
+
+def inputs(brand: str, fmt: str) -> tuple[str, ...]:
+    return (f"styles/brands/{brand}/_brand.yml",) + ((f"styles/templates/{fmt}/x.j2",) if fmt else ())
+
+
+def nothing_built(stem: str, brand: str) -> set[tuple[str, str]]:
+    return set()
+
+
+DOCS = {"a": info("a"), "b": info("b", brands=("riverside",))}
+
+
+def names(steps: list) -> set[str]:
+    return {s.name for s in steps}
+
+
+def test_every_output_of_every_manuscript_and_brand() -> None:
+    steps = plan(sel(), {"a": info("a")}, FORMATS, inputs, nothing_built, "v1")
+    renders = [s for s in steps if s.kind == RENDER]
+    per_brand = sum(len(f.editions) for f in FORMATS.values())
+    assert len(renders) == 2 * per_brand
+    assert "pdf:large-print riverside/a" in names(renders) and "html default/a" in names(renders)
+    assert [s.kind for s in steps][:2] == [CITE, CITE]  # b has no DocInfo yet: its cite step only
+    assert steps[-1].kind == INDEX
+
+
+def test_front_matter_brands_limit_the_outputs() -> None:
+    """`brands: [riverside]` in b: nothing of b for default, and default's index leaves b out."""
+    steps = plan(sel(), DOCS, FORMATS, inputs, nothing_built, "v1")
+    assert not [s for s in steps if s.manuscript == "b" and s.brand == "default"]
+    assert [s for s in steps if s.manuscript == "b" and s.brand == "riverside"]
+    index = {s.brand: s for s in steps if s.kind == INDEX}
+    assert [e["stem"] for e in index["default"].entries] == ["a"]
+    assert [e["stem"] for e in index["riverside"].entries] == ["a", "b"]
+
+
+def test_format_and_edition_selection() -> None:
+    steps = render_steps(sel(formats=("pdf",), editions=("large-print",)), info("a"), FORMATS, inputs,
+                         nothing_built, "v1")
+    assert names(steps) == {"pdf:large-print default/a", "pdf:large-print riverside/a"}
+    assert all(s.heavy for s in steps)
+    assert steps[0].targets == ("build/default/a.large-print.pdf",)
+
+
+def test_heavy_renders_come_first() -> None:
+    steps = render_steps(sel(), info("a"), FORMATS, inputs, nothing_built, "v1")
+    heavy = [s.heavy for s in steps]
+    assert heavy == sorted(heavy, reverse=True) and heavy[0]
+
+
+def test_page_links_only_what_is_built() -> None:
+    only_html = render_steps(sel(formats=("html",)), info("a"), FORMATS, inputs, nothing_built, "v1")
+    assert [link.href for link in only_html[0].links] == ["a.html"]
+
+    def pdf_before(stem: str, brand: str) -> set[tuple[str, str]]:
+        return {("pdf", "")}
+
+    with_pdf = render_steps(sel(formats=("html",)), info("a"), FORMATS, inputs, pdf_before, "v1")
+    assert [link.href for link in with_pdf[0].links] == ["a.html", "a.pdf"]
+    assert with_pdf[0].config != only_html[0].config  # a new sibling re-renders the page
+
+
+def test_index_links_standard_editions_of_built_formats() -> None:
+    steps = index_steps(sel(formats=("html", "pdf")), {"a": info("a")}, FORMATS, inputs, nothing_built, "v1")
+    entry = steps[0].entries[0]
+    assert entry["page"] == "a.html"
+    assert [link["href"] for link in entry["links"]] == ["a.html", "a.pdf"]
+    assert index_steps(sel(formats=("pdf",)), {"a": info("a")}, FORMATS, inputs, nothing_built, "v1") == []
+
+
+def test_config_follows_the_cited_document_and_the_version() -> None:
+    one = render_steps(sel(formats=("epub",)), info("a", digest="d1"), FORMATS, inputs, nothing_built, "v1")
+    other_doc = render_steps(sel(formats=("epub",)), info("a", digest="d2"), FORMATS, inputs, nothing_built, "v1")
+    other_code = render_steps(sel(formats=("epub",)), info("a", digest="d1"), FORMATS, inputs, nothing_built, "v2")
+    assert one[0].config != other_doc[0].config != other_code[0].config != one[0].config
+    # a PDF does not link its siblings: building an EPUB beside it changes nothing of it
+    pdf_alone = render_steps(sel(formats=("pdf",)), info("a"), FORMATS, inputs, nothing_built, "v1")
+    pdf_more = render_steps(sel(formats=("pdf", "epub")), info("a"), FORMATS, inputs, nothing_built, "v1")
+    assert {s.name: s.config for s in pdf_alone} == {s.name: s.config for s in pdf_more if s.format == "pdf"}
+
+
+def test_inputs_are_the_brand_and_the_format_templates() -> None:
+    step = render_steps(sel(formats=("html",), brands=("default",)), info("a"), FORMATS, inputs, nothing_built,
+                        "v1")[0]
+    assert step.inputs == ("styles/brands/default/_brand.yml", "styles/templates/html/x.j2")
+    assert cite_steps(sel(), "v1")[0].inputs == ("manuscript/a.md",)
+
+
+def test_names_and_identities_are_stable() -> None:
+    steps = plan(sel(), DOCS, FORMATS, inputs, nothing_built, "v1")
+    by_name = {s.name: s for s in steps}
+    assert len(by_name) == len(steps)  # no two steps share a name
+    assert by_name["pdf:large-print riverside/b"].identity() == {
+        "kind": RENDER, "manuscript": "b", "brand": "riverside", "format": "pdf", "edition": "large-print"}
+    assert plan(sel(), DOCS, FORMATS, inputs, nothing_built, "v1") == steps  # pure: same inputs, same plan
+
+
+def test_everything_is_what_pruning_keeps() -> None:
+    narrow = sel(manuscripts=("manuscript/a.md",), brands=("default",), formats=("html",), editions=("standard",))
+    wide = names(plan(narrow.everything(list(FORMATS)), DOCS, FORMATS, inputs, nothing_built, "v1"))
+    assert "pdf:large-print riverside/a" in wide and "epub riverside/b" in wide
+    assert "epub default/b" not in wide  # b is not built for default: such a record is an orphan
