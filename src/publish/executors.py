@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, NamedTuple, Protocol
 
+from ._hacks import stop_pool_workers
 from .errors import PublishError
 
 
@@ -123,21 +124,9 @@ class PoolExecutor:
             if pool is None:
                 continue
             if cancel:
-                _stop_workers(pool)
+                stop_pool_workers(pool)
             pool.shutdown(wait=not cancel, cancel_futures=cancel)
         self._heavy = self._light = None
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """On an interrupt, end the workers now instead of letting them finish their steps: nothing they hold
-    is written anywhere (the runner writes results), so killing them loses nothing. The standard library
-    offers this only from Python 3.14 (``terminate_workers``); before that, the pool's process table."""
-    stop = getattr(pool, "terminate_workers", None)
-    if stop is not None:
-        stop()
-        return
-    for process in list(getattr(pool, "_processes", {}).values()):
-        process.terminate()
 
 
 def make_executor(jobs: int) -> Executor:

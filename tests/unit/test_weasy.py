@@ -14,6 +14,7 @@ from tests.conftest import copy_project
 
 PROBE = """
 import sys
+from publish import _hacks
 from publish.formats import weasy
 {patch}
 wp = weasy.load_weasyprint()
@@ -46,8 +47,8 @@ def test_no_writable_cache_falls_back_to_the_ordinary_import(tmp_path: Path) -> 
 
 
 def test_declarations_that_do_not_match_fall_back(tmp_path: Path) -> None:
-    patch = ("real = weasy._cdef_source\n"
-             "weasy._cdef_source = lambda: real() + '\\nint publish_not_in_weasyprint(void);'")
+    patch = ("real = _hacks.cdef_source\n"
+             "_hacks.cdef_source = lambda: real() + '\\nint publish_not_in_weasyprint(void);'")
     assert probe(tmp_path, patch) == "FFI True"
 
 
