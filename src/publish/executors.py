@@ -1,7 +1,9 @@
 """Where steps run: here (``-j 1``) or in the standard library's process pools (``-j N``).
 
-The interface is small on purpose, so a cluster can implement it too: ``submit(fn, args, heavy=...)``
-returns a future of an :class:`Outcome`. ``fn`` is a module-level function (importable by name on another
+The interface is small on purpose, so a cluster can implement it too: ``submit(fn, args, heavy=...,
+key=...)`` returns a future of an :class:`Outcome`; ``key`` is the step's digest (its name, settings and
+input hashes), unique to what the step computes, which a cluster may use as its task key and a shared
+cache as its entry name. ``fn`` is a module-level function (importable by name on another
 machine); its arguments and result are plain picklable values, and a render's result is its files as
 bytes, which the runner writes. Nothing here assumes the caller's filesystem.
 
@@ -48,7 +50,8 @@ def perform(fn: Callable[..., Any], args: tuple[Any, ...]) -> Outcome:
 class Executor(Protocol):
     """What the runner needs of a place to run steps."""
 
-    def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False) -> Future[Outcome]:
+    def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False,
+               key: str = "") -> Future[Outcome]:
         ...
 
     def warm(self, *, heavy: bool) -> None:
@@ -62,7 +65,8 @@ class Executor(Protocol):
 class InlineExecutor:
     """Runs each step at once, in this process (``-j 1``): the simplest executor, and the debugger's."""
 
-    def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False) -> Future[Outcome]:
+    def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False,
+               key: str = "") -> Future[Outcome]:
         future: Future[Outcome] = Future()
         future.set_result(perform(fn, args))
         return future
@@ -112,7 +116,8 @@ class PoolExecutor:
             self._light = ProcessPoolExecutor(self.jobs, initializer=_ignore_interrupts)
         return self._light
 
-    def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False) -> Future[Outcome]:
+    def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False,
+               key: str = "") -> Future[Outcome]:
         return self._pool(heavy).submit(perform, fn, args)
 
     def warm(self, *, heavy: bool) -> None:

@@ -309,6 +309,10 @@ class _Build:
                 return f"{info.source} changed what it renders"
         return reason
 
+    def digest(self, step: Step) -> str:
+        """What the step computes, as one key: its name, settings and the hashes of its inputs."""
+        return config_hash([step.name, step.config, [(p, self.state.hashes.get(p)) for p in step.inputs]])
+
     def record(self, step: Step, inputs: tuple[str, ...], targets: list[str]) -> None:
         rec = {**self.state.record_for(inputs, targets, step.config), "step": step.identity()}
         if step.kind == RENDER and step.manuscript in self.docs:
@@ -408,7 +412,7 @@ class _Build:
         if step.heavy and not isinstance(self.runner.executor, _inline()):
             self.prepare_print_body(doc)
         future = self.runner.executor.submit(render_step, (self.root, doc, brand, step.format, step.edition,
-                                                           step.links), heavy=step.heavy)
+                                                           step.links), heavy=step.heavy, key=self.digest(step))
         self.pending[future] = (step, reason)
         return doc
 
@@ -427,7 +431,7 @@ class _Build:
             return
         brand = self.brand(step.brand)
         if brand is not None:
-            future = self.runner.executor.submit(index_step, (self.root, brand, step.entries))
+            future = self.runner.executor.submit(index_step, (self.root, brand, step.entries), key=self.digest(step))
             self.pending[future] = (step, reason)
 
     def collect(self, *, block: bool) -> None:
