@@ -35,7 +35,7 @@ from .plan import (
 )
 from .project import Project
 from .report import Reporter, StepResult
-from .state import State, build_lock, code_digest, config_hash, write_atomic
+from .state import State, build_lock, code_digest, config_hash, file_hash, write_atomic
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -163,8 +163,15 @@ def cite_step(root: str, source: str) -> Cited:
     portable = doc.portable(base.resolve())
     blob = pickle.dumps(portable, protocol=pickle.HIGHEST_PROTOCOL)
     s = doc.settings
+    # The renders read some of the cite step's inputs themselves (images, the cover): their content is part
+    # of what the document renders into; the manuscript, bibliography and style are already in the AST.
+    digest = hashlib.sha256(blob)
+    cited_by_ast = {doc.source, s.bibliography}
+    for path in doc.inputs:
+        if path not in cited_by_ast and path.suffix.lower() != ".csl":
+            digest.update(file_hash(path).encode())
     info = DocInfo(doc.stem, source, s.title, s.description, s.lang,
-                   tuple(s.brands) if s.brands is not None else None, hashlib.sha256(blob).hexdigest()[:32])
+                   tuple(s.brands) if s.brands is not None else None, digest.hexdigest()[:32])
     inputs = tuple(dict.fromkeys(p.as_posix() for p in portable.inputs))
     return Cited(portable, blob, info, inputs, list(doc.warnings))
 

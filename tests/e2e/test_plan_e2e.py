@@ -120,3 +120,18 @@ def test_one_and_two_jobs_make_the_same_bytes(tmp_path: Path) -> None:
         outputs.append(_digests(p / "build"))
     assert outputs[0] == outputs[1]
     assert any(name.endswith(".pdf") for name in outputs[0]) and any(name.endswith(".epub") for name in outputs[0])
+
+
+def test_an_edited_image_rebuilds_what_shows_it(project: Path) -> None:
+    """An image is read by the renders, not by citing: a new picture with the same name must reach them."""
+    images = project / "manuscript" / "images"
+    images.mkdir()
+    (images / "dot.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4">'
+                                    '<rect width="4" height="4" fill="#000"/></svg>')
+    text = PAGE.format(title="Two", extra="") + "\n![A black dot](images/dot.svg)\n"
+    (project / "manuscript" / "two.md").write_text(text)
+    run_publish(project, "--format", "html", "--brand", "default")
+    (images / "dot.svg").write_text((images / "dot.svg").read_text().replace("#000", "#fff"))
+    built = built_names(run_publish(project, "--format", "html", "--brand", "default"))
+    assert "html default/two" in built
+    assert "#fff" in (project / "build" / "default" / "images" / "dot.svg").read_text()
