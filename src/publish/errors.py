@@ -122,12 +122,17 @@ class Warning_(NamedTuple):
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str | None:
     """A ``did you mean X, Y?`` hint, or None when nothing is close."""
-    import difflib  # only when something is wrong
-
-    close = difflib.get_close_matches(word, list(choices), n=n, cutoff=0.6)
+    close = close_matches(word, choices, n)
     if not close:
         return None
     return "did you mean " + ", ".join(close) + "?"
+
+
+def close_matches(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The choices near ``word``, nearest first (what :func:`did_you_mean` offers)."""
+    import difflib  # only when something is wrong
+
+    return difflib.get_close_matches(word, list(choices), n=n, cutoff=0.6)
 
 
 def line_col_of_offset(text: str, offset: int) -> tuple[int, int]:

@@ -216,3 +216,76 @@ def test_nested_keys_are_placed_by_column() -> None:
     assert places.of(("a", "b", 0, "y")) == (5, 7)
     assert places.of(("a", "nope")) == (2, 1)  # the nearest key written
     assert places.scalar(("a", "b", 0, "y")) == "2"
+
+
+# --- Through the real command line, in a project the test makes ---
+
+
+def _project(tmp_path: Path, front_matter: str | None = None) -> Path:
+    """A tiny project: the checkout's templates, the plain test brand, the sleep handout and its .bib."""
+    import shutil
+
+    shutil.copytree(ROOT / "styles" / "templates", tmp_path / "styles" / "templates")
+    shutil.copytree(FIXTURES / "brands", tmp_path / "styles" / "brands")
+    shutil.copytree(FIXTURES / "manuscript", tmp_path / "manuscript")
+    if front_matter is not None:
+        body = (tmp_path / "manuscript" / "sleep.md").read_text().split("\n---\n", 1)[1]
+        (tmp_path / "manuscript" / "sleep.md").write_text(f"---\n{front_matter}---\n{body}")
+    return tmp_path
+
+
+def _build(project: Path, *args: str) -> tuple[int, list[str]]:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "publish.cli", "build", "-j", "1", "--format", "html", *args],
+                          cwd=project, capture_output=True, text=True, timeout=300)
+    return proc.returncode, [line for line in proc.stderr.splitlines() if ": error: " in line or ": warning: "
+                             in line]
+
+
+def test_cli_builds_the_fixture_with_review_keys(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    code, lines = _build(project)
+    assert (code, lines) == (0, [])
+    assert (project / "build" / "plain" / "sleep.html").is_file()
+
+
+def test_cli_five_problems_five_lines_exit_1(tmp_path: Path) -> None:
+    project = _project(tmp_path, "title: Sleeping Well\ndate: 2025-02-30\nlang: english please\n"
+                                 "bibliograhpy: sleep.bib\nreading-grade: eight\nnext-review: 2025-02-31\n")
+    code, lines = _build(project)
+    ms = project / "manuscript" / "sleep.md"
+    assert code == 1
+    assert [line.split(": ", 2)[:2] for line in lines] == [
+        [f"{ms}:3:1", "error"], [f"{ms}:4:1", "error"], [f"{ms}:5:1", "warning"], [f"{ms}:6:1", "error"],
+        [f"{ms}:7:1", "error"]], lines
+    assert "February 2025 has 28 days" in lines[0] and "did you mean bibliography" in lines[2]
+    assert "reading-grade must be a number" in lines[3] and "next-review '2025-02-31'" in lines[4]
+
+
+def test_cli_misspelt_bibliography_file_gets_did_you_mean(tmp_path: Path) -> None:
+    project = _project(tmp_path, "title: Sleeping Well\nbibliography: sleep.bbi\ncsl: vancover\n")
+    code, lines = _build(project)
+    assert code == 1 and len(lines) == 2, lines
+    ms = project / "manuscript" / "sleep.md"
+    assert lines[0] == f"{ms}:3:1: error: bibliography file 'manuscript/sleep.bbi' not found; did you mean sleep.bib?"
+    assert lines[1].startswith(f"{ms}:4:1: error: unknown citation style 'vancover'; did you mean")
+
+
+def test_cli_misspelt_key_warned_beside_the_error_it_causes(tmp_path: Path) -> None:
+    project = _project(tmp_path, "title: Sleeping Well\nbibliograhpy: sleep.bib\n")
+    code, lines = _build(project)
+    assert code == 1
+    ms = project / "manuscript" / "sleep.md"
+    assert lines[0].startswith(f"{ms}:3:1: warning: unknown front-matter key 'bibliograhpy'")
+    assert any("error:" in line and "walker2017" in line for line in lines[1:]), lines
+
+
+def test_cli_unknown_key_fails_only_under_strict(tmp_path: Path) -> None:
+    project = _project(tmp_path, "title: Sleeping Well\nbibliography: sleep.bib\nlast-reviewed: 2025-01-01\n")
+    code, lines = _build(project)
+    assert code == 0 and len(lines) == 1 and "did you mean reviewed" in lines[0]
+    (project / "manuscript" / "sleep.md").write_text((project / "manuscript" / "sleep.md").read_text() + "\n")
+    code, lines = _build(project, "--strict")
+    assert code == 1 and len(lines) == 1 and "last-reviewed" in lines[0]
