@@ -328,10 +328,13 @@ def read_keys(keys: Sequence[Key], data: Mapping[Any, Any], file: Path, places: 
         if key.type.text and isinstance(value, int | float) and not isinstance(value, bool):
             value = places().scalar((*within, name)) or value
         try:
-            values[name] = key.type.read(value, file)
+            result = key.type.read(value, file)
         except Invalid as bad:
             errors.append(PublishError(f"{prefix}{name} {bad.problem}", file=file, line=line, col=col,
                                        hint=bad.hint))
+            continue
+        if result is not None:  # a value with nothing in it (subtitle: []) leaves the default
+            values[name] = result
     return values, errors, warnings
 
 

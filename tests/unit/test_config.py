@@ -289,3 +289,8 @@ def test_cli_unknown_key_fails_only_under_strict(tmp_path: Path) -> None:
     (project / "manuscript" / "sleep.md").write_text((project / "manuscript" / "sleep.md").read_text() + "\n")
     code, lines = _build(project, "--strict")
     assert code == 1 and len(lines) == 1 and "last-reviewed" in lines[0]
+
+
+def test_empty_values_leave_the_default() -> None:
+    s, _ = settings("---\ntitle: T\nsubtitle: []\npublisher: ''\nlang:\n---\nB\n")
+    assert (s.subtitle, s.publisher, s.lang) == ("", None, "en-US")
