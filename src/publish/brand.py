@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .config import BOOL, NUMBER, TEXT, Invalid, Key, Reader, YamlPlaces, read_keys
+from .config import BOOL, GRADE, TEXT, Invalid, Key, Reader, YamlPlaces, read_keys
 from .errors import PublishError, PublishErrors, did_you_mean
 
 BRAND_FILE = "_brand.yml"
@@ -60,7 +60,7 @@ PUBLISH_SETTINGS: tuple[Key, ...] = (
     Key("disclaimer", TEXT, None, "a disclaimer printed on every output"),
     Key("paper", Reader(" or ".join(PAPER_SIZES), _paper), "a4", "the PDF's paper size"),
     Key("sample", BOOL, False, "true for a sample brand that is not a real clinic"),
-    Key("reading-grade", NUMBER, None, "the highest reading grade this clinic's handouts should need"),
+    Key("reading-grade", GRADE, None, "the highest reading grade this clinic's handouts should need"),
 )
 
 # Every (text colour, background) pair that a stylesheet may put together, checked against WCAG 2.2 AA.

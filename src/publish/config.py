@@ -186,10 +186,10 @@ def _bool(value: Any, file: Path) -> bool:
     return value
 
 
-def _number(value: Any, file: Path) -> float:
+def _grade(value: Any, file: Path) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Invalid(f"must be a number, not {value!r}", "write a grade such as 8 or 6.5, unquoted")
-    if not 0 < value <= 30:
+    if not 1 <= value <= 20:
         raise Invalid(f"{value} is not a reading grade", "write a school grade between 1 and 20, e.g. 8")
     return float(value)
 
@@ -259,7 +259,7 @@ KEYWORDS = Reader("list of text", _keywords, text=True)
 DATE = Reader("date (YYYY-MM-DD)", _date)
 LANG = Reader("BCP 47 language tag", _lang)
 BOOL = Reader("true or false", _bool)
-NUMBER = Reader("number", _number)
+GRADE = Reader("school grade, 1 to 20", _grade)
 URL = Reader("http(s) URL", _url)
 FILE = Reader("file, relative to the manuscript", _bibliography)
 STYLE = Reader("CSL style name or .csl path", _style)
@@ -287,7 +287,7 @@ class Key:
 def setting(type: Reader, default: Any, doc: str, *, name: str | None = None, default_doc: str | None = None,
             required: bool = False) -> Any:
     """Declare a field of :class:`Settings` as a front-matter key (named after the field, ``_`` -> ``-``)."""
-    return field(default=default, metadata={"key": (type, doc, name, default_doc, required)})
+    return field(default=default, metadata={"key": Key(name or "", type, default, doc, default_doc, required)})
 
 
 def read_keys(keys: Sequence[Key], data: Mapping[Any, Any], file: Path, places: Callable[[], YamlPlaces], *,
@@ -381,7 +381,7 @@ class Settings:
     reviewed_by: str | None = setting(TEXT, None, "who reviewed it")
     version: str | None = setting(TEXT, None, "the handout's version, as written (2.10 stays 2.10)")
     owner: str | None = setting(TEXT, None, "the role responsible for the content, not a person")
-    reading_grade: float | None = setting(NUMBER, None, "the highest reading grade the text should need",
+    reading_grade: float | None = setting(GRADE, None, "the highest reading grade the text should need",
                                           default_doc="the brand's, if it sets one")
     date_format: str = setting(DATE_FORMAT, "long", "how dates are printed: long, medium, short or a CLDR "
                                                     "pattern such as 'd MMMM y'")
@@ -393,12 +393,10 @@ class Settings:
 
 
 def _schema(cls: type) -> tuple[Key, ...]:
-    keys = []
-    for f in dataclasses.fields(cls):
-        if "key" in f.metadata:
-            type_, doc, name, default_doc, required = f.metadata["key"]
-            keys.append(Key(name or f.name.replace("_", "-"), type_, f.default, doc, default_doc, required, f.name))
-    return tuple(keys)
+    """The keys a dataclass declares with :func:`setting`, named and tied to their attributes."""
+    return tuple(dataclasses.replace(f.metadata["key"], name=f.metadata["key"].name or f.name.replace("_", "-"),
+                                     attr=f.name)
+                 for f in dataclasses.fields(cls) if "key" in f.metadata)
 
 
 #: Every front-matter key, in the order of :class:`Settings`.

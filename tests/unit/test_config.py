@@ -125,7 +125,7 @@ def test_markdown_entry_point_prints_the_tables() -> None:
 
     out = subprocess.run([sys.executable, "-m", "publish.config", "--markdown"], capture_output=True, text=True,
                          check=True).stdout
-    assert "| `next-review` | date (YYYY-MM-DD) |" in out and "| `reading-grade` | number |" in out
+    assert "| `next-review` | date (YYYY-MM-DD) |" in out and "| `reading-grade` | school grade, 1 to 20 |" in out
     assert "| `paper` | letter or a4 | `a4` |" in out  # the brand's defaults.publish table too
 
 
