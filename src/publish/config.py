@@ -95,6 +95,28 @@ class YamlPlaces:
             return None, None
         return found.start_mark.line + 1 + self.offset, found.start_mark.column + 1
 
+    def duplicates(self) -> list[tuple[str, int, int, int]]:
+        """Keys written twice in one mapping, anywhere: (dotted key, first line, line, column) of each
+        repeat. PyYAML keeps the last silently, so the first one is ignored without a word."""
+        out: list[tuple[str, int, int, int]] = []
+
+        def walk(node: yaml.Node | None, path: str) -> None:
+            if isinstance(node, yaml.MappingNode):
+                first: dict[str, int] = {}
+                for k, v in node.value:
+                    name = str(k.value) if isinstance(k, yaml.ScalarNode) else "?"
+                    line = k.start_mark.line + 1 + self.offset
+                    if name in first:
+                        out.append((path + name, first[name], line, k.start_mark.column + 1))
+                    first.setdefault(name, line)
+                    walk(v, f"{path}{name}.")
+            elif isinstance(node, yaml.SequenceNode):
+                for i, item in enumerate(node.value):
+                    walk(item, f"{path}{i}.")
+
+        walk(self.root, "")
+        return out
+
     def scalar(self, keys: Sequence[Any]) -> str | None:
         """The value at ``keys`` exactly as written (``2.10``, not the float 2.1), when it is a scalar."""
         _, value, whole = self._walk(keys)
@@ -491,6 +513,9 @@ def parse_settings(data: dict[str, Any], text: str, path: Path) -> tuple[Setting
     block = _front_matter_block(text)
     places = functools.cache(lambda: YamlPlaces.parse(*block) if block else YamlPlaces(None))
     values, errors, warnings = read_keys(SETTINGS, data, path, places)
+    for key, first, line, col in places().duplicates():
+        warnings.append(Warning_(f"front-matter key '{key}' is given twice (first on line {first})", str(path),
+                                 line, col, "only this one counts: remove the other"))
     for key in SETTINGS:
         if key.required and not values[key.name]:
             line, col = places().of((key.name,))

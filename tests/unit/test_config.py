@@ -294,3 +294,11 @@ def test_cli_unknown_key_fails_only_under_strict(tmp_path: Path) -> None:
 def test_empty_values_leave_the_default() -> None:
     s, _ = settings("---\ntitle: T\nsubtitle: []\npublisher: ''\nlang:\n---\nB\n")
     assert (s.subtitle, s.publisher, s.lang) == ("", None, "en-US")
+
+
+def test_a_key_written_twice_warns_at_the_repeat() -> None:
+    s, warnings = settings("---\ntitle: First\ndate: 2025-01-01\ntitle: Second\n---\nB\n")
+    assert s.title == "Second"
+    assert [w.format() for w in warnings] == [
+        f"{P}:4:1: warning: front-matter key 'title' is given twice (first on line 2); "
+        "only this one counts: remove the other"]
