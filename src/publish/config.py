@@ -271,16 +271,6 @@ def _date_format(value: Any, file: Path) -> str:
     return text
 
 
-def _choice(*options: str) -> Reader:
-    def read(value: Any, file: Path) -> str:
-        if value not in options:
-            near = did_you_mean(str(value), options)
-            raise Invalid(f"'{value}' is not one of {', '.join(options)}", near or "use " + " or ".join(options))
-        return str(value)
-
-    return Reader(" or ".join(options), read)
-
-
 TEXT = Reader("text", _text, text=True)
 TEXTS = Reader("text or list of text", _texts, text=True)
 KEYWORDS = Reader("list of text", _keywords, text=True)
@@ -323,43 +313,42 @@ def read_keys(keys: Sequence[Key], data: Mapping[Any, Any], file: Path, places: 
               ) -> tuple[dict[str, Any], list[PublishError], list[Warning_]]:
     """Check every key of ``data`` against ``keys`` in one pass; the values by key name (defaults filled
     in), every error and every warning, each at the key's line and column. ``within`` is where the
-    mapping sits (``("defaults", "publish")``); ``places`` is called only when something is wrong."""
+    mapping sits (``("defaults", "publish")``); ``places`` is called only when a place is needed."""
     by_name = {k.name: k for k in keys}
     values = {k.name: k.default for k in keys}
     errors: list[PublishError] = []
     warnings: list[Warning_] = []
     prefix = "".join(f"{w}." for w in within)
-    where = functools.cache(lambda name: places().of((*within, name)))
+
+    def error(name: Any, message: str, hint: str) -> None:
+        line, col = places().of((*within, str(name)))
+        errors.append(PublishError(message, file=file, line=line, col=col, hint=hint))
 
     for name, value in data.items():
-        line, col = where(str(name))
         if not isinstance(name, str):
-            errors.append(PublishError(f"key {name!r} is not a name", file=file, line=line, col=col,
-                                       hint="keys are words such as " + ", ".join(list(by_name)[:2])))
+            error(name, f"key {name!r} is not a name", "keys are words such as " + ", ".join(list(by_name)[:2]))
             continue
         key = by_name.get(name)
         if key is None:
             near = did_you_mean(name, by_name)
             if unknown_is_error:
-                errors.append(PublishError(f"unknown key {prefix}{name}", file=file, line=line, col=col,
-                                           hint=near or "known keys: " + ", ".join(by_name)))
+                error(name, f"unknown key {prefix}{name}", near or "known keys: " + ", ".join(by_name))
             else:
+                line, col = places().of((*within, name))
                 warnings.append(Warning_(f"unknown front-matter key '{prefix}{name}'", str(file), line, col,
                                          near or "publish does not read it: check the spelling against the "
                                                  "README's table of keys, or remove it"))
             continue
         if value is None or (isinstance(value, str) and not value.strip()):
             if empty_is_error:
-                errors.append(PublishError(f"{prefix}{name} is empty", file=file, line=line, col=col,
-                                           hint=f"give {key.doc}, or remove the key"))
+                error(name, f"{prefix}{name} is empty", f"give {key.doc}, or remove the key")
             continue  # left empty, as pandoc does: the default holds
         if key.type.text and isinstance(value, int | float) and not isinstance(value, bool):
             value = places().scalar((*within, name)) or value
         try:
             result = key.type.read(value, file)
         except Invalid as bad:
-            errors.append(PublishError(f"{prefix}{name} {bad.problem}", file=file, line=line, col=col,
-                                       hint=bad.hint))
+            error(name, f"{prefix}{name} {bad.problem}", bad.hint)
             continue
         if result is not None:  # a value with nothing in it (subtitle: []) leaves the default
             values[name] = result
