@@ -9,6 +9,7 @@ PUBLISH_FLAGS := $(if $(JOBS),-j $(JOBS),)
 
 all: setup bytecode
 	$(BIN)/publish build $(PUBLISH_FLAGS)
+	@echo "publish is $(abspath $(BIN))/publish; to type just 'publish', first run: . $(BIN)/activate"
 
 html pdf epub: setup bytecode
 	$(BIN)/publish build --format $@ $(PUBLISH_FLAGS)
