@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, require_cmd
+from tests.conftest import ROOT, require, require_cmd
 from tests.golden.normalise import GOLDEN
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -35,8 +35,9 @@ def clone_like_copy(dest: Path) -> Path:
     """The checkout's tracked and not-ignored files, as a clone with the current work would have them."""
     git = require_cmd("git")
     listed = subprocess.run([git, "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            check=True, capture_output=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
+                            capture_output=True)
+    require(listed.returncode == 0, f"a git checkout to copy ({listed.stderr.decode().strip()})")
+    for name in filter(None, listed.stdout.decode().split("\0")):
         source = ROOT / name
         if source.is_file():  # a tracked file deleted in the work tree is listed too
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
