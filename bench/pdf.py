@@ -104,5 +104,5 @@ def rows(ctx: Context) -> Iterator[Row]:
     for name, subsetting in subsetters:
         with subsetting():
             runs = [renderer.render() for _ in range(repeat)]
-        yield Row(f"PDF: seed handout, fonts subset by {name} (s; size)",
+        yield Row(f"PDF: seed, fonts subset by {name} (s; size)",
                   f"{statistics.median(r[1] for r in runs):.2f}", f"{len(runs[0][0])} B")
