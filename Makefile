@@ -9,6 +9,7 @@ PUBLISH_FLAGS := $(if $(JOBS),-j $(JOBS),)
 
 all: setup bytecode
 	$(BIN)/publish build $(PUBLISH_FLAGS)
+	@echo "publish is $(abspath $(BIN))/publish; to type just 'publish', first run: . $(BIN)/activate"
 
 html pdf epub: setup bytecode
 	$(BIN)/publish build --format $@ $(PUBLISH_FLAGS)
@@ -36,17 +37,18 @@ test-tools: setup-dev
 	bash tests/tools.sh
 
 test: test-tools bytecode
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest $(PYTEST_FLAGS)
 
 golden: setup-dev
 	$(BIN)/python -m tests.golden.refresh
 
+# Figures beside plain pandoc (bench/, not shipped in the package); see bench/__init__.py.
 bench: setup-dev bytecode
-	$(BIN)/python -m publish.bench
+	$(BIN)/python -m bench $(BENCH_FLAGS)
 
 lint: setup-dev
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 
 clean:
 	rm -rf build

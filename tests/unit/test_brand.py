@@ -22,9 +22,8 @@ from publish.brand import (
     load_brand,
 )
 from publish.errors import PublishError
-from tests.conftest import ROOT
+from tests.projects import BRANDS, TEMPLATES, brand_names
 
-BRANDS = ROOT / "styles" / "brands"
 RIVERSIDE = yaml.safe_load((BRANDS / "riverside" / "_brand.yml").read_text())
 
 
@@ -47,7 +46,7 @@ def _set(path: str, value: Any) -> Any:
     return change
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in BRANDS.iterdir() if (p / "_brand.yml").exists()))
+@pytest.mark.parametrize("name", brand_names())
 def test_shipped_brands_load_and_pass_contrast(name: str) -> None:
     brand = load_brand(BRANDS / name)
     assert brand.logo and brand.logo.is_file() and brand.logo_alt
@@ -160,7 +159,7 @@ def test_contrast_ratio() -> None:
     assert contrast("#767676", "#ffffff") >= AA_TEXT > contrast("#777777", "#ffffff")
 
 
-STYLESHEETS = sorted((ROOT / "styles" / "templates").glob("*/*.css.j2"))
+STYLESHEETS = sorted(TEMPLATES.glob("*/*.css.j2"))
 
 
 @pytest.mark.parametrize("sheet", STYLESHEETS, ids=lambda p: f"{p.parent.name}/{p.name}")
