@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .base import Format
 
-FORMATS: tuple[str, ...] = ("html", "pdf", "epub")
+FORMATS: tuple[str, ...] = ("html", "pdf", "epub", "docx")
 #: Each format's editions, known without importing the format (a no-op build stays cheap); checked
 #: against the classes by :func:`registry`.
-EDITIONS: dict[str, tuple[str, ...]] = {"html": ("",), "pdf": ("", "large-print"), "epub": ("",)}
+EDITIONS: dict[str, tuple[str, ...]] = {"html": ("",), "pdf": ("", "large-print"), "epub": ("",), "docx": ("",)}
 
 
 def registry() -> dict[str, type[Format]]:
