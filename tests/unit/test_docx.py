@@ -309,7 +309,7 @@ def test_mistakes_in_styles_yml_name_their_line(project: Project, old: str, new:
         render(project, "alpha")
     assert message in str(err.value)
     assert err.value.file is not None and Path(str(err.value.file)).name == "styles.yml"
-    assert err.value.line is not None
+    assert err.value.line is not None and err.value.col is not None
     if new != "styles: [":  # YAML's own error is where the parser noticed it
         assert err.value.line == 1 + text.splitlines().index(next(t for t in text.splitlines() if old in t))
     assert hint in (err.value.hint or "")

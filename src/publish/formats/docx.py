@@ -161,26 +161,27 @@ def style_rules(path: Path, fonts: dict[str, str | None], colors: dict[str, str]
         extra = sorted(set(data) - {"document", "styles"}) if isinstance(data, dict) else []
         raise PublishError(f"{STYLES_FILE} must be a mapping with document: and styles:"
                            + (f" (unknown key {extra[0]!r})" if extra else ""), file=path,
-                           line=_line(node, (extra[0],)) if extra else 1,
+                           **(_at(node, (extra[0],)) if extra else {"line": 1}),
                            hint=(did_you_mean(str(extra[0]), ["document", "styles"]) if extra else None)
                            or "see styles/templates/docx/styles.yml")
     entries: list[tuple[tuple[str, ...], str, Any]] = [(("document",), "", data.get("document") or {})]
     styles = data.get("styles") or {}
     if not isinstance(styles, dict):
         raise PublishError("styles: must map style ids to a font and a colour", file=path,
-                           line=_line(node, ("styles",)), hint="write e.g. Heading1: {font: heading, color: heading}")
+                           **_at(node, ("styles",), value=True),
+                           hint="write e.g. Heading1: {font: heading, color: heading}")
     entries += [(("styles", str(k)), str(k), v) for k, v in styles.items()]
     rules: dict[str, dict[str, str]] = {}
     for keys, style, rule in entries:
         where = ".".join(keys)
         if style and style not in known:
             raise PublishError(f"{where}: pandoc's Word styles have no style '{style}'", file=path,
-                               line=_line(node, keys),
+                               **_at(node, keys),
                                hint=did_you_mean(style, known) or "known styles: " + ", ".join(known))
         if not isinstance(rule, dict) or set(rule) - {"font", "color"}:
             bad = sorted(set(rule) - {"font", "color"}) if isinstance(rule, dict) else []
             raise PublishError(f"{where} takes font: and color:" + (f", not {bad[0]}:" if bad else ""), file=path,
-                               line=_line(node, (*keys, bad[0]) if bad else keys),
+                               **_at(node, (*keys, bad[0]) if bad else keys, value=not bad),
                                hint=(did_you_mean(str(bad[0]), ["font", "color"]) if bad else None)
                                or "write e.g. {font: heading, color: heading}")
         resolved: dict[str, str] = {}
@@ -188,7 +189,7 @@ def style_rules(path: Path, fonts: dict[str, str | None], colors: dict[str, str]
             role = str(rule["font"])
             if role not in FONT_ROLES:
                 raise PublishError(f"{where}.font '{role}' is not a brand font", file=path,
-                                   line=_line(node, (*keys, "font")),
+                                   **_at(node, (*keys, "font"), value=True),
                                    hint=did_you_mean(role, FONT_ROLES) or "use base or heading")
             if fonts[role]:
                 resolved["font"] = str(fonts[role])
@@ -196,26 +197,28 @@ def style_rules(path: Path, fonts: dict[str, str | None], colors: dict[str, str]
             name = str(rule["color"])
             if name not in colors:
                 raise PublishError(f"{where}.color '{name}' is not a brand colour", file=path,
-                                   line=_line(node, (*keys, "color")),
+                                   **_at(node, (*keys, "color"), value=True),
                                    hint=did_you_mean(name, colors) or "use one of: " + ", ".join(colors))
             resolved["color"] = colors[name]
         rules[style] = resolved
     return rules
 
 
-def _line(node: Any, keys: tuple[str, ...]) -> int | None:
-    """The line of a nested key in a composed YAML document (the deepest one found)."""
-    line = None
+def _at(node: Any, keys: tuple[str, ...], *, value: bool = False) -> dict[str, int | None]:
+    """``line=`` and ``col=`` of a nested key in a composed YAML document (of its value with ``value``),
+    or of the deepest part of the path that exists."""
+    mark = None
     for key in keys:
-        if node is None or not hasattr(node, "value") or not isinstance(node.value, list):
+        pairs = getattr(node, "value", None)
+        if not isinstance(pairs, list) or not all(isinstance(p, tuple) for p in pairs):
             break
-        for k, v in node.value if all(isinstance(p, tuple) for p in node.value) else []:
-            if getattr(k, "value", None) == key:
-                line, node = k.start_mark.line + 1, v
-                break
-        else:
+        found = next(((k, v) for k, v in pairs if getattr(k, "value", None) == key), None)
+        if found is None:
             break
-    return line
+        mark, node = found[0].start_mark, found[1]
+        if value and key == keys[-1]:
+            mark = found[1].start_mark
+    return {"line": mark.line + 1, "col": mark.column + 1} if mark else {"line": None, "col": None}
 
 
 @functools.cache
