@@ -168,3 +168,38 @@ def test_a_mistake_in_styles_yml_is_one_line(tmp_path: Path) -> None:
     assert errors and all(f"styles.yml:{line}:{col}: error: styles.Hyperlink.color 'lnk' is not a brand colour" in e
                           for e in errors), errors
     assert errors[0].endswith("did you mean link?")
+
+
+def test_kitchen_sink(tmp_path: Path) -> None:
+    """Every construct the other formats test: footnotes (with a citation), a table, an image, maths and
+    headings from level one (then nothing is shifted)."""
+    import shutil
+    import zipfile
+
+    project = copy_project(tmp_path / "sink", manuscripts=["references.json"])
+    shutil.copy(ROOT / "tests" / "e2e" / "fixtures" / "kitchen-sink.md", project / "manuscript" / "sink.md")
+    (project / "manuscript" / "img").mkdir()
+    shutil.copy(project / "styles" / "brands" / "riverside" / "logo.svg", project / "manuscript" / "img" / "pic.svg")
+    run_publish(project, "--brand", "riverside", "--format", "docx")
+    path = project / "build" / "riverside" / "sink.docx"
+    d = read(path)
+    headings = [(p.style.style_id, p.text) for p in d.paragraphs if p.style.style_id.startswith("Heading")]
+    assert headings[:3] == [("Heading1", "A level-one heading"), ("Heading2", "Lists and quotes"),
+                            ("Heading2", "Tables, code and maths")]
+    assert headings[3:] == [("Heading3", "A level-three heading"), ("Heading2", "Works cited")]  # as on the page
+    assert d.paragraphs[0].style.style_id == "Title" and d.core_properties.language == "en-GB"
+    assert [[c.text for c in row.cells] for row in d.tables[0].rows] == [
+        ["Symptom", "Weeks"], ["Anxiety", "4"], ["Low mood", "6"]]
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        notes = norm("".join(etree_text(zf.read("word/footnotes.xml"))))
+        document = zf.read("word/document.xml").decode("utf-8")
+    assert any(n.startswith("word/media/") for n in names)  # the figure, embedded
+    assert "Rogers (1961, p. 12)" in notes
+    assert "<m:oMath" in document  # maths as Word equations
+
+
+def etree_text(xml: bytes) -> list[str]:
+    from lxml import etree
+
+    return [t.text or "" for t in etree.fromstring(xml).iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t")]
