@@ -109,6 +109,8 @@ def test_brand_and_metadata(built: Path, brand: str) -> None:
     assert (props.title, props.language, props.author) == (TITLE, "en-US", "Clinic Editorial Team")
     assert props.created.date().isoformat() == "2025-01-15"
     assert d.paragraphs[0].style.style_id == "Title" and d.paragraphs[0].text == TITLE
+    track = d.settings.element.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}trackRevisions")
+    assert track is not None  # the reviewer's edits come back as tracked changes
 
 
 def test_brands_differ_where_they_should(built: Path) -> None:

@@ -228,6 +228,19 @@ def test_metadata_from_the_document(project: Project) -> None:
     assert "references.json" not in custom and "apa" not in custom
 
 
+def test_track_changes_is_on_and_can_be_turned_off(project: Project) -> None:
+    def tracked() -> bool:
+        with zipfile.ZipFile(io.BytesIO(render(project, "alpha"))) as zf:
+            settings = etree.fromstring(zf.read("word/settings.xml"))
+        return settings.find(f"{W}trackRevisions") is not None
+
+    assert tracked()
+    path = project.templates / "docx" / "styles.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("track-changes: true", "track-changes: false"),
+                    encoding="utf-8")
+    assert not tracked()
+
+
 def test_no_date_means_the_epoch_not_the_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     project = make_project(tmp_path, MANUSCRIPT.replace("date: 2024-03-02\n", ""))
@@ -298,6 +311,8 @@ def test_a_broken_header_template_is_one_error(project: Project) -> None:
     ("Hyperlink: {color: link}", "Hyperlnk: {color: link}", "no style 'Hyperlnk'", "Hyperlink"),
     ("Title: {font: heading, color: heading}", "Title: {face: heading}", "takes font: and color:", "font"),
     ("styles:", "styles: [", "malformed styles.yml", "YAML"),
+    ("track-changes: true", "track-changes: yes please", "track-changes must be true or false", "true"),
+    ("styles:", "stiles:", "unknown key 'stiles'", "styles"),
 ])
 def test_mistakes_in_styles_yml_name_their_line(project: Project, old: str, new: str, message: str,
                                                  hint: str) -> None:

@@ -6,7 +6,8 @@ cited (never pandoc's own citeproc), so citations and bibliography are those of 
 
 What the brand decides lives in ``styles/templates/docx/`` (a brand may override either file):
 
-- ``styles.yml``: which Word style takes which brand font and colour;
+- ``styles.yml``: which Word style takes which brand font and colour, and whether Track Changes is on
+  when the reviewer opens the file;
 - ``header.xml.j2``: the page header, the clinic's name on every page.
 
 From them and pandoc's default reference document we build the brand's reference document (cached by
@@ -44,11 +45,21 @@ KEPT_META = ("title", "subtitle", "description", "keywords", "subject")
 GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "ui-serif",
                     "ui-sans-serif", "ui-monospace", "ui-rounded", "math", "emoji", "fangsong"}
 FONT_ROLES = ("base", "heading")
+TOP_KEYS = ("document", "styles", "track-changes")
 #: WordprocessingML's order of run properties (CT_RPr): Word refuses a file whose children are out of it.
 RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
              "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing",
              "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText",
              "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+#: The settings (CT_Settings) that come before w:trackRevisions.
+SETTINGS_BEFORE_TRACK = ("writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime",
+                         "doNotDisplayPageBoundaries", "displayBackgroundShape", "printPostScriptOverText",
+                         "printFractionalCharacterWidth", "printFormsData", "embedTrueTypeFonts", "embedSystemFonts",
+                         "saveSubsetFonts", "saveFormsData", "mirrorMargins", "alignBordersAndEdges",
+                         "bordersDoNotSurroundHeader", "bordersDoNotSurroundFooter", "gutterAtTop",
+                         "hideSpellingErrors", "hideGrammaticalErrors", "activeWritingStyle", "proofState",
+                         "formsDesign", "attachedTemplate", "linkStyles", "stylePaneFormatFilter",
+                         "stylePaneSortMethod", "documentType", "mailMerge", "revisionView")
 #: The children of a style (CT_Style) that come before its run properties.
 BEFORE_STYLE_RPR = ("name", "aliases", "basedOn", "next", "link", "autoRedefine", "hidden", "uiPriority",
                     "semiHidden", "unhideWhenUsed", "qFormat", "locked", "personal", "personalCompose",
@@ -102,7 +113,7 @@ class DocxFormat(Format):
         paths = self.template_paths(brand)
         colors = {name: value.lstrip("#").upper() for name, value in sorted(brand.colors.items())}
         fonts = {"base": _word_family(brand.base_family), "heading": _word_family(brand.heading_family)}
-        rules = style_rules(_find(paths, STYLES_FILE), fonts, colors, reference_style_ids())
+        design = read_design(_find(paths, STYLES_FILE), fonts, colors, reference_style_ids())
         text = render(HEADER_TEMPLATE, paths, {
             "clinic": {"name": brand.full_name, "short_name": brand.short_name, "sample": brand.is_sample},
             "fonts": fonts, "colors": colors,
@@ -116,7 +127,7 @@ class DocxFormat(Format):
         if header.tag != f"{{{W}}}hdr":
             raise PublishError("the DOCX header template must render a w:hdr element", file=where,
                                hint=f"its root element is {header.tag}")
-        return json.dumps({"styles": rules, "header": etree.tostring(header, encoding="unicode")},
+        return json.dumps({**design, "header": etree.tostring(header, encoding="unicode")},
                           sort_keys=True, ensure_ascii=False)
 
 
@@ -142,10 +153,11 @@ def _find(paths: tuple[Path, ...], name: str) -> Path:
     raise PublishError(f"template '{name}' not found", hint="searched " + ", ".join(str(p) for p in paths))
 
 
-def style_rules(path: Path, fonts: dict[str, str | None], colors: dict[str, str],
-                known: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    """``styles.yml`` with the brand's values filled in: style id -> {"font": family, "color": RRGGBB}
-    ("" is the document defaults). Every mistake is named with its line and what to write instead."""
+def read_design(path: Path, fonts: dict[str, str | None], colors: dict[str, str],
+                known: tuple[str, ...]) -> dict[str, Any]:
+    """``styles.yml`` with the brand's values filled in: ``styles`` maps a style id to {"font": family,
+    "color": RRGGBB} ("" is the document defaults); ``track_changes`` turns on Word's Track Changes.
+    Every mistake is named with its line and what to write instead."""
     import yaml
 
     text = path.read_text(encoding="utf-8")
@@ -157,12 +169,12 @@ def style_rules(path: Path, fonts: dict[str, str | None], colors: dict[str, str]
         raise PublishError(f"malformed {STYLES_FILE}: {getattr(exc, 'problem', exc)}", file=path,
                            line=mark.line + 1 if mark else None, col=mark.column + 1 if mark else None,
                            hint="fix the YAML") from None
-    if not isinstance(data, dict) or set(data) - {"document", "styles"}:
-        extra = sorted(set(data) - {"document", "styles"}) if isinstance(data, dict) else []
-        raise PublishError(f"{STYLES_FILE} must be a mapping with document: and styles:"
+    if not isinstance(data, dict) or set(data) - set(TOP_KEYS):
+        extra = sorted(set(data) - set(TOP_KEYS)) if isinstance(data, dict) else []
+        raise PublishError(f"{STYLES_FILE} must be a mapping of " + ", ".join(f"{k}:" for k in TOP_KEYS)
                            + (f" (unknown key {extra[0]!r})" if extra else ""), file=path,
                            **(_at(node, (extra[0],)) if extra else {"line": 1}),
-                           hint=(did_you_mean(str(extra[0]), ["document", "styles"]) if extra else None)
+                           hint=(did_you_mean(str(extra[0]), TOP_KEYS) if extra else None)
                            or "see styles/templates/docx/styles.yml")
     entries: list[tuple[tuple[str, ...], str, Any]] = [(("document",), "", data.get("document") or {})]
     styles = data.get("styles") or {}
@@ -201,7 +213,11 @@ def style_rules(path: Path, fonts: dict[str, str | None], colors: dict[str, str]
                                    hint=did_you_mean(name, colors) or "use one of: " + ", ".join(colors))
             resolved["color"] = colors[name]
         rules[style] = resolved
-    return rules
+    track = data.get("track-changes", False)
+    if not isinstance(track, bool):
+        raise PublishError(f"track-changes must be true or false, not {track!r}", file=path,
+                           **_at(node, ("track-changes",), value=True), hint="write track-changes: true")
+    return {"styles": rules, "track_changes": track}
 
 
 def _at(node: Any, keys: tuple[str, ...], *, value: bool = False) -> dict[str, int | None]:
@@ -237,6 +253,8 @@ def reference_docx(spec: str) -> bytes:
     values = json.loads(spec)
     parts = _read_zip(default_reference())
     parts["word/styles.xml"] = dress_styles(parts["word/styles.xml"], values["styles"])
+    if values["track_changes"]:
+        parts["word/settings.xml"] = track_changes(parts["word/settings.xml"])
     header = etree.fromstring(values["header"].encode("utf-8"))
     parts.update(add_header(parts, _xml(header)))
     return _write_zip(parts)
@@ -266,7 +284,7 @@ def dress_styles(styles_xml: bytes, rules: dict[str, dict[str, str]]) -> bytes:
     for style_id, rule in rules.items():
         if style_id == "":
             rpr = _child(_child(_child(root, "docDefaults", ()), "rPrDefault", ()), "rPr", ())
-        else:  # style_rules has checked the name
+        else:  # read_design has checked the name
             rpr = _child(known[style_id], "rPr", BEFORE_STYLE_RPR)
         if "font" in rule:
             fonts = _child(rpr, "rFonts", RPR_ORDER[:RPR_ORDER.index("rFonts")])
@@ -279,6 +297,16 @@ def dress_styles(styles_xml: bytes, rules: dict[str, dict[str, str]]) -> bytes:
             for attr in ("themeColor", "themeShade", "themeTint"):
                 color.attrib.pop(f"{{{W}}}{attr}", None)
             color.set(f"{{{W}}}val", rule["color"])
+    return _xml(root)
+
+
+def track_changes(settings_xml: bytes) -> bytes:
+    """Word's Track Changes on from the first edit, so a reviewer's changes come back as revisions the
+    author accepts or rejects (pandoc keeps this setting of the reference document)."""
+    from lxml import etree
+
+    root = etree.fromstring(settings_xml)
+    _child(root, "trackRevisions", SETTINGS_BEFORE_TRACK)
     return _xml(root)
 
 
