@@ -204,6 +204,16 @@ def test_brand_sets_fonts_colours_and_header(project: Project, name: str) -> Non
     assert str(run.font.color.rgb) == want["primary"]
 
 
+def test_page_is_the_brands_paper(project: Project) -> None:
+    section = read(render(project, "alpha")).sections[0]  # no paper given: a4, as the PDF
+    assert (section.page_width.mm, section.page_height.mm) == pytest.approx((210, 297), abs=0.1)
+    yml = project.brands / "alpha" / "_brand.yml"
+    yml.write_text(yml.read_text(encoding="utf-8") + "defaults:\n  publish:\n    paper: letter\n", encoding="utf-8")
+    section = read(render(project, "alpha")).sections[0]
+    assert (section.page_width.inches, section.page_height.inches) == pytest.approx((8.5, 11))
+    assert section.left_margin.inches == pytest.approx(1) and section.header_distance.inches == pytest.approx(0.5)
+
+
 def test_two_brands_differ_only_where_the_brand_decides(project: Project) -> None:
     doc = cited(project)
     a, b = read(render(project, "alpha", doc)), read(render(project, "beta", doc))

@@ -10,6 +10,8 @@ What the brand decides lives in ``styles/templates/docx/`` (a brand may override
   when the reviewer opens the file;
 - ``header.xml.j2``: the page header, the clinic's name on every page.
 
+The page is the brand's paper size (``defaults.publish.paper``), as in its PDF.
+
 From them and pandoc's default reference document we build the brand's reference document (cached by
 its content: a long-running process lets go of an edited brand's old one). pandoc writes the zip with
 fixed timestamps (SOURCE_DATE_EPOCH, the document's own date) and a fixed order, so a rebuild is
@@ -60,6 +62,10 @@ SETTINGS_BEFORE_TRACK = ("writeProtection", "view", "zoom", "removePersonalInfor
                          "hideSpellingErrors", "hideGrammaticalErrors", "activeWritingStyle", "proofState",
                          "formsDesign", "attachedTemplate", "linkStyles", "stylePaneFormatFilter",
                          "stylePaneSortMethod", "documentType", "mailMerge", "revisionView")
+#: A section's properties (CT_SectPr) before its page size.
+SECT_BEFORE_PGSZ = ("headerReference", "footerReference", "footnotePr", "endnotePr", "type")
+#: Paper sizes (brand.yml's defaults.publish.paper) in twentieths of a point, width and height.
+PAPER_TWIPS = {"a4": (11906, 16838), "letter": (12240, 15840)}
 #: The children of a style (CT_Style) that come before its run properties.
 BEFORE_STYLE_RPR = ("name", "aliases", "basedOn", "next", "link", "autoRedefine", "hidden", "uiPriority",
                     "semiHidden", "unhideWhenUsed", "qFormat", "locked", "personal", "personalCompose",
@@ -127,7 +133,7 @@ class DocxFormat(Format):
         if header.tag != f"{{{W}}}hdr":
             raise PublishError("the DOCX header template must render a w:hdr element", file=where,
                                hint=f"its root element is {header.tag}")
-        return json.dumps({**design, "header": etree.tostring(header, encoding="unicode")},
+        return json.dumps({**design, "header": etree.tostring(header, encoding="unicode"), "paper": brand.paper},
                           sort_keys=True, ensure_ascii=False)
 
 
@@ -257,6 +263,7 @@ def reference_docx(spec: str) -> bytes:
         parts["word/settings.xml"] = track_changes(parts["word/settings.xml"])
     header = etree.fromstring(values["header"].encode("utf-8"))
     parts.update(add_header(parts, _xml(header)))
+    parts["word/document.xml"] = page_setup(parts["word/document.xml"], values["paper"])
     return _write_zip(parts)
 
 
@@ -357,6 +364,26 @@ def add_header(parts: dict[str, bytes], header: bytes) -> dict[str, bytes]:
 
     return {"word/_rels/document.xml.rels": _xml(rels), "[Content_Types].xml": _xml(types),
             "word/document.xml": _xml(document), f"word/{name}": header}
+
+
+def page_setup(document_xml: bytes, paper: str) -> bytes:
+    """The brand's paper size (as its PDF has) and one-inch margins, in the section properties pandoc
+    keeps; without them Word falls back to its own default paper."""
+    from lxml import etree
+
+    document = etree.fromstring(document_xml)
+    sect = document.find(f"{{{W}}}body/{{{W}}}sectPr")
+    width, height = PAPER_TWIPS[paper]
+    size = _child(sect, "pgSz", SECT_BEFORE_PGSZ)
+    size.attrib.clear()
+    size.set(f"{{{W}}}w", str(width))
+    size.set(f"{{{W}}}h", str(height))
+    margins = _child(sect, "pgMar", (*SECT_BEFORE_PGSZ, "pgSz"))
+    margins.attrib.clear()
+    for side, value in (("top", 1440), ("right", 1440), ("bottom", 1440), ("left", 1440), ("header", 720),
+                        ("footer", 720), ("gutter", 0)):
+        margins.set(f"{{{W}}}{side}", str(value))
+    return _xml(document)
 
 
 def _read_zip(data: bytes) -> dict[str, bytes]:
