@@ -323,6 +323,8 @@ def test_a_broken_header_template_is_one_error(project: Project) -> None:
     ("styles:", "styles: [", "malformed styles.yml", "YAML"),
     ("track-changes: true", "track-changes: yes please", "track-changes must be true or false", "true"),
     ("styles:", "stiles:", "unknown key 'stiles'", "styles"),
+    ("Hyperlink: {color: link}", "Hyperlink: {color: background}", "styles.Hyperlink.color 'background' (#FFFFFF) "
+     "on white paper is 1.00:1, needs at least 4.5:1", "darker"),
 ])
 def test_mistakes_in_styles_yml_name_their_line(project: Project, old: str, new: str, message: str,
                                                  hint: str) -> None:

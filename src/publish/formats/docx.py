@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..brand import Brand
+from ..brand import AA_TEXT, PAPER, TEXT_PAIRS, Brand, contrast
 from ..document import Document
 from ..errors import PublishError, did_you_mean
 from ..pandoc import run_pandoc
@@ -47,6 +47,8 @@ KEPT_META = ("title", "subtitle", "description", "keywords", "subject")
 GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "ui-serif",
                     "ui-sans-serif", "ui-monospace", "ui-rounded", "math", "emoji", "fangsong"}
 FONT_ROLES = ("base", "heading")
+#: Brand colours the brand check has already tried as text on white paper (brand.TEXT_PAIRS).
+ON_PAPER = frozenset(text for text, back, _role in TEXT_PAIRS if back == "paper")
 TOP_KEYS = ("document", "styles", "track-changes")
 #: WordprocessingML's order of run properties (CT_RPr): Word refuses a file whose children are out of it.
 RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
@@ -217,6 +219,12 @@ def read_design(path: Path, fonts: dict[str, str | None], colors: dict[str, str]
                 raise PublishError(f"{where}.color '{name}' is not a brand colour", file=path,
                                    **_at(node, (*keys, "color"), value=True),
                                    hint=did_you_mean(name, colors) or "use one of: " + ", ".join(colors))
+            ratio = paper_contrast(name, colors[name])
+            if ratio is not None:
+                raise PublishError(f"{where}.color '{name}' (#{colors[name]}) on white paper is {ratio:.2f}:1, "
+                                   f"needs at least {AA_TEXT}:1 (WCAG 2.2 AA)", file=path,
+                                   **_at(node, (*keys, "color"), value=True),
+                                   hint="use a darker brand colour, e.g. foreground or heading")
             resolved["color"] = colors[name]
         rules[style] = resolved
     track = data.get("track-changes", False)
@@ -224,6 +232,15 @@ def read_design(path: Path, fonts: dict[str, str | None], colors: dict[str, str]
         raise PublishError(f"track-changes must be true or false, not {track!r}", file=path,
                            **_at(node, ("track-changes",), value=True), hint="write track-changes: true")
     return {"styles": rules, "track_changes": track}
+
+
+def paper_contrast(name: str, rrggbb: str) -> float | None:
+    """The contrast of a brand colour as text on white paper when it fails WCAG 2.2 AA, else None. The
+    colours the brand check has already tried on paper pass without coloraide being imported."""
+    if name in ON_PAPER:
+        return None
+    ratio = contrast("#" + rrggbb, PAPER)
+    return ratio if ratio < AA_TEXT else None
 
 
 def _at(node: Any, keys: tuple[str, ...], *, value: bool = False) -> dict[str, int | None]:
