@@ -340,3 +340,11 @@ def test_mistakes_in_styles_yml_name_their_line(project: Project, old: str, new:
     if new != "styles: [":  # YAML's own error is where the parser noticed it
         assert err.value.line == 1 + text.splitlines().index(next(t for t in text.splitlines() if old in t))
     assert hint in (err.value.hint or "")
+
+
+def test_headings_inside_a_quote_count_for_the_shift(tmp_path: Path) -> None:
+    """A level-one heading anywhere (here in a block quote) means nothing is shifted: none is lost."""
+    project = make_project(tmp_path, MANUSCRIPT.replace("More text.", "> # Quoted heading\n>\n> Quoted text."))
+    d = read(render(project, "alpha"))
+    assert [p.text for p in d.paragraphs if p.style.style_id == "Heading1"] == ["Quoted heading"]
+    assert "First section" in [p.text for p in d.paragraphs if p.style.style_id == "Heading2"]

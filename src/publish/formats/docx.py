@@ -30,9 +30,10 @@ from typing import Any
 from ..brand import AA_TEXT, PAPER, TEXT_PAIRS, Brand, contrast
 from ..document import Document
 from ..errors import PublishError, did_you_mean
+from ..inlines import elements
 from ..pandoc import run_pandoc
 from ..templates import render
-from .base import Format, register, toc
+from .base import Format, register
 
 STYLES_FILE = "styles.yml"
 HEADER_TEMPLATE = "header.xml.j2"
@@ -150,7 +151,7 @@ def _word_family(family: str) -> str | None:
 def heading_shift(doc: Document) -> int:
     """How far to move headings so the top level is Word's Heading 1: manuscripts start sections at ``##``
     because the title is the page's ``<h1>``, and Word shows the title with its own Title style."""
-    levels = [entry.level for entry in toc(doc)]
+    levels = [e["c"][0] for e in elements(doc.ast.get("blocks", [])) if e.get("t") == "Header"]
     return 1 - min(levels) if levels and min(levels) > 1 else 0
 
 
