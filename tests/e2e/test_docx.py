@@ -111,6 +111,7 @@ def test_brand_and_metadata(built: Path, brand: str) -> None:
     assert d.paragraphs[0].style.style_id == "Title" and d.paragraphs[0].text == TITLE
     track = d.settings.element.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}trackRevisions")
     assert track is not None  # the reviewer's edits come back as tracked changes
+    assert d.styles["Bibliography"].paragraph_format.first_line_indent < 0  # APA's hanging indent
     size = d.sections[0].page_width.mm, d.sections[0].page_height.mm
     assert size == pytest.approx({"a4": (210, 297), "letter": (215.9, 279.4)}[want.paper], abs=0.1)
 

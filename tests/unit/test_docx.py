@@ -180,6 +180,17 @@ def test_citations_and_bibliography_are_the_cited_documents(project: Project) ->
     assert "[@" not in body and "smith2020" not in body
 
 
+def test_references_hang_when_the_citation_style_says_so(project: Project) -> None:
+    entries = read(render(project, "alpha")).styles["Bibliography"].paragraph_format
+    assert (entries.left_indent.inches, entries.first_line_indent.inches) == pytest.approx((0.5, -0.5))  # APA
+    ieee = project.manuscripts / "handout.md"
+    ieee.write_text(ieee.read_text(encoding="utf-8").replace("csl: apa", "csl: ieee"), encoding="utf-8")
+    doc = cited(project)
+    assert "hanging-indent" not in json.dumps(doc.ast)
+    entries = read(render(project, "alpha", doc)).styles["Bibliography"].paragraph_format
+    assert entries.left_indent is None and entries.first_line_indent is None
+
+
 @pytest.mark.parametrize("name", BRANDS)
 def test_brand_sets_fonts_colours_and_header(project: Project, name: str) -> None:
     want = BRANDS[name]

@@ -65,6 +65,11 @@ SETTINGS_BEFORE_TRACK = ("writeProtection", "view", "zoom", "removePersonalInfor
                          "hideSpellingErrors", "hideGrammaticalErrors", "activeWritingStyle", "proofState",
                          "formsDesign", "attachedTemplate", "linkStyles", "stylePaneFormatFilter",
                          "stylePaneSortMethod", "documentType", "mailMerge", "revisionView")
+#: A paragraph's properties (CT_PPrBase) before its indentation.
+PPR_BEFORE_IND = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+                  "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+                  "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
+                  "snapToGrid", "spacing")
 #: A section's properties (CT_SectPr) before its page size.
 SECT_BEFORE_PGSZ = ("headerReference", "footerReference", "footnotePr", "endnotePr", "type")
 #: Paper sizes (brand.yml's defaults.publish.paper) in twentieths of a point, width and height.
@@ -87,7 +92,7 @@ class DocxFormat(Format):
         return [self.project.output(brand_name, stem, self.ext)]
 
     def render(self, doc: Document, brand: Brand, edition: str | None = None) -> dict[Path, bytes]:
-        reference = reference_docx(self.reference_spec(brand))
+        reference = reference_docx(self.reference_spec(brand, hanging_indent=hanging_indent(doc)))
         ast = dict(doc.ast, meta=self.metadata(doc))
         args = ["--from", "json", "--to", "docx", "--output", "-", "--reference-doc", "reference.docx",
                 "--resource-path", str(doc.source.parent)]  # the manuscript's images, embedded
@@ -114,9 +119,10 @@ class DocxFormat(Format):
             meta["date"] = _meta_string(doc.date.isoformat())
         return meta
 
-    def reference_spec(self, brand: Brand) -> str:
+    def reference_spec(self, brand: Brand, *, hanging_indent: bool = False) -> str:
         """Everything the brand's reference document is made of, as one JSON text: the key of its cache.
-        Checked here, outside the cache, so every build reports a mistake in styles.yml or the header."""
+        Checked here, outside the cache, so every build reports a mistake in styles.yml or the header.
+        ``hanging_indent``: the citation style wants its entries so (APA does), as the page and PDF show."""
         from lxml import etree
 
         paths = self.template_paths(brand)
@@ -136,8 +142,8 @@ class DocxFormat(Format):
         if header.tag != f"{{{W}}}hdr":
             raise PublishError("the DOCX header template must render a w:hdr element", file=where,
                                hint=f"its root element is {header.tag}")
-        return json.dumps({**design, "header": etree.tostring(header, encoding="unicode"), "paper": brand.paper},
-                          sort_keys=True, ensure_ascii=False)
+        return json.dumps({**design, "header": etree.tostring(header, encoding="unicode"), "paper": brand.paper,
+                           "hanging_indent": hanging_indent}, sort_keys=True, ensure_ascii=False)
 
 
 def _meta_string(text: str) -> dict[str, Any]:
@@ -146,6 +152,13 @@ def _meta_string(text: str) -> dict[str, Any]:
 
 def _word_family(family: str) -> str | None:
     return None if family.strip().lower() in GENERIC_FAMILIES else family
+
+
+def hanging_indent(doc: Document) -> bool:
+    """Whether the bibliography asks for hanging indents (the CSL style's ``hanging-indent``, which the
+    citation layer writes as a class of the ``refs`` Div)."""
+    return any(e.get("t") == "Div" and e["c"][0][0] == "refs" and "hanging-indent" in e["c"][0][1]
+               for e in elements(doc.ast.get("blocks", [])))
 
 
 def heading_shift(doc: Document) -> int:
@@ -276,7 +289,8 @@ def reference_docx(spec: str) -> bytes:
 
     values = json.loads(spec)
     parts = _read_zip(default_reference())
-    parts["word/styles.xml"] = dress_styles(parts["word/styles.xml"], values["styles"])
+    parts["word/styles.xml"] = dress_styles(parts["word/styles.xml"], values["styles"],
+                                            hanging_indent=values["hanging_indent"])
     if values["track_changes"]:
         parts["word/settings.xml"] = track_changes(parts["word/settings.xml"])
     header = etree.fromstring(values["header"].encode("utf-8"))
@@ -300,12 +314,18 @@ def _xml(root: Any) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def dress_styles(styles_xml: bytes, rules: dict[str, dict[str, str]]) -> bytes:
-    """Set each named style's font and colour (theme references removed: Word prefers them to a value)."""
+def dress_styles(styles_xml: bytes, rules: dict[str, dict[str, str]], *, hanging_indent: bool = False) -> bytes:
+    """Set each named style's font and colour (theme references removed: Word prefers them to a value);
+    with ``hanging_indent``, the Bibliography style's entries hang by half an inch."""
     from lxml import etree
 
     root = etree.fromstring(styles_xml)
     known = {s.get(f"{{{W}}}styleId"): s for s in root.iter(f"{{{W}}}style")}
+    if hanging_indent and "Bibliography" in known:
+        ppr = _child(known["Bibliography"], "pPr", BEFORE_STYLE_RPR[:-1])
+        ind = _child(ppr, "ind", PPR_BEFORE_IND)
+        ind.set(f"{{{W}}}left", "720")
+        ind.set(f"{{{W}}}hanging", "720")
     for style_id, rule in rules.items():
         if style_id == "":
             rpr = _child(_child(_child(root, "docDefaults", ()), "rPrDefault", ()), "rPr", ())
