@@ -102,7 +102,7 @@ class DocxFormat(Format):
         with tempfile.TemporaryDirectory(prefix="publish-docx-") as tmp:
             (Path(tmp) / "reference.docx").write_bytes(reference)
             out = run_pandoc(args, data, what="write the DOCX", cwd=tmp, env=env)
-        return {self.targets(doc.stem, brand.name)[0]: out}
+        return {self.output(doc.stem, brand, edition): out}
 
     def metadata(self, doc: Document) -> dict[str, Any]:
         """What pandoc puts on the title lines and in the document properties: the Document's title,
