@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from publish.analysis import FORMULAS, analyse, check_grade, render_report
+from publish.analysis import FORMULAS, analyse, check_grade, render_report, report, syllables
 from publish.analysis.plain_words import SOURCE, suggestions, word_list
 from publish.analysis.readability import analyse_units, locale
 from publish.analysis.report import heaviest, sentences
@@ -28,6 +29,18 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "readability"
 # has one; "hospitals" 3, "provide" 2, "emergency" 4, "medicine" 3.
 PASSAGE = "The cat sat on the mat. A dog ran to the red barn. Hospitals provide emergency medicine."
 WORDS, SENTENCES, SYLLABLES, POLYSYLLABLES = 17, 3, 6 + 7 + 3 + 2 + 4 + 3, 3
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test starts with an empty user cache of its own (the syllable memo, compiled templates)."""
+    cache = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    syllables._memo.cache_clear()
+    report._template.cache_clear()
+    yield cache
+    syllables._memo.cache_clear()
+    report._template.cache_clear()
 
 
 def document(tmp_path: Path, name: str, text: str | None = None) -> Document:
@@ -99,17 +112,33 @@ print(json.dumps({"result": result.as_dict(), "nltk": "nltk" in sys.modules}))
 """
 
 
-def test_figures_are_the_same_with_no_network() -> None:
+def test_figures_are_the_same_with_no_network(tmp_path: Path) -> None:
     text = PASSAGE + " Realness and misattunement are not in the dictionary."
     commands = [[sys.executable, "-c", _NO_NETWORK, text]]
     if shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0:
         commands.append(["unshare", "-n", sys.executable, "-c", _NO_NETWORK, text])
     expected = analyse_units([text], "en-US").as_dict()
-    for command in commands:
-        out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120).stdout
+    for n, command in enumerate(commands):
+        env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / f"empty-cache-{n}"))  # the dictionary itself is read
+        out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120, env=env).stdout
         seen = json.loads(out)
         assert seen["result"] == expected, command[0]
         assert seen["nltk"] is False, "nltk was imported: its downloader is one attribute away"
+
+
+def test_remembered_answers_give_the_same_figures(own_cache: Path) -> None:
+    text = PASSAGE + " Realness and misattunement are not in the dictionary; conditioning is."
+    cold = analyse_units([text], "en-US")
+    memo = list(own_cache.glob("publish/syllables-*.json"))
+    assert len(memo) == 1
+    kept = json.loads(memo[0].read_text())
+    assert kept["cmu"]["emergency"] == "IH0 M ER1 JH AH0 N S IY0" and kept["cmu"]["misattunement"] is None
+    assert "misattunement" in kept["hyph"]["en_US"]
+    syllables._memo.cache_clear()
+    assert analyse_units([text], "en-US") == cold  # from the memo alone
+    memo[0].write_text("{not json", encoding="utf-8")
+    syllables._memo.cache_clear()
+    assert analyse_units([text], "en-US") == cold  # a broken memo is ignored
 
 
 # --- what the formulas read -------------------------------------------------------------------------------

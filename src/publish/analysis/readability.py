@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Warning_
-from .syllables import textstat_for
+from .syllables import save_memo, textstat_for
 from .text import body_units
 
 if TYPE_CHECKING:
@@ -144,6 +144,7 @@ def analyse_units(units: list[str], lang: str) -> Readability:
     elif not formulas:
         note = f"textstat has no reading-level formula for the language '{lang}'"
     scores = tuple(Score(f.name, f.kind, _r(f.compute(ts, text))) for f in formulas) if words else ()
+    save_memo()
     return Readability(lang, words, sentences, wps, poly, share, scores, note)
 
 

@@ -8,14 +8,17 @@ then plainer words for listed terms the text uses. The JSON holds the same for t
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import os
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .plain_words import SOURCE, Suggestion, suggestions
 from .readability import SENTENCE, Readability, locale
-from .syllables import textstat_for
+from .syllables import cache_dir, save_memo, textstat_for
 from .text import body_units
 
 if TYPE_CHECKING:
@@ -97,9 +100,17 @@ def _paragraphs(units: list[str], marked: list[Sentence]) -> list[list[Run]]:
 def _template() -> jinja2.Template:
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader("publish", "data"), autoescape=True,
+    # Compiling the template costs more than the analysis; Jinja2 keeps the compiled code in the user's
+    # cache, keyed by the template's source (a cache that cannot be written is just not used).
+    bytecode = None
+    with contextlib.suppress(OSError):
+        folder = cache_dir() / "jinja"
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            bytecode = jinja2.FileSystemBytecodeCache(str(folder))
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parents[1] / "data"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+                             keep_trailing_newline=True, bytecode_cache=bytecode, auto_reload=False)
     return env.get_template("readability.html.j2")
 
 
@@ -133,5 +144,6 @@ def render_report(doc: Document, result: Readability, target: float | None) -> d
         suggestions=[Suggestion(**s) for s in data["plain_words"]["suggestions"]], source=SOURCE,
     )
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    save_memo()
     base = f"reports/{doc.stem}.readability"
     return {f"{base}.html": html.encode("utf-8"), f"{base}.json": text.encode("utf-8")}
