@@ -102,14 +102,20 @@ def check_alt_text(ast: dict[str, Any], source: Path, text: str) -> None:
 
 
 def mark_decorative(ast: dict[str, Any]) -> dict[str, Any]:
-    """Give every ``{.decorative}`` image ``alt=""`` and ``role="presentation"`` (pandoc writes no alt
-    attribute at all for an empty description), and no description even if one was written: the author
-    said it carries no information."""
+    """Give every ``{.decorative}`` image ``alt=""`` (pandoc writes no alt attribute at all for an empty
+    description, which makes the image undescribed, not decorative), and no description even if one was
+    written: the author said it carries no information.
+
+    In HTML, ``alt=""`` *is* the presentation role (HTML-AAM maps it to ``presentation``/``none``); writing
+    ``role="presentation"`` beside it is an error by ARIA in HTML, and the Nu checker reports it ("An img
+    element with a role attribute must not have an alt attribute whose value is the empty string"), so it
+    is not written. Any ``role`` or ``aria-hidden`` the author gave such an image is dropped for the same
+    reason."""
     for node in elements(ast.get("blocks", [])):
         if node.get("t") == "Image" and DECORATIVE in node["c"][0][1]:
             ident, classes, kv = node["c"][0]
             kv = [pair for pair in kv if pair[0] not in ("alt", "role", "aria-hidden")]
-            node["c"][0] = [ident, classes, [*kv, ["alt", ""], ["role", "presentation"]]]
+            node["c"][0] = [ident, classes, [*kv, ["alt", ""]]]
             node["c"][1] = []
     return ast
 
@@ -150,7 +156,7 @@ def local_images(ast: dict[str, Any], source: Path, text: str, root: Path) -> li
     return sorted(set(images))
 
 
-_DECORATIVE_IMG = re.compile(r'<img\b(?=[^>]*\brole="presentation")[^>]*>')
+_DECORATIVE_IMG = re.compile(r'<img\b(?=[^>]*\bclass="(?:[^"]*\s)?decorative[\s"])(?=[^>]*\balt="")[^>]*>')
 
 
 def _intrinsic_size(path: Path) -> tuple[float, float] | None:
@@ -194,6 +200,6 @@ def decorative_as_backgrounds(html: str, base: Path) -> str:
         css_url = url.replace("\\", "%5C").replace('"', "%22").replace("'", "%27").replace(")", "%29")
         style = (f"display: inline-block; width: {width:g}px; height: {height:g}px; max-width: 100%; "
                  f"background: url('{css_url}') center / contain no-repeat")
-        return f'<span class="{DECORATIVE}" role="presentation" style="{style}"></span>'
+        return f'<span class="{DECORATIVE}" style="{style}"></span>'
 
     return _DECORATIVE_IMG.sub(replace, html)

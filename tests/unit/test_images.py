@@ -51,20 +51,22 @@ def test_described_and_decorative_images_pass() -> None:
 
 
 def test_decorative_images_are_hidden_in_html() -> None:
-    ast = mark_decorative(markdown_to_ast("Text ![ignored words](line.png){.decorative} ![A cat](a.png).\n"))
+    ast = mark_decorative(markdown_to_ast(
+        'Text ![ignored words](line.png){.decorative role="presentation"} ![A cat](a.png).\n'))
     html = " ".join(ast_to("html5", ast, what="test").decode().split())  # pandoc wraps long tags
-    assert '<img src="line.png" class="decorative" alt="" role="presentation" />' in html
-    assert "ignored words" not in html
+    assert '<img src="line.png" class="decorative" alt="" />' in html  # alt="" is the presentation role
+    assert "ignored words" not in html and "role=" not in html
     assert '<img src="a.png" alt="A cat" />' in html
 
 
 def test_decorative_images_become_backgrounds_for_the_pdf() -> None:
-    html = ('<p>Text <img src="divider.png" class="decorative" alt="" role="presentation" /> and '
-            '<img src="chart.png" alt="A chart" /></p>')
+    html = ('<p>Text <img src="divider.png" class="decorative" alt="" /> and <img src="chart.png" alt="A chart" />'
+            ' <img src="x.png" class="not-decorative" alt="" /></p>')
     out = decorative_as_backgrounds(html, FIXTURES)
     assert '<img src="chart.png" alt="A chart" />' in out  # a described image stays a tagged figure
     assert "<img src=\"divider.png\"" not in out
-    assert ('<span class="decorative" role="presentation" style="display: inline-block; width: 40px; '
+    assert '<img src="x.png" class="not-decorative" alt="" />' in out  # only the class says decorative
+    assert ('<span class="decorative" style="display: inline-block; width: 40px; '
             "height: 10px; max-width: 100%; background: url('divider.png') center / contain no-repeat\"></span>"
             ) in out
 
@@ -85,7 +87,7 @@ def _opf(*bodies: str) -> str:
 
 def test_epub_metadata_follows_the_images_the_book_has() -> None:
     described = '<p><img src="a.png" alt="A chart" /></p>'
-    decorative = '<p><img src="b.png" alt="" role="presentation" /></p>'
+    decorative = '<p><img src="b.png" class="decorative" alt="" /></p>'
     assert image_facts({"x.xhtml": (described + decorative).encode(), "y.css": b"<img>"}) == (1, 1, 0)
 
     text_only = _opf("<p>Words.</p>", decorative)

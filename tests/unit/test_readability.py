@@ -136,9 +136,11 @@ def test_remembered_answers_give_the_same_figures(own_cache: Path) -> None:
     assert "misattunement" in kept["hyph"]["en_US"]
     syllables._memo.cache_clear()
     assert analyse_units([text], "en-US") == cold  # from the memo alone
-    memo[0].write_text("{not json", encoding="utf-8")
-    syllables._memo.cache_clear()
-    assert analyse_units([text], "en-US") == cold  # a broken memo is ignored
+    for broken in ("{not json", '{"cmu": {"emergency": 7}, "hyph": {}}', '{"cmu": {}, "hyph": {"en_US": {"a": "1"}}}'):
+        memo[0].write_text(broken, encoding="utf-8")
+        syllables._memo.cache_clear()
+        assert syllables._memo().cmu == {}, broken  # a damaged memo is not trusted
+        assert analyse_units([text], "en-US") == cold
 
 
 # --- what the formulas read -------------------------------------------------------------------------------

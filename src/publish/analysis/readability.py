@@ -110,9 +110,11 @@ def prose(units: list[str]) -> str:
 
 
 def _has_syllable_rules(loc: str) -> bool:
+    if loc.split("_")[0] == "en":
+        return True
     import pyphen
 
-    return loc.split("_")[0] == "en" or pyphen.language_fallback(loc) is not None
+    return pyphen.language_fallback(loc) is not None
 
 
 def _r(value: float) -> float:

@@ -114,12 +114,13 @@ def _template() -> jinja2.Template:
     return env.get_template("readability.html.j2")
 
 
-def report_data(doc: Document, result: Readability, target: float | None) -> dict[str, Any]:
-    """What the report says, as JSON-ready data."""
+def report_data(doc: Document, result: Readability, target: float | None) -> tuple[dict[str, Any], list[str],
+                                                                             list[Sentence]]:
+    """What the report says, as JSON-ready data; with the body's units and the marked sentences for the page."""
     units = body_units(doc.ast)
     marked = heaviest(sentences(units, result.lang, result.polysyllables is not None))
     grade = result.grade
-    return {
+    data = {
         "stem": doc.stem,
         "title": doc.settings.title,
         "target": target,
@@ -129,15 +130,13 @@ def report_data(doc: Document, result: Readability, target: float | None) -> dic
                      for s in marked],
         "plain_words": {"source": SOURCE,
                         "suggestions": [asdict(s) for s in suggestions(units, result.lang)]},
-        "_units": units,
-        "_marked": marked,
     }
+    return data, units, marked
 
 
 def render_report(doc: Document, result: Readability, target: float | None) -> dict[str, bytes]:
     """The report's files, by path relative to build/."""
-    data = report_data(doc, result, target)
-    units, marked = data.pop("_units"), data.pop("_marked")
+    data, units, marked = report_data(doc, result, target)
     html = _template().render(
         data=data, result=result, grade=result.grade, lang=doc.settings.lang,
         paragraphs=_paragraphs(units, marked),

@@ -119,7 +119,7 @@ class _Memo:
         if path is not None:
             with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
                 data = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(data.get("cmu"), dict) and isinstance(data.get("hyph"), dict):
+                if _well_formed(data):
                     self.cmu, self.hyph = data["cmu"], data["hyph"]
 
     def save(self) -> None:
@@ -133,6 +133,17 @@ class _Memo:
             tmp.write_text(json.dumps({"cmu": self.cmu, "hyph": self.hyph}, sort_keys=True), encoding="utf-8")
             os.replace(tmp, self.path)
             self.dirty = False
+
+
+def _well_formed(data: Any) -> bool:
+    """A memo another version (or a damaged file) wrote is not trusted: every value must be of its type."""
+    if not isinstance(data, dict) or not isinstance(data.get("cmu"), dict) or not isinstance(data.get("hyph"), dict):
+        return False
+    if not all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in data["cmu"].items()):
+        return False
+    return all(isinstance(words, dict) and all(isinstance(p, list) and all(isinstance(i, int) for i in p)
+                                               for p in words.values())
+               for words in data["hyph"].values())
 
 
 @functools.cache

@@ -155,10 +155,11 @@ def image_facts(files: dict[str, bytes]) -> tuple[int, int, int]:
         if not name.endswith(".xhtml"):
             continue
         for tag in _IMG.findall(data):
-            if re.search(rb'\brole="(?:presentation|none)"', tag):
-                decorative += 1
-            elif re.search(rb'\balt="[^"]*\S[^"]*"', tag):
+            alt = re.search(rb'\balt="([^"]*)"', tag)
+            if alt and alt.group(1).strip():
                 described += 1
+            elif alt or re.search(rb'\brole="(?:presentation|none)"', tag):
+                decorative += 1  # alt="": the HTML way to say an image only decorates
             else:
                 undescribed += 1
     return described, decorative, undescribed
