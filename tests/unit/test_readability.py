@@ -265,3 +265,24 @@ def test_report_files(tmp_path: Path) -> None:
     assert '<mark id="sentence-1">Individuals with hypertension' in html
     assert "high blood pressure" in html and "Everyday Words" in html
     assert "above the target, grade 8" in html
+
+
+def test_prose_inside_other_blocks_is_read_once_each() -> None:
+    from publish.pandoc import markdown_to_ast
+
+    text = ("A *quiet* room helps.[^1] Use [the sleep **diary**](diary.html).\n\n"
+            "> Rest is part of care.\n\n"
+            "Term\n:   What it means here.\n\n"
+            "| Dark rooms\n| help sleep\n\n"
+            "::: {.tip}\nA [tip]{.note} in a div.\n:::\n\n"
+            "[^1]: Noise keeps you awake.\n")
+    assert body_units(markdown_to_ast(text)) == [
+        "A quiet room helps. Use the sleep diary.",
+        "Noise keeps you awake.",
+        "Rest is part of care.",
+        "Term",
+        "What it means here.",
+        "Dark rooms",
+        "help sleep",
+        "A tip in a div.",
+    ]
