@@ -127,6 +127,7 @@ def analyse(doc: Document) -> Readability:
 
 
 def analyse_units(units: list[str], lang: str) -> Readability:
+    """The figures for prose already taken out of a document (tests and other callers start here)."""
     loc = locale(lang)
     root = loc.split("_")[0]
     ts = textstat_for(loc)
