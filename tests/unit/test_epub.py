@@ -161,7 +161,7 @@ def test_finish_titles_roles_landmarks_and_metadata() -> None:
             name="ch002.xhtml", kind="backmatter",
             body='<section id="refs-h" class="level1" epub:type="bibliography"><h1>Sources</h1></section>').encode(),
     }
-    out = finish(files, PackageInfo(cover_alt="Cover", certified_by="Clinic", summary="Summary.", has_images=False))
+    out = finish(files, PackageInfo(cover_alt="Cover", certified_by="Clinic", summary="Summary."))
     ch1, ch2 = out["EPUB/text/ch001.xhtml"].decode(), out["EPUB/text/ch002.xhtml"].decode()
     assert "<title>Intro &amp; More</title>" in ch1
     assert "<title>Sources</title>" in ch2 and 'role="doc-bibliography"' in ch2
