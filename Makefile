@@ -5,13 +5,13 @@ BIN    := $(VENV)/bin
 JOBS   ?=
 PUBLISH_FLAGS := $(if $(JOBS),-j $(JOBS),)
 
-.PHONY: all html pdf epub test bench lint clean distclean setup setup-dev test-tools golden bytecode
+.PHONY: all html pdf epub docx test bench lint clean distclean setup setup-dev test-tools golden bytecode
 
 all: setup bytecode
 	$(BIN)/publish build $(PUBLISH_FLAGS)
 	@echo "publish is $(abspath $(BIN))/publish; to type just 'publish', first run: . $(BIN)/activate"
 
-html pdf epub: setup bytecode
+html pdf epub docx: setup bytecode
 	$(BIN)/publish build --format $@ $(PUBLISH_FLAGS)
 
 # publish is installed editable, so pip compiled none of its modules; every build would compile them

@@ -48,6 +48,10 @@ if TYPE_CHECKING:
     from .formats.base import FormatInfo, Link
 
 
+#: Folders of build/ that are not brands' (the author's reports, the pipeline's memory).
+RESERVED = {"reports", ".publish"}
+
+
 class BuildOptions(NamedTuple):
     manuscripts: list[Path] | None = None
     brands: list[str] | None = None
@@ -86,6 +90,9 @@ def select(project: Project, opts: BuildOptions, formats: Mapping[str, FormatInf
             raise PublishError("no manuscripts found", file=str(project.manuscripts),
                                hint="put Markdown files (*.md) in manuscript/")
     known = tuple(project.brand_names())
+    for reserved in set(known) & RESERVED:
+        raise PublishError(f"a brand cannot be called '{reserved}': build/{reserved}/ holds publish's own files",
+                           file=str(project.brands / reserved), hint="rename the brand's folder")
     if not known:
         raise PublishError("no brands found", file=str(project.brands),
                            hint="add styles/brands/<name>/_brand.yml (copy styles/brands/default)")
