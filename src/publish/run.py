@@ -180,7 +180,8 @@ def cite_step(root: str, source: str) -> Cited:
         if path not in cited_by_ast and path.suffix.lower() != ".csl":
             digest.update(file_hash(path).encode())
     info = DocInfo(doc.stem, source, s.title, s.description, s.lang,
-                   tuple(s.brands) if s.brands is not None else None, digest.hexdigest()[:32])
+                   tuple(s.brands) if s.brands is not None else None, digest.hexdigest()[:32],
+                   s.next_review.isoformat() if s.next_review else "")
     inputs = tuple(dict.fromkeys(p.as_posix() for p in portable.inputs))
     return Cited(portable, blob, info, inputs, list(doc.warnings))
 
@@ -367,7 +368,11 @@ class _Build:
         return analysis_steps(self.selection, info, self.inputs, self.version)
 
     def indexes(self) -> list[Step]:
-        return index_steps(self.selection, self.docs, self.formats, self.inputs, self.built, self.version)
+        from .dates import reference_day
+
+        as_of = reference_day()
+        return index_steps(self.selection, self.docs, self.formats, self.inputs, self.built, self.version,
+                           as_of.isoformat() if as_of else "")
 
     # The run ---------------------------------------------------------------------------------------------
 
@@ -399,6 +404,7 @@ class _Build:
             self.state.save()
             raise
         self.write_indexes()
+        self.review_dates()
         self.prune()
         self.state.save()
         if self.opts.strict and self.rep.warnings:
@@ -532,6 +538,21 @@ class _Build:
             return
         for step, reason, outcome in self.index_files:
             self.write(step, reason, outcome)
+
+    def review_dates(self) -> None:
+        """A warning for each handout built now whose next review is due: the only thing a build takes
+        from the clock, and it reaches no output."""
+        import datetime as dt
+
+        today = dt.date.today()
+        for src in self.selection.manuscripts:
+            info = self.docs.get(stem_of(src))
+            if info is not None and info.next_review and dt.date.fromisoformat(info.next_review) < today:
+                from .errors import Warning_
+
+                warning = Warning_(f"its next review was due on {info.next_review}", info.source,
+                                   hint="review the handout, then update reviewed: and next-review:")
+                self.rep.step(StepResult(f"review {info.stem}", "note", warnings=[warning]))
 
     # Brands ----------------------------------------------------------------------------------------------
 
