@@ -87,3 +87,14 @@ def test_date_format_pattern(tmp_path: Path) -> None:
     (p / "manuscript" / "a.md").write_text(HANDOUT.replace("lang: es-ES", "lang: de-DE\ndate-format: short"))
     run_publish(p, "--brand", "default", "--format", "html")
     assert '<time datetime="2025-01-15">15.01.25</time>' in (p / "build" / "default" / "a.html").read_text()
+
+
+def test_docx_carries_the_review_record(tmp_path: Path) -> None:
+    p = copy_project(tmp_path / "p", manuscripts=[])
+    (p / "manuscript" / "dormir.md").write_text(HANDOUT)
+    run_publish(p, "--brand", "default", "--format", "docx")
+    text = subprocess.run([sys.executable, "-c", "import pypandoc, sys; print(pypandoc.convert_file(sys.argv[1], "
+                           "'plain', format='docx', extra_args=['--wrap=none']))", str(p / "build" / "default" /
+                                                                                       "dormir.docx")],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Última revisión: 10 de enero de 2025 · revisado por Dra. Ana Ruiz" in text
