@@ -382,8 +382,8 @@ class _Build:
         cites = [(step, self.stale(step) if step.manuscript in self.docs else "never built")
                  for step in cite_steps(self.selection, self.version)]
         try:
-            if any(reason for _step, reason in cites):
-                self.start_early()
+            if stale := sum(bool(reason) for _step, reason in cites):
+                self.start_early(stale)
             for step, reason in cites:
                 if not reason:
                     self.up_to_date(step)
@@ -411,10 +411,12 @@ class _Build:
             return 1
         return 1 if self.failed or self.bad_brands else 0
 
-    def start_early(self) -> None:
+    def start_early(self, manuscripts: int) -> None:
         """Work that will be needed, started now so it overlaps the citing: the brands' checks, and a
         heavy worker's imports when PDFs are to be made."""
-        self.runner.executor.warm(heavy=any(self.formats[f].heavy for f in self.selection.formats))
+        sel = self.selection
+        heavy = sum(sel.wants(e) for f in sel.formats if self.formats[f].heavy for e in self.formats[f].editions)
+        self.runner.executor.warm(heavy=heavy * len(sel.brands) * manuscripts)
         for brand in self.selection.brands:
             self.brand(brand, wait=False)
 
