@@ -102,8 +102,9 @@ def select(project: Project, opts: BuildOptions, formats: Mapping[str, FormatInf
                                hint=did_you_mean(b, known) or "known brands: " + ", ".join(known))
     for f in opts.formats or ():
         if f not in formats:
+            near = did_you_mean(f, formats)
             raise PublishError(f"unknown format '{f}'",
-                               hint=(did_you_mean(f, formats) or "") + " use one of: " + ", ".join(formats))
+                               hint=(f"{near} " if near else "") + "use one of: " + ", ".join(formats))
     editions = sorted({e or "standard" for fmt in formats.values() for e in fmt.editions})
     for e in opts.editions or ():
         if e not in editions:
