@@ -20,6 +20,7 @@ from publish.inlines import elements
 from . import markup as mk
 from .engine import CiteItem, Processor
 from .locators import parse_locator
+from .patches import engine_fixes
 from .styles import load_engine_style, normalize_lang
 
 # pandoc's HTML and EPUB writers add role="list"/"listitem" to csl-bib-body/csl-entry Divs themselves
@@ -138,7 +139,32 @@ def cite_document(
     source_path: Path | None = None,
     bibliography_path: Path | None = None,
 ) -> CiteResult:
-    """Render citations and the bibliography into a copy of ``ast`` (see the package docstring)."""
+    """Render citations and the bibliography into a copy of ``ast`` (see the package docstring).
+
+    The engine fixes are installed for this call only (:func:`.patches.engine_fixes`).
+    """
+    with engine_fixes():
+        return _cite_document(
+            ast,
+            references,
+            style,
+            lang,
+            source_text=source_text,
+            source_path=source_path,
+            bibliography_path=bibliography_path,
+        )
+
+
+def _cite_document(
+    ast: dict,
+    references: list[dict],
+    style: Path,
+    lang: str | None,
+    *,
+    source_text: str | None,
+    source_path: Path | None,
+    bibliography_path: Path | None,
+) -> CiteResult:
     ast = copy.deepcopy(ast)
     meta = ast.setdefault("meta", {})
     blocks = ast.setdefault("blocks", [])

@@ -1,8 +1,9 @@
 """Drive citeproc-py: register citations, disambiguate, render citations and entries as marker strings.
 
 The output of every ``render_*`` method is a *marker string* (see :mod:`publish.cite.markup`); the
-document layer turns it into pandoc inlines. Everything that touches the engine's elements runs under
-:data:`publish.cite.patches.LOCK` because a parsed style is cached and shared across documents.
+document layer turns it into pandoc inlines. Everything that touches the engine's elements runs inside
+:func:`publish.cite.patches.engine_fixes`: our fixes installed, one thread at a time (a parsed style is
+cached and shared across documents).
 """
 
 from __future__ import annotations
@@ -19,10 +20,7 @@ from citeproc.source.json import CiteProcJSON
 from citeproc.string import String, join
 
 from . import markup as mk
-from . import patches
-from .patches import LOCK, STATE, initialize_given
-
-patches.apply()
+from .patches import STATE, engine_fixes, initialize_given
 
 
 @dataclass
@@ -250,7 +248,7 @@ class Processor:
             ci["_spec"] = it
             cites.append(ci)
         citation = Citation(cites)
-        with LOCK:
+        with engine_fixes():
             self.bib.register(citation)
         self.citations.append((citation, items))
         return len(self.citations) - 1
@@ -261,12 +259,12 @@ class Processor:
         self.nocite.extend(fresh)
         if fresh:
             citation = Citation([CitationItem(self.internal[k]) for k in fresh])
-            with LOCK:
+            with engine_fixes():
                 self.bib.register(citation)
 
     def finalize(self) -> None:
         """Sort the bibliography and disambiguate; call once after all registrations."""
-        with LOCK:
+        with engine_fixes():
             self._prepare_style()
             if self.style.has_bibliography():
                 self.bib.sort()
@@ -284,7 +282,7 @@ class Processor:
 
     def render_citations(self) -> list[str]:
         """Render all registered citations in document order (positions depend on the order)."""
-        with LOCK:
+        with engine_fixes():
             self._prepare_style()
             self.bib._cites = []
             self.citation_el.cites = self.bib._cites
@@ -426,7 +424,7 @@ class Processor:
         """(user key, marker string) per entry, in bibliography order."""
         if not self.style.has_bibliography():
             return []
-        with LOCK:
+        with engine_fixes():
             self._prepare_style()
             bib_el = self.bib_el
             layout = self.bib_layout

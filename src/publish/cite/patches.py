@@ -1,12 +1,13 @@
-"""Controlled fixes to citeproc-py's element classes, applied once at import.
+"""Controlled fixes to citeproc-py's element classes, installed around the citation step.
 
 citeproc-py (0.11.1) is the engine, but it misses parts of CSL 1.0.2 that every style we ship relies on.
 Each fix here replaces one method of one engine class with a version that does what the CSL specification
 (and citeproc-js, the reference implementation) does; every fix has a unit test in
 ``tests/unit/test_cite_engine.py`` that fails without it. Rendering state that CSL keeps per citation item
 (suppress-author, disambiguation) travels in :data:`STATE` and in private ``_``-prefixed keys of the
-engine's ``Reference``/``CitationItem`` dicts; all rendering happens under :data:`LOCK`, so that state is
-never shared between threads.
+engine's ``Reference``/``CitationItem`` dicts. :func:`engine_fixes` installs the fixes for the duration of
+a block and holds :data:`LOCK` meanwhile, so that state is never shared between threads and nothing stays
+changed in citeproc-py after the block.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from citeproc import model
@@ -721,27 +724,27 @@ def _label_is_plural(self: Any, item: Any) -> bool:
     return self.RE_MULTIPLE_NUMBERS.search(str(value)) is not None
 
 
-_APPLIED = False
-
-
-_MACROS: dict[int, tuple[Any, dict[str, Any]]] = {}
+def _style_cache(root: Any, name: str) -> dict:
+    """A cache that lives on a parsed style's root element, so it goes when the style goes (the parsed
+    style cache in :mod:`.styles` is bounded) and a re-read style never sees another's answers."""
+    cache = getattr(root, name, None)
+    if cache is None:
+        cache = {}
+        setattr(root, name, cache)
+    return cache
 
 
 def _get_macro(self: Any, name: str) -> Any:
     """citeproc-py finds a macro with an XPath query on every use (thousands per document, a third of
     the citation time). Macros never change after a style is parsed, so each is looked up once per
-    parsed style; the root is kept in the entry so its id cannot be reused by another style."""
+    parsed style."""
     root = self.get_root()
-    entry = _MACROS.get(id(root))
-    if entry is None or entry[0] is not root:
-        entry = _MACROS[id(root)] = (root, {})
-    macros = entry[1]
+    macros = _style_cache(root, "_publish_macros")
     if name not in macros:
-        macros[name] = root.xpath_search(f"cs:macro[@name='{name}'][1]")[0]
+        macros[name] = _xpath_search(root, f"cs:macro[@name='{name}'][1]")[0]
     return macros[name]
 
 
-_XPATHS: dict[int, tuple[Any, dict[tuple[Any, str], list[Any]]]] = {}
 _xpath_search = model.CitationStylesElement.xpath_search
 
 
@@ -750,43 +753,74 @@ def _cached_xpath_search(self: Any, expression: str) -> list[Any]:
     times per document with the same few dozen (element, query) pairs. The style tree never changes after
     it is parsed, so each answer is kept per parsed style. The key holds the element itself, which keeps
     lxml's proxy (and so its identity) alive; callers get a copy of the list."""
-    root = self.get_root()
-    entry = _XPATHS.get(id(root))
-    if entry is None or entry[0] is not root:
-        entry = _XPATHS[id(root)] = (root, {})
+    answers = _style_cache(self.get_root(), "_publish_xpaths")
     key = (self, expression)
-    found = entry[1].get(key)
+    found = answers.get(key)
     if found is None:
-        found = entry[1][key] = _xpath_search(self, expression)
+        found = answers[key] = _xpath_search(self, expression)
     return list(found)
 
 
-def apply() -> None:
-    """Install the fixes (idempotent)."""
-    global _APPLIED
-    if _APPLIED:
-        return
-    _APPLIED = True
-    STATE.position_subsequent = False
-    STATE.names_marked = False
-    STATE.name_overrides = None
-    String.capitalize_first = _string_capitalize_first
-    NoCase.capitalize_first = _nocase_capitalize_first
-    MixedString.capitalize_first = _mixed_capitalize_first
-    model.TextCased.case = _case
-    model.Name.process = _name_process(model.Name.process)
-    model.Names.process = _names_process(model.Names.process)
-    model.Names.markup = _names_markup(model.Names.markup)
-    model.Substitute.render = _substitute_render
-    model.Text._variable = _text_variable(model.Text._variable)
-    model.Text.markup = _text_markup(model.Text.markup)
-    model.Quoted.quote = _quote
-    model.If.render = _if_render
-    model.If._is_numeric = _is_numeric
-    model.Date_Part.render = _date_part_render(model.Date_Part.render)
-    model.Date.render_single_date = _render_single_date
-    model.FormatNumber._format_last_page = _format_last_page
-    model.Label._is_plural = _label_is_plural
-    model.Key.sort_keys = _key_sort_keys(model.Key.sort_keys)
-    model.CitationStylesElement.get_macro = _get_macro
-    model.CitationStylesElement.xpath_search = _cached_xpath_search
+def _fixes() -> list[tuple[Any, str, Any]]:
+    """(class, attribute, our version) for every fix; wrappers are built over citeproc-py's originals."""
+    return [
+        (String, "capitalize_first", _string_capitalize_first),
+        (NoCase, "capitalize_first", _nocase_capitalize_first),
+        (MixedString, "capitalize_first", _mixed_capitalize_first),
+        (model.TextCased, "case", _case),
+        (model.Name, "process", _name_process(model.Name.process)),
+        (model.Names, "process", _names_process(model.Names.process)),
+        (model.Names, "markup", _names_markup(model.Names.markup)),
+        (model.Substitute, "render", _substitute_render),
+        (model.Text, "_variable", _text_variable(model.Text._variable)),
+        (model.Text, "markup", _text_markup(model.Text.markup)),
+        (model.Quoted, "quote", _quote),
+        (model.If, "render", _if_render),
+        (model.If, "_is_numeric", _is_numeric),
+        (model.Date_Part, "render", _date_part_render(model.Date_Part.render)),
+        (model.Date, "render_single_date", _render_single_date),
+        (model.FormatNumber, "_format_last_page", _format_last_page),
+        (model.Label, "_is_plural", _label_is_plural),
+        (model.Key, "sort_keys", _key_sort_keys(model.Key.sort_keys)),
+        (model.CitationStylesElement, "get_macro", _get_macro),
+        (model.CitationStylesElement, "xpath_search", _cached_xpath_search),
+    ]
+
+
+_depth = 0
+
+
+@contextmanager
+def engine_fixes() -> Iterator[None]:
+    """Run a block with the fixes installed in citeproc-py's classes, under :data:`LOCK`.
+
+    Installed on entry and taken back off on exit (re-entrant: only the outermost block installs), so
+    importing :mod:`publish.cite` changes nothing for other users of citeproc-py in the process, and
+    every render happens in one thread at a time because the installed methods are process-wide.
+    """
+    global _depth
+    with LOCK:
+        saved: list[tuple[Any, str, Any]] = []
+        if _depth == 0:
+            STATE.__init__()  # type: ignore[misc]
+            for owner, name, fixed in _fixes():
+                saved.append((owner, name, owner.__dict__.get(name, _MISSING)))
+                setattr(owner, name, fixed)
+        _depth += 1
+        try:
+            yield
+        finally:
+            _depth -= 1
+            for owner, name, original in reversed(saved):
+                if original is _MISSING:
+                    delattr(owner, name)
+                else:
+                    setattr(owner, name, original)
+
+
+def installed() -> bool:
+    """Whether the calling thread is inside :func:`engine_fixes` (tests check it is left)."""
+    return _depth > 0
+
+
+_MISSING = object()
