@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,16 +214,6 @@ def _cite_document(
     proc.finalize()
 
     root = engine_style.root
-    quotes = tuple(
-        str(root.get_single_term(name=n)) or d
-        for n, d in (
-            ("open-quote", "\u201c"),
-            ("close-quote", "\u201d"),
-            ("open-inner-quote", "\u2018"),
-            ("close-inner-quote", "\u2019"),
-        )
-    )
-    piq = str(root.get_locale_option("punctuation-in-quote") or "false").lower() == "true"
     has_bib = engine_style.has_bibliography()
     counters: dict[str, int] = {}
     key_of_index = {spec_index: None for spec_index in range(len(extras))}
@@ -247,9 +237,9 @@ def _cite_document(
     def suffix(index: int) -> list[dict]:
         return copy.deepcopy(extras[index][1])
 
-    ctx = mk.RenderContext(quotes=quotes, item_link=item_link, prefix=prefix, suffix=suffix)  # type: ignore[arg-type]
+    ctx, fix = render_context(engine_style, item_link=item_link, prefix=prefix, suffix=suffix)
     for node, text in zip(cites, proc.render_citations(), strict=True):
-        inlines = mk.to_inlines(mk.fix_seams(text, piq), ctx)
+        inlines = mk.to_inlines(fix(text), ctx)
         if not inlines:
             keys = ", ".join(c["citationId"] for c in node["c"][0])
             warnings.append(
@@ -263,11 +253,11 @@ def _cite_document(
 
     entries = proc.render_bibliography() if has_bib else []
     if entries:
-        bib_ctx = mk.RenderContext(quotes=quotes)  # type: ignore[arg-type]
+        bib_ctx, _ = render_context(engine_style)
         _place_bibliography(
             blocks,
             meta,
-            [(k, mk.to_inlines(mk.fix_seams(t, piq), bib_ctx)) for k, t in entries],
+            [(k, mk.to_inlines(fix(t), bib_ctx)) for k, t in entries],
             root.bibliography,
         )
     cited: list[str] = []
@@ -275,6 +265,30 @@ def _cite_document(
         if key not in cited:
             cited.append(key)
     return CiteResult(ast=ast, warnings=warnings, cited_ids=cited)
+
+
+def render_context(
+    engine_style: Any,
+    *,
+    item_link: Callable[[int, list[dict]], list[dict]] | None = None,
+    prefix: Callable[[int], list[dict]] | None = None,
+    suffix: Callable[[int], list[dict]] | None = None,
+) -> tuple[mk.RenderContext, Callable[[str], str]]:
+    """The inline builder's context for a style (its locale's quote marks) and the seam fixer (its
+    punctuation-in-quote), shared by documents and :func:`.clusters.render_clusters`."""
+    root = engine_style.root
+    quotes = tuple(
+        str(root.get_single_term(name=n)) or d
+        for n, d in (
+            ("open-quote", "\u201c"),
+            ("close-quote", "\u201d"),
+            ("open-inner-quote", "\u2018"),
+            ("close-inner-quote", "\u2019"),
+        )
+    )
+    piq = str(root.get_locale_option("punctuation-in-quote") or "false").lower() == "true"
+    ctx = mk.RenderContext(quotes=quotes, item_link=item_link, prefix=prefix, suffix=suffix)  # type: ignore[arg-type]
+    return ctx, lambda text: mk.fix_seams(text, piq)
 
 
 def _entry_block(key: str, inlines: list[dict]) -> dict:

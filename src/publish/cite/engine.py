@@ -28,7 +28,7 @@ class CiteItem:
     """One cited key inside a citation, as pandoc's Cite gives it."""
 
     key: str
-    mode: str = "normal"  # normal | suppress-author | author-in-text
+    mode: str = "normal"  # normal | suppress-author | author-in-text | author-only
     label: str | None = None  # CSL locator term ("page", "chapter", ...)
     locator: str | None = None
     prefix: bool = False  # the document has prefix inlines for it (a placeholder is rendered)
@@ -236,8 +236,12 @@ class Processor:
         return source
 
     # -- registration ------------------------------------------------------------------------------
-    def register(self, items: list[CiteItem]) -> int:
-        """Register one citation (a pandoc Cite) in document order; returns its number."""
+    def register(self, items: list[CiteItem], note_number: int = 0) -> int:
+        """Register one citation (a pandoc Cite) in document order; returns its number.
+
+        ``note_number`` is the footnote the citation stands in (0: in the main text), which CSL's
+        positions (near-note, ibid in note styles) are counted in.
+        """
         cites = []
         for it in items:
             kwargs: dict[str, Any] = {}
@@ -248,6 +252,7 @@ class Processor:
             ci["_spec"] = it
             cites.append(ci)
         citation = Citation(cites)
+        citation.note_number = note_number
         with engine_fixes():
             self.bib.register(citation)
         self.citations.append((citation, items))
@@ -328,6 +333,9 @@ class Processor:
         rendered: list[tuple[CitationItem, Any]] = []
         for item in items:
             text = self._render_item(item)
+            if item["_mode"] == "author-only":
+                # CSL author-only: the names the item's first cs:names renders, nothing else
+                text = STATE.captured_names
             rendered.append((item, text))
             self.bib._cites.append(item)
         if author_in_text:
