@@ -14,7 +14,8 @@ the formatting it shows. Nothing else is forgiven.
 
 Clusters are read as pandoc's citeproc reads them: ``CITATIONS`` (a later cluster with the same
 ``citationID`` replaces an earlier one; ``noteIndex`` is the note number), else ``CITATION-ITEMS``, else
-one cluster of every item (citation mode) or one per item (bibliography mode). Items without
+one cluster of every item in bibliography order, as citeproc-js's runner takes them from its registry
+(citation mode), or one per item (bibliography mode). Items without
 an id or a type get their index and "book", as citeproc-py's own runner gives them. In citation mode with
 ``CITATIONS`` the expected lines lose citeproc-js's ``..[0]``/``>>[0]`` markers.
 
@@ -68,6 +69,7 @@ class Fixture:
     result: str
     clusters: list[Cluster]
     with_citations: bool  # CITATIONS given (the expected lines carry ..[n] markers)
+    all_items: bool = False  # no clusters given: one cluster of every item (citation mode)
 
     @property
     def prefix(self) -> str:
@@ -101,6 +103,7 @@ def load_fixture(path: Path) -> Fixture:
         item.setdefault("type", "book")
     clusters: list[Cluster] = []
     with_citations = False
+    all_items = False
     if "citations" in sections:
         with_citations = True
         raw = json.loads(sections["citations"])
@@ -119,6 +122,7 @@ def load_fixture(path: Path) -> Fixture:
         clusters = [Cluster([_cluster_item(i) for i in group]) for group in json.loads(sections["citation-items"])]
     elif mode == "citation":
         clusters = [Cluster([ClusterItem(id=str(it["id"])) for it in items])]
+        all_items = True
     else:
         clusters = [Cluster([ClusterItem(id=str(it["id"]))]) for it in items]
     return Fixture(
@@ -129,6 +133,7 @@ def load_fixture(path: Path) -> Fixture:
         result=sections.get("result", ""),
         clusters=clusters,
         with_citations=with_citations,
+        all_items=all_items,
     )
 
 
@@ -299,7 +304,14 @@ def _bibliography_html(entries: list[str]) -> str:
 
 
 def render_ours(fixture: Fixture, style_path: Path) -> str:
-    rendered = render_clusters(fixture.items, style_path, None, fixture.clusters)
+    clusters = fixture.clusters
+    if fixture.all_items:
+        # citeproc-js's runner cites every item in its registry's order, which is the bibliography's
+        order = [key for key, _ in render_clusters(fixture.items, style_path, None, clusters).bibliography]
+        rank = {key: k for k, key in enumerate(order)}
+        items = sorted(clusters[0].items, key=lambda it: rank.get(it.id, len(rank)))
+        clusters = [Cluster(items)]
+    rendered = render_clusters(fixture.items, style_path, None, clusters)
     if fixture.mode == "citation":
         return "\n".join(inlines_html(c) for c in rendered.citations)
     entries = []

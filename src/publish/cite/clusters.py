@@ -47,7 +47,8 @@ class Rendered:
 
 
 def _affix_inlines(text: str) -> list[dict]:
-    return mk.to_inlines(mk.rich_text_to_markers(mk.sanitize(text))) if text else []
+    """A cluster item's prefix or suffix is the author's text: rich text, typographic quotes."""
+    return mk.to_inlines(mk.smart_text(mk.rich_text_to_markers(mk.sanitize(text)))) if text else []
 
 
 def render_clusters(

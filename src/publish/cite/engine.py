@@ -93,7 +93,7 @@ def prepare_reference(ref: dict, internal_id: str) -> dict:
                 if not isinstance(name, dict):
                     continue
                 clean = {
-                    k: mk.sanitize(str(v))
+                    k: mk.smart_text(mk.sanitize(str(v))) if k != "comma-suffix" else v
                     for k, v in name.items()
                     if k
                     in (
@@ -124,7 +124,8 @@ def prepare_reference(ref: dict, internal_id: str) -> dict:
             continue
         text = mk.sanitize(str(value))
         if key not in ("URL", "DOI", "ISBN", "ISSN", "PMID", "PMCID", "note", "abstract"):
-            text = mk.quotes_to_markers(mk.rich_text_to_markers(text))
+            # typographic quotes for the data only: a style's own affixes and terms print as written
+            text = mk.smart_text(mk.quotes_to_markers(mk.rich_text_to_markers(text)))
         out[key] = text
     return out
 
@@ -174,6 +175,8 @@ def _clean_date(value: dict) -> dict | None:
             nums = _valid_date_parts(nums)
             if nums and nums[0] != 0 or len(nums) > 1:
                 clean_parts.append(nums)
+            elif nums == [0] and len(clean_parts) == 1:
+                clean_parts.append(nums)  # the open end of a range ("1987–"), as CSL-JSON writes it
     if not clean_parts and isinstance(value.get("raw"), str):
         m = _RAW_DATE.match(value["raw"])
         if m:
@@ -559,13 +562,12 @@ class Processor:
         for it in items:
             authors = it.reference.get("author") or []
             if authors and "family" in authors[0]:
-                given = str(authors[0].get("given", ""))
-                by_family.setdefault(str(authors[0]["family"]), set()).add(given)
+                by_family.setdefault(family_of(authors[0]), set()).add(given_of(authors[0]))
         for it in items:
             authors = it.reference.get("author") or []
             if not authors or "family" not in authors[0]:
                 continue
-            givens = by_family.get(str(authors[0]["family"]), set())
+            givens = by_family.get(family_of(authors[0]), set())
             if len(givens) < 2:
                 continue
             initials = {initialize_given(g, ".", True) for g in givens}
@@ -590,10 +592,32 @@ class Processor:
         return items
 
 
+def family_of(name: Any) -> str:
+    """The family name as the short form prints it: "dos Santos" and "Santos" are not the same."""
+    return " ".join(str(name[k]) for k in ("non-dropping-particle", "family") if name.get(k))
+
+
+def given_of(name: Any) -> str:
+    """A given name with its initials normalised: "J. J." and "J.J." are one name spelt two ways."""
+    return initialize_given(str(name.get("given", "")), ". ", True, initialize=False)
+
+
+def _same_people(group: list[Any]) -> bool:
+    """Whether every item of the group has the same authors, so given names cannot tell them apart."""
+    people = {
+        tuple((family_of(n), given_of(n), str(n.get("literal", ""))) for n in it.reference.get("author") or [])
+        for it in group
+    }
+    return len(people) == 1
+
+
 def _escalate(groups: list[list[Any]], key: str, values: Any, ambiguous: Any) -> None:
     """One CSL disambiguation method: for each ambiguous group, set ``_disamb[key]`` to each of
-    ``values(group)`` in turn until the group's items render apart; when none does, take it back off."""
+    ``values(group)`` in turn until the group's items render apart; when none does, take it back off.
+    Given names are not tried on items by the same people (only their spelling would differ)."""
     for group in groups:
+        if key == "given" and _same_people(group):
+            continue
         for value in values(group):
             for it in group:
                 it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), key: value}

@@ -355,7 +355,7 @@ def _build(children: list[Node | str], ctx: RenderContext, *, italic: bool, quot
     out: list[dict] = []
     for child in children:
         if isinstance(child, str):
-            out.extend(str_inlines(smart_text(child)))
+            out.extend(str_inlines(child))
             continue
         kind = child.kind
         if kind == "Emph":

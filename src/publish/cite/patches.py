@@ -66,7 +66,8 @@ def _capitalize_first_text(s: str) -> str:
     for i, ch in enumerate(s):
         if mk.MARKER_RE.match(ch) or ch.isspace():
             continue
-        word = mk.strip_markers(s[i:]).split(" ", 1)[0]
+        # any space ends the word, a non-breaking one too (the French "o\u00a0A." of a term)
+        word = (mk.strip_markers(s[i:]).split(None, 1) or [""])[0]
         if not word.islower() and any(c.isalpha() for c in word[1:]):
             return s
         return s[:i] + ch.upper() + s[i + 1 :]
@@ -161,6 +162,11 @@ def title_case(text: Any) -> Any:
         sep_before = tokens[k - 1][0] if k > 0 else " "
         first = n == 0 or prev_word_end in (":", "?", "!")
         after_hyphen = k > 0 and not sep_before.isspace()
+        if after_hyphen and not _core(tokens[k - 2][0] if k > 1 else "")[:1].isalpha():
+            # "07-x" is one token of a number, not a compound of words: its letter stays as it is
+            out_tokens[k] = word
+            prev_word_end = mk.strip_markers(word)[-1:] or prev_word_end
+            continue
         # like citeproc-js: only all-lowercase words change; capitalised words (also stop words) stay
         if core and core.islower() and (first and not after_hyphen or core.lower() not in STOP_WORDS):
             word = _capitalize_first_text(word)
@@ -268,11 +274,21 @@ def initialize_given(given: str, mark: str, hyphen: bool, initialize: bool = Tru
     groups = [g for k, g in enumerate(groups) if k == 0 or not g.strip()[:1].islower()]
     rendered = []
     for group in groups:
+        # a lowercase particle inside a given name stays a word ("J. B. de C. M."), as in citeproc-js
+        chunks: list[str] = []
         letters: list[str] = []
         for word in group.split():
-            letters.extend(_initial_letters(word))
+            if word[:1].islower() and "." not in word:
+                if letters:
+                    chunks.append((mark.join(c.upper() for c in letters) + mark).strip())
+                    letters = []
+                chunks.append(word)
+            else:
+                letters.extend(_initial_letters(word))
         if letters:
-            rendered.append(mark.join(c.upper() for c in letters) + mark)
+            chunks.append((mark.join(c.upper() for c in letters) + mark).strip())
+        if chunks:
+            rendered.append(" ".join(chunks))
     return "-".join(r.strip() for r in rendered).strip()
 
 
@@ -312,7 +328,9 @@ def _name_process_impl(
         return self.get_option(name, context, sort_options)
 
     over = STATE.name_overrides or {}
-    and_ = get_option("and")
+    # a sort key compares names, not the "and" before the last one ("Baines, Lightfoot, and Kay" sorts
+    # after "Baines, Lightfoot, Benedettini"), as citeproc-js and pandoc sort
+    and_ = get_option("and") if sort_options is None else None
     delimiter = get_option("delimiter")
     delimiter_precedes_et_al = get_option("delimiter-precedes-et-al")
     delimiter_precedes_last = get_option("delimiter-precedes-last")
@@ -374,7 +392,9 @@ def _name_process_impl(
         if given is not None and name_init is not None:
             given = initialize_given(str(given), name_init, hyphen, initialize)
         if "literal" in name:
-            text = family
+            # an institution's name takes the family name-part's formatting (text-case, affixes), as
+            # citeproc-js and citeproc-py itself apply it
+            _, text = format_name_parts(None, family)
         elif name_form == "long":
             if name_as_sort_order == "all" or (name_as_sort_order == "first" and i == 0):
                 if demote_ndp in ("never", "sort-only"):
@@ -683,7 +703,9 @@ def format_last_page(first: str, last: str, range_format: str | None) -> str:
     prefix, a, b = m1.group(1), m1.group(2), m2.group(2)
     if len(b) < len(a):
         b = a[: len(a) - len(b)] + b
-    if int(b) < int(a) or not range_format or range_format == "expanded":
+    if not range_format:
+        return last.strip()  # CSL: without page-range-format, ranges print as given ("110-5")
+    if int(b) < int(a) or range_format == "expanded":
         return (m2.group(1) + m2.group(2)) if int(b) < int(a) else prefix + b if m2.group(1) else b
     fmt = range_format
     if fmt in ("chicago", "chicago-15", "chicago-16"):

@@ -1,0 +1,126 @@
+"""CSL rules of our layer over citeproc-py, each found through the CSL test suite: one test per rule,
+on small styles and items of our own (not the suite's fixtures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from publish.cite import Cluster, ClusterItem, render_clusters
+from publish.cite.engine import prepare_reference
+from publish.cite.markup import inlines_to_text
+from publish.cite.patches import _capitalize_first_text, format_last_page, initialize_given, title_case
+
+HEAD = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    '<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0"{attrs}>\n'
+    "<info><id>t</id><title>t</title><updated>2020-01-01T00:00:00+00:00</updated></info>\n"
+)
+
+
+def _style(tmp_path: Path, body: str, attrs: str = "") -> Path:
+    path = tmp_path / "t.csl"
+    path.write_text(HEAD.format(attrs=attrs) + body + "</style>\n", encoding="utf-8")
+    return path
+
+
+def _cite(tmp_path: Path, body: str, items: list[dict], clusters: list[list[str]], attrs: str = "") -> list[str]:
+    rendered = render_clusters(
+        items, _style(tmp_path, body, attrs), "en-US", [Cluster([ClusterItem(k) for k in c]) for c in clusters]
+    )
+    return [inlines_to_text(c) for c in rendered.citations]
+
+
+def test_capitalize_first_sees_a_non_breaking_space_as_a_word_end() -> None:
+    assert _capitalize_first_text("o\u00a0A.") == "O\u00a0A."
+    assert _capitalize_first_text("arXiv preprint") == "arXiv preprint"
+
+
+def test_title_case_leaves_a_letter_after_a_number_and_hyphen() -> None:
+    assert str(title_case("07-x test")) == "07-x Test"
+    assert str(title_case("a well-known result")) == "A Well-Known Result"
+
+
+def test_without_page_range_format_ranges_print_as_given() -> None:
+    assert format_last_page("110", "5", None) == "5"
+    assert format_last_page("110", "5", "expanded") == "115"
+    assert format_last_page("1496", "504", "chicago") == "504"
+
+
+def test_an_open_date_range_keeps_its_open_end(tmp_path: Path) -> None:
+    ref = prepare_reference({"id": "a", "type": "book", "issued": {"date-parts": [[1987], [0]]}}, "r0")
+    assert ref["issued"]["date-parts"] == [[1987], [0]]
+    body = (
+        '<citation><layout><date variable="issued" prefix="(" suffix=")"><date-part name="year"/></date>'
+        "</layout></citation>\n"
+    )
+    items = [{"id": "a", "type": "book", "issued": {"date-parts": [[1987], [0]]}}]
+    assert _cite(tmp_path, body, items, [["a"]]) == ["(1987–)"]
+
+
+def test_lowercase_particles_in_given_names_stay_words() -> None:
+    assert initialize_given("John Bertrand de Cusance Morant", ". ", True) == "J. B. de C. M."
+    assert initialize_given("J. B. de C. M.", ".", True) == "J.B. de C.M."
+    assert initialize_given("Jean-Pierre", ".", True) == "J.-P."
+
+
+def test_an_institution_takes_the_family_name_part_formatting(tmp_path: Path) -> None:
+    body = ('<citation><layout><names variable="author"><name><name-part name="family" text-case="uppercase"/>'
+            '</name></names></layout></citation>\n')
+    items = [{"id": "a", "type": "book", "author": [{"literal": "São Paulo (Estado)"}]}]
+    assert _cite(tmp_path, body, items, [["a"]]) == ["SÃO PAULO (ESTADO)"]
+
+
+GIVEN_BODY = (
+    '<citation disambiguate-add-givenname="true" givenname-disambiguation-rule="{rule}"><layout delimiter="; ">'
+    '<names variable="author"><name form="short" initialize-with=". "/></names></layout></citation>\n'
+)
+
+
+def test_global_given_name_rule_tells_particles_apart(tmp_path: Path) -> None:
+    items = [
+        {"id": "a", "type": "book", "author": [{"family": "dos Santos", "given": "Ana"}]},
+        {"id": "b", "type": "book", "author": [{"family": "Santos", "given": "Bruno"}]},
+    ]
+    out = _cite(tmp_path, GIVEN_BODY.format(rule="primary-name"), items, [["a", "b"]])
+    assert out == ["dos Santos; Santos"]
+
+
+def test_global_given_name_rule_ignores_the_spacing_of_initials(tmp_path: Path) -> None:
+    items = [
+        {"id": "a", "type": "book", "title": "One", "author": [{"family": "Doe", "given": "J. J."}]},
+        {"id": "b", "type": "book", "title": "Two", "author": [{"family": "Doe", "given": "J.J."}]},
+        {"id": "c", "type": "book", "title": "Three", "author": [{"family": "Roe", "given": "Al"}]},
+        {"id": "d", "type": "book", "title": "Four", "author": [{"family": "Roe", "given": "Bo"}]},
+    ]
+    out = _cite(tmp_path, GIVEN_BODY.format(rule="all-names"), items, [["a", "b", "c", "d"]])
+    assert out == ["Doe; Doe; A. Roe; B. Roe"]
+
+
+def test_name_sort_keys_compare_names_not_the_and_term(tmp_path: Path) -> None:
+    body = (
+        '<macro name="a"><names variable="author"><name and="text" delimiter=", "/></names></macro>'
+        '<citation><sort><key macro="a"/></sort><layout delimiter="; "><text variable="title"/></layout></citation>\n'
+    )
+    items = [
+        {"id": "k", "type": "book", "title": "K", "author": [{"family": "Baines"}, {"family": "Kay"}]},
+        {"id": "b", "type": "book", "title": "B",
+         "author": [{"family": "Baines"}, {"family": "Benedettini"}, {"family": "Zed"}]},
+    ]
+    assert _cite(tmp_path, body, items, [["k", "b"]]) == ["B; K"]
+
+
+def test_quotes_typographic_in_data_and_affixes_as_written_in_the_style(tmp_path: Path) -> None:
+    body = '<citation><layout><text variable="title" suffix=\' "x"\'/></layout></citation>\n'
+    items = [{"id": "a", "type": "book", "title": 'Say "hi" it\'s'}]
+    assert _cite(tmp_path, body, items, [["a"]]) == ['Say “hi” it’s "x"']
+
+
+def test_author_only_prints_the_names_alone(tmp_path: Path) -> None:
+    body = ('<citation><layout><group delimiter=" "><names variable="author"><name form="short"/></names>'
+            '<date variable="issued"><date-part name="year"/></date></group></layout></citation>\n')
+    items = [{"id": "a", "type": "book", "author": [{"family": "Kant"}], "issued": {"date-parts": [[1781]]}}]
+    style = _style(tmp_path, body)
+    only = render_clusters(items, style, "en-US", [Cluster([ClusterItem("a", author_only=True)])])
+    without = render_clusters(items, style, "en-US", [Cluster([ClusterItem("a", suppress_author=True)])])
+    assert inlines_to_text(only.citations[0]) == "Kant"
+    assert inlines_to_text(without.citations[0]) == "1781"
