@@ -124,3 +124,60 @@ def test_author_only_prints_the_names_alone(tmp_path: Path) -> None:
     without = render_clusters(items, style, "en-US", [Cluster([ClusterItem("a", suppress_author=True)])])
     assert inlines_to_text(only.citations[0]) == "Kant"
     assert inlines_to_text(without.citations[0]) == "1781"
+
+
+YEAR_BODY = (
+    '<citation disambiguate-add-year-suffix="true" {collapse}><layout delimiter="; "><group delimiter=" ">'
+    '<names variable="author"><name form="short"/></names>'
+    '<date variable="issued"><date-part name="year"/></date></group></layout></citation>\n'
+    '<bibliography><sort><key variable="title"/></sort><layout><group delimiter=". ">'
+    '<names variable="author"><name/></names><date variable="issued"><date-part name="year"/></date>'
+    '<text variable="title"/></group></layout></bibliography>\n'
+)
+
+
+def _smiths(n: int) -> list[dict]:
+    return [
+        {"id": f"s{k}", "type": "book", "title": f"Title {chr(ord('A') + k)}",
+         "author": [{"family": "Smith", "given": "Ann"}], "issued": {"date-parts": [[2000]]}}
+        for k in range(n)
+    ]
+
+
+def test_implicit_year_suffix_follows_the_first_year_in_bibliography_order(tmp_path: Path) -> None:
+    """No cs:text for year-suffix in the style: CSL appends the letter to the first rendered year. The
+    letters follow the bibliography's order (by title here), not the order of citing."""
+    items = _smiths(2)
+    style = _style(tmp_path, YEAR_BODY.format(collapse=""))
+    rendered = render_clusters(items, style, "en-US", [Cluster([ClusterItem("s1")]), Cluster([ClusterItem("s0")])])
+    assert [inlines_to_text(c) for c in rendered.citations] == ["Smith 2000b", "Smith 2000a"]
+    assert [inlines_to_text(e) for _, e in rendered.bibliography] == [
+        "Ann Smith. 2000a. Title A", "Ann Smith. 2000b. Title B"
+    ]
+
+
+def test_year_suffix_collapse_prints_letters_and_ranges(tmp_path: Path) -> None:
+    items = [*_smiths(5), {"id": "t", "type": "book", "title": "Z", "author": [{"family": "Smith", "given": "Ann"}],
+                           "issued": {"date-parts": [[2001]]}}]
+    ids = ["s0", "s1", "s2", "s3", "s4", "t"]
+    ranged = YEAR_BODY.format(collapse='collapse="year-suffix-ranged" cite-group-delimiter=", "')
+    assert _cite(tmp_path, ranged, items, [ids, ["s0", "s2", "s3", "s4", "t"]]) == [
+        "Smith 2000a–e, 2001", "Smith 2000a, c–e, 2001"
+    ]
+    plain = YEAR_BODY.format(collapse='collapse="year-suffix" year-suffix-delimiter=","')
+    assert _cite(tmp_path, plain, items, [["s0", "s1", "t"]]) == ["Smith 2000a,b; 2001"]
+
+
+def test_collapsed_year_groups_take_the_after_collapse_delimiter_and_skip_empty_cites(tmp_path: Path) -> None:
+    body = (
+        '<citation collapse="year" after-collapse-delimiter="; "><layout delimiter=", "><group delimiter=" ">'
+        '<names variable="author"><name form="short"/></names>'
+        '<date variable="issued"><date-part name="year"/></date></group></layout></citation>\n'
+    )
+    items = [
+        {"id": "a", "type": "book", "author": [{"family": "Wiens"}], "issued": {"date-parts": [[1989]]}},
+        {"id": "b", "type": "book", "author": [{"family": "Wiens"}], "issued": {"date-parts": [[1990]]}},
+        {"id": "c", "type": "book", "author": [{"family": "Wiens"}]},  # nothing but the suppressed names
+        {"id": "d", "type": "book", "author": [{"family": "Wong"}], "issued": {"date-parts": [[1999]]}},
+    ]
+    assert _cite(tmp_path, body, items, [["a", "b", "c", "d"]]) == ["Wiens 1989, 1990; Wong 1999"]

@@ -20,7 +20,7 @@ from citeproc.source.json import CiteProcJSON
 from citeproc.string import String, join
 
 from . import markup as mk
-from .patches import STATE, engine_fixes, initialize_given
+from .patches import STATE, engine_fixes, implicit_year_suffix, initialize_given
 
 
 @dataclass
@@ -304,10 +304,17 @@ class Processor:
         STATE.names_seen = 0
         STATE.captured_names = None
         STATE.position_subsequent = item.key in (c.key for c in self.bib._cites)
+        STATE.year_suffix_pending = self._implicit_suffix(item)
         try:
             return layout.render_children(item)
         finally:
             STATE.in_citation_item = False
+            STATE.year_suffix_pending = None
+
+    def _implicit_suffix(self, item: CitationItem) -> str | None:
+        if not implicit_year_suffix(self.style.root):
+            return None
+        return item.reference.get("year_suffix")
 
     def _render_citation(self, citation: Citation, specs: list[CiteItem]) -> str:
         citation_el = self.citation_el
@@ -403,25 +410,109 @@ class Processor:
         return [self._wrap_item(item, text) for item, text in rendered if text is not None]
 
     def _collapse_year(self, citation_el: Any, rendered: list[tuple[CitationItem, Any]]) -> list[Any]:
-        """ "(Smith 2001, 2005)": cites by the same names keep only the first names (CSL collapse=year)."""
-        out: list[Any] = []
-        cite_group_delim = citation_el.layout.get("delimiter", "; ")
-        cite_group_delim = citation_el.get("cite-group-delimiter", ", ")
-        for _names, group in groupby(rendered, key=lambda p: self._names_key(p[0])):
-            group = list(group)
-            if _names is None or len(group) == 1:
-                out.extend(self._wrap_item(it, t) for it, t in group)
+        """CSL collapse="year", "year-suffix" and "year-suffix-ranged": consecutive cites by the same names
+        print the names once ("Smith 2001, 2005"); with year-suffix, cites of the same year print only
+        their suffix ("2000a, b", ranged "2000a–e"). A collapsed group, and a cite with a locator inside
+        one, is followed by after-collapse-delimiter. Returns the whole citation body as one piece."""
+        collapse = citation_el.get("collapse")
+        layout_delim = citation_el.layout.get("delimiter", "")
+        # as citeproc-js reads them: under year-suffix collapsing the cite-group and year-suffix
+        # delimiters fall back to the layout's; under "year" the cite-group delimiter is CSL's ", "
+        cite_group = citation_el.get("cite-group-delimiter")
+        group_delim = cite_group if cite_group is not None else ", " if collapse == "year" else layout_delim
+        suffix_delim = citation_el.get("year-suffix-delimiter", group_delim)
+        after_delim = citation_el.get("after-collapse-delimiter", layout_delim)
+        body: Any = None
+
+        def add(piece: Any, delimiter: str) -> None:
+            nonlocal body
+            body = piece if body is None else body + String(delimiter) + piece
+
+        delimiter_next = layout_delim
+        for names, group_iter in groupby(rendered, key=lambda p: self._names_key(p[0])):
+            group = [(it, t) for it, t in group_iter if t is not None]
+            if not group:
                 continue
-            first_item, first_text = group[0]
-            parts = [self._wrap_item(first_item, first_text)]
-            for it, _t in group[1:]:
-                it["_mode_saved"] = it["_mode"]
-                it["_mode"] = "suppress-author"
-                text = self._render_item(it)
-                it["_mode"] = it["_mode_saved"]
-                parts.append(self._wrap_item(it, text))
-            out.append(join(parts, cite_group_delim))
-        return out
+            if names is None or len(group) == 1:
+                for it, t in group:
+                    add(self._wrap_item(it, t), delimiter_next)
+                    # citeproc-js: once cites are grouped by names, every group ends with this one
+                    delimiter_next = after_delim if names is not None else layout_delim
+                continue
+            piece: Any = None
+            piece_delim = group_delim
+            previous_bare: str | None = None
+            letters: list[tuple[CitationItem, str]] = []  # suffix-only cites after a year's first cite
+
+            first_letter = ""
+            for k, (it, t) in enumerate(group):
+                spec: CiteItem = it["_spec"]
+                text = t if k == 0 else self._render_suppressed(it)
+                if text is None:
+                    continue
+                suffix = it.reference.get("year_suffix")
+                bare = None
+                if collapse != "year" and suffix and not spec.locator and not spec.prefix and not spec.suffix:
+                    bare = self._without_suffix(it)
+                if bare is not None and bare == previous_bare and piece is not None:
+                    letters.append((it, suffix))
+                    continue
+                piece = self._add_suffixes(piece, first_letter, letters, collapse, suffix_delim)
+                wrapped = self._wrap_item(it, text)
+                piece = wrapped if piece is None else piece + String(piece_delim) + wrapped
+                piece_delim = after_delim if spec.locator else group_delim
+                previous_bare = bare
+                first_letter = suffix or ""
+            piece = self._add_suffixes(piece, first_letter, letters, collapse, suffix_delim)
+            if piece is not None:
+                add(piece, delimiter_next)
+                delimiter_next = after_delim
+        return [body] if body is not None else []
+
+    def _add_suffixes(
+        self, piece: Any, first_letter: str, letters: list[tuple[CitationItem, str]], collapse: str, delim: str
+    ) -> Any:
+        """``piece`` (ending in a year's first cite, "2000a") followed by the suffix-only cites of that
+        year: ", b" each, or as ranges of three or more consecutive letters ("–e") when ranged."""
+        if not letters:
+            return piece
+        runs: list[list[tuple[CitationItem | None, str]]] = [[(None, first_letter)]]
+        for it, letter in letters:
+            if collapse == "year-suffix-ranged" and _next_letter(runs[-1][-1][1]) == letter:
+                runs[-1].append((it, letter))
+            else:
+                runs.append([(it, letter)])
+        for n, run in enumerate(runs):
+            if len(run) >= 3:
+                if n:
+                    piece = piece + String(delim) + self._wrap_item(run[0][0], String(run[0][1]))
+                piece = piece + String("\u2013") + self._wrap_item(run[-1][0], String(run[-1][1]))
+            else:
+                for it, letter in run[1:] if n == 0 else run:
+                    piece = piece + String(delim) + self._wrap_item(it, String(letter))
+        letters.clear()
+        return piece
+
+    def _render_suppressed(self, item: CitationItem) -> Any:
+        saved = item["_mode"]
+        item["_mode"] = "suppress-author"
+        try:
+            return self._render_item(item)
+        finally:
+            item["_mode"] = saved
+
+    def _without_suffix(self, item: CitationItem) -> str | None:
+        """The cite's suppressed-author text without its year-suffix: equal for cites of the same year."""
+        ref = item.reference
+        suffix = ref.pop("year_suffix", None)
+        saved_cites = list(self.bib._cites)
+        try:
+            text = self._render_suppressed(item)
+        finally:
+            if suffix is not None:
+                ref["year_suffix"] = suffix
+            self.bib._cites[:] = saved_cites
+        return mk.strip_markers(str(text)) if text is not None else None
 
     def _names_key(self, item: CitationItem) -> str | None:
         mode = item["_mode"]
@@ -454,10 +545,12 @@ class Processor:
                 STATE.in_bibliography_entry = True
                 STATE.names_seen = 0
                 STATE.names_marked = False
+                STATE.year_suffix_pending = self._implicit_suffix(item)
                 try:
                     text = self._render_entry(item, layout, children, left_idx)
                 finally:
                     STATE.in_bibliography_entry = False
+                    STATE.year_suffix_pending = None
                 if text is None:
                     continue
                 text = str(text)
@@ -626,6 +719,14 @@ def _escalate(groups: list[list[Any]], key: str, values: Any, ambiguous: Any) ->
         else:
             for it in group:
                 (it.reference.get("_disamb") or {}).pop(key, None)
+
+
+def _next_letter(letters: str) -> str:
+    """The year-suffix after ``letters`` ("a" -> "b", "z" -> "aa")."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - ord("a") + 1)
+    return _suffix_letters(n)
 
 
 def _suffix_letters(n: int) -> str:

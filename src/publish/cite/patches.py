@@ -41,6 +41,7 @@ class _State(threading.local):
         self.position_subsequent = False  # the item was cited before (et-al-subsequent-*)
         self.names_marked = False  # the entry's first names are wrapped in NAMES markers
         self.name_overrides: dict[str, Any] | None = None  # disambiguation: add names / given names
+        self.year_suffix_pending: str | None = None  # implicit year-suffix not yet printed for the item
 
 
 STATE = _State()
@@ -648,6 +649,30 @@ def _date_part_render(orig: Any) -> Any:
     return render
 
 
+def implicit_year_suffix(root: Any) -> bool:
+    """CSL: with disambiguate-add-year-suffix and no cs:text for the year-suffix variable anywhere in the
+    style, the suffix follows the first year a cite or entry renders ("2001a")."""
+    cached = getattr(root, "_publish_implicit_suffix", None)
+    if cached is None:
+        citation = root.citation
+        on = citation is not None and citation.get("disambiguate-add-year-suffix", "false") == "true"
+        explicit = bool(_xpath_search(root, ".//cs:text[@variable='year-suffix']"))
+        cached = on and not explicit
+        root._publish_implicit_suffix = cached
+    return cached
+
+
+def _date_part_process(orig: Any) -> Any:
+    def process(self: Any, date: Any, context: Any = None) -> Any:
+        text = orig(self, date, context)
+        if text is not None and STATE.year_suffix_pending and self.get("name") == "year":
+            text = str(text) + STATE.year_suffix_pending
+            STATE.year_suffix_pending = None
+        return text
+
+    return process
+
+
 # ---------------------------------------------------------------------------------------------------
 # Sorting: compare plain text, without our markers, accents folded like a collation would.
 
@@ -800,6 +825,7 @@ def _fixes() -> list[tuple[Any, str, Any]]:
         (model.If, "render", _if_render),
         (model.If, "_is_numeric", _is_numeric),
         (model.Date_Part, "render", _date_part_render(model.Date_Part.render)),
+        (model.Date_Part, "process", _date_part_process(model.Date_Part.process)),
         (model.Date, "render_single_date", _render_single_date),
         (model.FormatNumber, "_format_last_page", _format_last_page),
         (model.Label, "_is_plural", _label_is_plural),
