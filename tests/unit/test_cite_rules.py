@@ -181,3 +181,26 @@ def test_collapsed_year_groups_take_the_after_collapse_delimiter_and_skip_empty_
         {"id": "d", "type": "book", "author": [{"family": "Wong"}], "issued": {"date-parts": [[1999]]}},
     ]
     assert _cite(tmp_path, body, items, [["a", "b", "c", "d"]]) == ["Wiens 1989, 1990; Wong 1999"]
+
+
+def test_a_doi_prints_exactly_as_given(tmp_path: Path) -> None:
+    body = ('<citation><layout><text variable="title" suffix=". "/><text variable="DOI" prefix="https://doi.org/"/>'
+            "</layout></citation>\n")
+    doi = "10.1002/(SICI)1097::AID-X>3.0.CO;2-Y"
+    rendered = render_clusters([{"id": "a", "type": "book", "title": "T", "DOI": doi}], _style(tmp_path, body),
+                               "en-US", [Cluster([ClusterItem("a")])])
+    links = [n for n in rendered.citations[0] if n["t"] == "Link"]
+    assert inlines_to_text(links) == "https://doi.org/" + doi
+    assert links[0]["c"][2][0] == "https://doi.org/" + doi
+
+
+def test_variables_a_substitute_used_are_empty_afterwards_numbers_and_labels_too(tmp_path: Path) -> None:
+    """An anonymous book's title (with its edition) stands in for the author: no second edition."""
+    body = (
+        '<macro name="title"><group delimiter=" "><text variable="title"/><group prefix="(" suffix=")" delimiter=" ">'
+        '<number variable="edition" form="ordinal"/><label variable="edition" form="short"/></group></group></macro>'
+        '<citation><layout><group delimiter=". "><names variable="author"><substitute><text macro="title"/>'
+        '</substitute></names><text macro="title"/><text variable="publisher"/></group></layout></citation>\n'
+    )
+    items = [{"id": "a", "type": "book", "title": "Beowulf", "edition": "2", "publisher": "Norton"}]
+    assert _cite(tmp_path, body, items, [["a"]]) == ["Beowulf (2nd ed.). Norton"]

@@ -214,6 +214,24 @@ def fix_seams(text: str, punctuation_in_quote: bool) -> str:
     """
     text = _DOI_PREFIX_RE.sub(lambda m: DOI[0] + m.group(1), text)
     text = _URL_PREFIX_RE.sub(lambda m: DOI[0] + m.group(1), text)
+    # a DOI or URL prints exactly as given ("10.1002/x::y" keeps both colons): hide them from the fixes
+    links: list[str] = []
+
+    def hide(m: re.Match[str]) -> str:
+        links.append(m.group(0))
+        return _LINK_SLOT + index_char(len(links) - 1)
+
+    text = _LINK_RE.sub(hide, text)
+    text = _fix_punctuation(text, punctuation_in_quote)
+    return _LINK_SLOT_RE.sub(lambda m: links[ord(m.group(1)) - INDEX_BASE], text)
+
+
+_LINK_RE = re.compile(f"{DOI[0]}[^{DOI[1]}]*{DOI[1]}|{URL[0]}[^{URL[1]}]*{URL[1]}")
+_LINK_SLOT = "\ue01d"
+_LINK_SLOT_RE = re.compile(_LINK_SLOT + "([\U000f0000-\U000fffff])")
+
+
+def _fix_punctuation(text: str, punctuation_in_quote: bool) -> str:
     for _ in range(3):
         new = _DOUBLE_PUNCT_RE.sub(_merge_punct, text)
         if new == text:

@@ -562,6 +562,37 @@ def _text_variable(orig: Any) -> Any:
     return _variable
 
 
+def _number_render(orig: Any) -> Any:
+    """cs:number honours and feeds cs:substitute's repression like cs:text: an anonymous book whose title
+    (with its edition) stands in for the author does not print the edition a second time."""
+
+    def render(self: Any, item: Any, *args: Any, **kwargs: Any) -> Any:
+        variable = self.get("variable")
+        context = kwargs.get("context")
+        repressed = getattr(layout_of(context, self), "repressed", {})
+        if variable in repressed.get("text", []) or variable in repressed.get("number", []):
+            raise VariableError  # empty to the enclosing group, so its label goes too
+        text = orig(self, item, *args, **kwargs)
+        if STATE.recording and text:
+            STATE.recording[-1].add("text:" + variable)
+        return text
+
+    return render
+
+
+def _label_render(orig: Any) -> Any:
+    """A cs:label of a variable that cs:substitute used up is empty too (its variable is, for CSL)."""
+
+    def render(self: Any, item: Any, *args: Any, **kwargs: Any) -> Any:
+        variable = self.get("variable")
+        repressed = getattr(layout_of(kwargs.get("context"), self), "repressed", {})
+        if variable in repressed.get("text", []) or variable in repressed.get("number", []):
+            return None
+        return orig(self, item, *args, **kwargs)
+
+    return render
+
+
 def _text_markup(orig: Any) -> Any:
     def markup(self: Any, text: Any, language: Any) -> Any:
         variable = self.get("variable")
@@ -821,6 +852,8 @@ def _fixes() -> list[tuple[Any, str, Any]]:
         (model.Substitute, "render", _substitute_render),
         (model.Text, "_variable", _text_variable(model.Text._variable)),
         (model.Text, "markup", _text_markup(model.Text.markup)),
+        (model.Number, "render", _number_render(model.Number.render)),
+        (model.Label, "render", _label_render(model.Label.render)),
         (model.Quoted, "quote", _quote),
         (model.If, "render", _if_render),
         (model.If, "_is_numeric", _is_numeric),
