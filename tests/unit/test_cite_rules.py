@@ -204,3 +204,16 @@ def test_variables_a_substitute_used_are_empty_afterwards_numbers_and_labels_too
     )
     items = [{"id": "a", "type": "book", "title": "Beowulf", "edition": "2", "publisher": "Norton"}]
     assert _cite(tmp_path, body, items, [["a"]]) == ["Beowulf (2nd ed.). Norton"]
+
+
+def test_hyphenated_name_and_number_variables_print(tmp_path: Path) -> None:
+    """container-author, collection-editor and number-of-volumes are found under their CSL names."""
+    body = (
+        '<citation><layout delimiter="; "><group delimiter=", "><names variable="container-author"><name/></names>'
+        '<names variable="collection-editor"><name/></names>'
+        '<group delimiter=" "><label variable="number-of-volumes" form="short"/>'
+        '<number variable="number-of-volumes"/></group></group></layout></citation>\n'
+    )
+    items = [{"id": "a", "type": "book", "container-author": [{"family": "Kant", "given": "Immanuel"}],
+              "collection-editor": [{"family": "Adickes", "given": "Erich"}], "number-of-volumes": "3"}]
+    assert _cite(tmp_path, body, items, [["a"]]) == ["Immanuel Kant, Erich Adickes, vols. 3"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
+import citeproc
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, Locator
 from citeproc.source import Date, LiteralDate, VariableError
 from citeproc.source.json import CiteProcJSON
@@ -214,6 +215,7 @@ class Processor:
                 self.source = CiteProcJSON(prepared)
             except TypeError:
                 self.source = self._tolerant_source(prepared)
+        _alias_hyphenated(self.source)
         self.bib = CitationStylesBibliography(style, self.source, mk.AstFormatter)
         # lxml element proxies lose Python attributes (citeproc-py's ``cites``, ``repressed``) when no
         # Python reference keeps them alive: hold the elements the engine stores state on.
@@ -702,6 +704,19 @@ def _same_people(group: list[Any]) -> bool:
         for it in group
     }
     return len(people) == 1
+
+
+def _alias_hyphenated(source: Any) -> None:
+    """Give name and number variables their CSL (hyphenated) name beside the engine's Python one.
+
+    citeproc-py stores "container-author" as ``container_author`` but cs:names and cs:number look it up
+    as written in the style, so a container author, a collection editor or number-of-volumes
+    ("(Vols. 1–3)") never printed.
+    """
+    for ref in source.values():
+        for key in list(ref):
+            if "_" in key and (key in citeproc.NAMES or key in citeproc.NUMBERS):
+                ref[key.replace("_", "-")] = ref[key]
 
 
 def _escalate(groups: list[list[Any]], key: str, values: Any, ambiguous: Any) -> None:
