@@ -20,6 +20,7 @@ from publish.inlines import elements
 from . import markup as mk
 from .engine import CiteItem, Processor
 from .locators import parse_locator
+from .notes import cites_with_notes, drop_doubled_periods, footnote, move_after_punctuation
 from .patches import engine_fixes
 from .styles import load_engine_style, normalize_lang
 
@@ -175,9 +176,11 @@ def _cite_document(
     proc = Processor(engine_style, references)
     locale = normalize_lang(lang) or engine_style.root.get("default-locale") or "en-US"
 
-    cites = list(iter_cites(blocks))
+    note_style = engine_style.root.get("class") == "note"
+    placed = cites_with_notes(blocks, note_style)
+    cites = [node for node, _, _ in placed]
     extras: list[tuple[list[dict], list[dict]]] = []  # (prefix, remaining suffix) per item index
-    for node in cites:
+    for node, note_number, _in_note in placed:
         specs = []
         for c in node["c"][0]:
             key = c["citationId"]
@@ -202,7 +205,7 @@ def _cite_document(
                 )
             )
             extras.append((prefix, rest))
-        proc.register(specs)
+        proc.register(specs, note_number=note_number)
 
     nocite = _nocite_keys(meta)
     if "*" in nocite:
@@ -250,6 +253,14 @@ def _cite_document(
                 )
             )
         node["c"][1] = inlines
+    made = {id(node) for node, _, in_note in placed if note_style and not in_note}
+    for node in cites:
+        if id(node) in made and node["c"][1]:
+            node["c"][1] = footnote(node["c"][1])
+    if made:
+        move_after_punctuation(blocks, made)
+    if note_style:
+        drop_doubled_periods(blocks, {id(node) for node, _, in_note in placed if in_note})
 
     entries = proc.render_bibliography() if has_bib else []
     if entries:

@@ -362,7 +362,20 @@ class Processor:
             out = str(layout.format(layout.wrap(body)))
         if author_in_text and author_text:
             out = str(author_text) + " " + out
+        if self.style.root.get("class") == "note" and items and not items[0]["_spec"].prefix:
+            out = self._capitalise_ibid(out)
         return out
+
+    def _capitalise_ibid(self, text: str) -> str:
+        """A note citation that opens with the ibid term prints "Ibid." (it starts the note's sentence),
+        as citeproc-js does; other cites keep their case ("de Gaulle")."""
+        plain = mk.strip_markers(text).lstrip()
+        for form in (None, "short"):
+            term = str(self.style.root.get_single_term(name="ibid", form=form) or "")
+            if term and term[:1].islower() and plain.startswith(term):
+                k = next(i for i, ch in enumerate(text) if ch == term[0])
+                return text[:k] + term[0].upper() + text[k + 1 :]
+        return text
 
     def _wrap_item(self, item: CitationItem, text: Any) -> Any:
         spec: CiteItem = item["_spec"]

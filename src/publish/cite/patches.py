@@ -554,6 +554,8 @@ def _text_variable(orig: Any) -> Any:
             return None
         if variable in ("year-suffix",) and "year_suffix" not in item.reference:
             return None
+        if variable == "first-reference-note-number":
+            return _first_note_number(self, item, context)
         text = orig(self, item, context)
         if STATE.recording and text:
             STATE.recording[-1].add("text:" + variable)
@@ -591,6 +593,18 @@ def _label_render(orig: Any) -> Any:
         return orig(self, item, *args, **kwargs)
 
     return render
+
+
+def _first_note_number(self: Any, item: Any, context: Any) -> Any:
+    """CSL first-reference-note-number: the note of the item's first cite ("supra note 1")."""
+    if not STATE.in_citation_item:
+        return None
+    cites = (context if context is not None else self).get_layout().getparent().cites
+    for cite in cites:
+        if cite.key == item.key:
+            number = getattr(cite.citation, "note_number", 0)
+            return String(str(number)) if number else None
+    return None
 
 
 def _text_markup(orig: Any) -> Any:
@@ -632,6 +646,49 @@ def _is_numeric(self: Any, item: Any) -> list[bool]:
             continue
         out.append(bool(_NUMERIC_RE.match(mk.strip_markers(str(item.reference[key])))))
     return out
+
+
+def _position(orig: Any) -> Any:
+    """near-note from real note numbers: the item's previous cite stands in a note at most
+    near-note-distance (default 5) notes back. citeproc-py counted citations instead of notes, and
+    crashed on a style that leaves the distance out."""
+
+    def position(self: Any, item: Any, context: Any) -> list[bool]:
+        tokens = self.get("position").split()
+        if "near-note" not in tokens:
+            return orig(self, item, context)
+        others = [t for t in tokens if t != "near-note"]
+        results: list[bool] = []
+        if others:
+            self.set("position", " ".join(others))
+            try:
+                results = orig(self, item, context)
+            finally:
+                self.set("position", " ".join(tokens))
+        if (context if context is not None else self).xpath_search("./ancestor::*[self::cs:bibliography]"):
+            near = False
+        else:
+            near = _near_note(self, item, context)
+        by_token = iter(results)
+        return [near if t == "near-note" else next(by_token) for t in tokens]
+
+    return position
+
+
+def _near_note(self: Any, item: Any, context: Any) -> bool:
+    cites = (context if context is not None else self).get_layout().getparent().cites
+    earlier = [c for c in cites if c.key == item.key]
+    if not earlier:
+        return False
+    note = getattr(item.citation, "note_number", 0)
+    last_note = getattr(earlier[-1].citation, "note_number", 0)
+    try:
+        distance = int(self.get_root().get("near-note-distance") or 5)
+    except ValueError:
+        distance = 5
+    if not note or not last_note:
+        return True  # no notes to count: a cite seen before in the same run of text is near
+    return 0 <= note - last_note <= distance
 
 
 def _if_render(self: Any, item: Any, context: Any = None, delimiter: str = "", **kwargs: Any) -> Any:
@@ -857,6 +914,7 @@ def _fixes() -> list[tuple[Any, str, Any]]:
         (model.Quoted, "quote", _quote),
         (model.If, "render", _if_render),
         (model.If, "_is_numeric", _is_numeric),
+        (model.If, "_position", _position(model.If._position)),
         (model.Date_Part, "render", _date_part_render(model.Date_Part.render)),
         (model.Date_Part, "process", _date_part_process(model.Date_Part.process)),
         (model.Date, "render_single_date", _render_single_date),
