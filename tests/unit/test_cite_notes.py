@@ -108,3 +108,11 @@ def test_in_text_styles_make_no_footnotes(tmp_path: Path) -> None:
     ast = _cite(tmp_path, "A claim [@a].\n", cls="in-text")
     assert _notes(ast) == []
     assert "Doe" in inlines_to_text(ast["blocks"][0]["c"])
+
+
+def test_pandocs_html_writer_makes_linked_footnotes_of_them(tmp_path: Path) -> None:
+    ast = _cite(tmp_path, "A claim [@a]. Text.[^1]\n\n[^1]: See [@b].\n")
+    html = pypandoc.convert_text(json.dumps(ast), "html", format="json")
+    assert html.count('class="footnote-ref"') == 2 and html.count('role="doc-backlink"') == 2
+    assert 'claim.<span class="citation" data-cites="a"><a href="#fn1"' in html
+    assert "John Doe, Life of Doe" in html.split('id="fn1"')[1].split("</li>")[0]
