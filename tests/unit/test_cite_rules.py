@@ -217,3 +217,15 @@ def test_hyphenated_name_and_number_variables_print(tmp_path: Path) -> None:
     items = [{"id": "a", "type": "book", "container-author": [{"family": "Kant", "given": "Immanuel"}],
               "collection-editor": [{"family": "Adickes", "given": "Erich"}], "number-of-volumes": "3"}]
     assert _cite(tmp_path, body, items, [["a"]]) == ["Immanuel Kant, Erich Adickes, vols. 3"]
+
+
+def test_abbreviated_given_names_keep_their_letters() -> None:
+    """A part ending in a period is an abbreviation: "Ph." stays "Ph", "Ts." stays "Ts"; a whole word
+    (also all caps) gives its first letter; initials are joined by the mark alone."""
+    assert initialize_given("Ph. M.E.", ". ", True) == "Ph. M. E."
+    assert initialize_given("Ph.M.E.", "", True) == "PhME"
+    assert initialize_given("ME", ".", True) == "M."
+    assert initialize_given("ME.", ".", True) == "ME."
+    assert initialize_given("Ts.", ". ", True) == "Ts."
+    assert initialize_given("M E.", "", True, initialize=False) == "ME"
+    assert initialize_given("John M.E.", " ", True, initialize=False) == "John M E"

@@ -240,20 +240,58 @@ def _case(self: Any, text: Any, language: str | None = None) -> Any:
 # Names: initials, suppress-author/author-only, substitution, et-al overrides for disambiguation.
 
 
-def _initial_letters(word: str) -> list[str]:
-    """The initials a given-name word stands for: "John" -> J, "J.R." -> J R, "11" -> 11.
+_SEGMENT_RE = re.compile(r"[^.]+\.?")
 
-    An all-caps word is one name ("KW" -> K), as citeproc-js and pandoc read it.
+
+def _given_tokens(group: str, initialize: bool) -> list[tuple[str, bool]]:
+    """(text, is an initial) for the words of a given name, as citeproc-js reads them.
+
+    A part ending in a period is an abbreviation and kept whole ("Ph.", "Ts.", "ME."); a whole word
+    becomes its first letter when initialising ("John" -> J; an all-caps "ME" is one name -> M); a single
+    letter is an initial either way; a lowercase particle stays a word ("de").
     """
-    if "." in word.rstrip("."):
-        return [w[0] if not w[0].isdigit() else w for w in word.split(".") if w]
-    if word[:1].isdigit():
-        return [word.rstrip(".")]
-    return [word[0]] if word else []
+    out: list[tuple[str, bool]] = []
+    for word in group.split():
+        if word[:1].islower() and "." not in word:
+            out.append((word, False))
+            continue
+        for seg in _SEGMENT_RE.findall(word):
+            core = seg.rstrip(".")
+            if not core:
+                continue
+            if seg.endswith("."):
+                out.append((core, True))
+            elif core[:1].isdigit():
+                out.append((core, initialize))  # "11" in a name is kept as written unless initialising
+            elif initialize:
+                out.append((core[0].upper(), True))
+            elif len(core) == 1:
+                out.append((core, True))
+            else:
+                out.append((core, False))
+    return out
+
+
+def _render_given(tokens: list[tuple[str, bool]], mark: str) -> str:
+    """Initials each followed by the mark ("J. R. R.", "JRR"), words by a space."""
+    parts: list[str] = []
+    run = ""
+    for text, initial in tokens:
+        if initial:
+            run += text + mark
+            continue
+        if run:
+            parts.append(run.strip())
+            run = ""
+        parts.append(text)
+    if run:
+        parts.append(run.strip())
+    return " ".join(parts)
 
 
 def initialize_given(given: str, mark: str, hyphen: bool, initialize: bool = True) -> str:
-    """Initialise a given name as citeproc-js does: "Jean-Pierre" -> "J.-P.", "Pierre-luc" -> "P.-L.".
+    """Initialise a given name as citeproc-js does: "Jean-Pierre" -> "J.-P.", "Pierre-luc" -> "P.",
+    "Ph. M.E." -> "Ph. M. E." (see :func:`_given_tokens`).
 
     With ``initialize="false"`` names are kept but initials are normalised ("J.R.R." -> "J. R. R.",
     "John R" -> "John R."), as CSL 1.0.2 specifies.
@@ -262,35 +300,12 @@ def initialize_given(given: str, mark: str, hyphen: bool, initialize: bool = Tru
     if not given:
         return given
     if not initialize:
-        words = []
-        for word in given.split(" "):
-            bare = word.rstrip(".")
-            if "." in bare or len(bare) == 1:
-                words.append(mark.join(_initial_letters(word)) + mark)
-            else:
-                words.append(word)
-        return " ".join(w.strip() for w in words)
+        return _render_given(_given_tokens(given, False), mark)
     groups = given.split("-") if hyphen else [given.replace("-", " ")]
     # a lowercase part after a hyphen is not initialised ("Pierre-luc" -> "P."), as in citeproc-js
     groups = [g for k, g in enumerate(groups) if k == 0 or not g.strip()[:1].islower()]
-    rendered = []
-    for group in groups:
-        # a lowercase particle inside a given name stays a word ("J. B. de C. M."), as in citeproc-js
-        chunks: list[str] = []
-        letters: list[str] = []
-        for word in group.split():
-            if word[:1].islower() and "." not in word:
-                if letters:
-                    chunks.append((mark.join(c.upper() for c in letters) + mark).strip())
-                    letters = []
-                chunks.append(word)
-            else:
-                letters.extend(_initial_letters(word))
-        if letters:
-            chunks.append((mark.join(c.upper() for c in letters) + mark).strip())
-        if chunks:
-            rendered.append(" ".join(chunks))
-    return "-".join(r.strip() for r in rendered).strip()
+    rendered = [_render_given(_given_tokens(group, True), mark) for group in groups]
+    return "-".join(r for r in rendered if r).strip()
 
 
 def _name_process(orig: Any) -> Any:
