@@ -229,3 +229,10 @@ def test_abbreviated_given_names_keep_their_letters() -> None:
     assert initialize_given("Ts.", ". ", True) == "Ts."
     assert initialize_given("M E.", "", True, initialize=False) == "ME"
     assert initialize_given("John M.E.", " ", True, initialize=False) == "John M E"
+
+
+def test_name_count_adds_up_all_the_variables(tmp_path: Path) -> None:
+    body = '<citation><layout><names variable="author editor"><name form="count"/></names></layout></citation>\n'
+    items = [{"id": "a", "type": "book", "author": [{"family": "A"}, {"family": "B"}, {"family": "C"}],
+              "editor": [{"family": "D"}, {"family": "E"}]}]
+    assert _cite(tmp_path, body, items, [["a"]]) == ["5"]

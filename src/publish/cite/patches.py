@@ -496,6 +496,18 @@ def _names_process(orig: Any) -> Any:
                     STATE.recording[-1].add("names:" + role)
         roles = (self.get("variable") or "").split()
         keep = [r for r in roles if r not in repressed]
+        name_el = (names_context if names_context is not None else self).name
+        if name_el is not None and name_el.get("form") == "count" and any(r in item.reference for r in keep):
+            # CSL: the count of all the variables' names together ("5" for 3 authors and 2 editors);
+            # citeproc-py printed each count as text, side by side ("32")
+            total = sum(
+                int(name_el.process(item, role, context=context, **kwargs) or 0)
+                for role in keep
+                if role in item.reference
+            )
+            if kwargs.get("sort_options") is not None:
+                return total  # a sort key compares counts as numbers (2 before 10)
+            return String(str(total))
         if len(keep) != len(roles):
             # render only the roles a substitution has not used up
             self.set("variable", " ".join(keep))
