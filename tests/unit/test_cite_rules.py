@@ -236,3 +236,19 @@ def test_name_count_adds_up_all_the_variables(tmp_path: Path) -> None:
     items = [{"id": "a", "type": "book", "author": [{"family": "A"}, {"family": "B"}, {"family": "C"}],
               "editor": [{"family": "D"}, {"family": "E"}]}]
     assert _cite(tmp_path, body, items, [["a"]]) == ["5"]
+
+
+def test_italics_inside_italics_print_upright() -> None:
+    from publish.cite import markup as mk
+
+    text = mk.ITALIC[0] + "My " + mk.ITALIC[0] + "Amazing" + mk.ITALIC[1] + " Title" + mk.ITALIC[1]
+    assert mk.to_inlines(text) == [
+        {"t": "Emph", "c": [{"t": "Str", "c": "My"}, {"t": "Space"}]},
+        {"t": "Str", "c": "Amazing"},
+        {"t": "Emph", "c": [{"t": "Space"}, {"t": "Str", "c": "Title"}]},
+    ]
+    bold = mk.ITALIC[0] + "a " + mk.BOLD[0] + mk.NORMAL[0] + "b" + mk.NORMAL[1] + mk.BOLD[1] + mk.ITALIC[1]
+    assert mk.to_inlines(bold) == [
+        {"t": "Emph", "c": [{"t": "Str", "c": "a"}, {"t": "Space"}]},
+        {"t": "Strong", "c": [{"t": "Str", "c": "b"}]},
+    ]

@@ -366,7 +366,7 @@ def to_inlines(text: str, ctx: RenderContext | None = None) -> list[dict]:
     """Marker string -> list of pandoc inline JSON objects."""
     ctx = ctx or RenderContext()
     root = parse(text)
-    return _merge_adjacent(_build(root.children, ctx, italic=False, quote_level=0))
+    return _merge_adjacent(_flatten_upright(_build(root.children, ctx, italic=False, quote_level=0)))
 
 
 def _build(children: list[Node | str], ctx: RenderContext, *, italic: bool, quote_level: int) -> list[dict]:
@@ -378,14 +378,14 @@ def _build(children: list[Node | str], ctx: RenderContext, *, italic: bool, quot
         kind = child.kind
         if kind == "Emph":
             inner = _build(child.children, ctx, italic=not italic, quote_level=quote_level)
-            # CSL flip-flop: italics inside italics print upright
-            out.extend(_wrap_node("Emph", inner) if not italic else inner)
+            # CSL flip-flop: italics inside italics print upright, so the outer italics stop around them
+            out.extend(_wrap_split("Emph", inner) if not italic else [{"t": UPRIGHT, "c": inner}])
         elif kind == "Normal":
             inner = _build(child.children, ctx, italic=False, quote_level=quote_level)
-            out.extend(inner)
+            out.extend([{"t": UPRIGHT, "c": inner}] if italic else inner)
         elif kind in ("Strong", "SmallCaps", "Superscript", "Subscript", "Underline"):
             inner = _build(child.children, ctx, italic=italic, quote_level=quote_level)
-            out.extend(_wrap_node(kind, inner))
+            out.extend(_wrap_split(kind, inner))
         elif kind == "NoCase":
             out.extend(_build(child.children, ctx, italic=italic, quote_level=quote_level))
         elif kind == "Quote":
@@ -417,6 +417,48 @@ def _build(children: list[Node | str], ctx: RenderContext, *, italic: bool, quot
             out.append({"t": "FieldSep"})
         else:
             out.extend(_build(child.children, ctx, italic=italic, quote_level=quote_level))
+    return out
+
+
+UPRIGHT = "_Upright"  # text the enclosing italics must leave out (never reaches the final tree)
+
+
+def _wrap_split(kind: str, inner: list[dict]) -> list[dict]:
+    """Wrap ``inner`` in ``kind``; upright pieces inside split an Emph ("<i>My </i>Amazing<i> Title</i>")
+    and pass through any other formatting, keeping it, to the italics above."""
+    if not any(n["t"] == UPRIGHT for n in inner):
+        return _wrap_node(kind, inner)
+    out: list[dict] = []
+    seg: list[dict] = []
+    for node in inner:
+        if node["t"] != UPRIGHT:
+            seg.append(node)
+            continue
+        if seg:
+            out.append({"t": kind, "c": seg})
+            seg = []
+        if kind == "Emph":
+            out.extend(node["c"])
+        else:
+            out.append({"t": UPRIGHT, "c": [{"t": kind, "c": node["c"]}]})
+    if seg:
+        out.append({"t": kind, "c": seg})
+    return out
+
+
+def _flatten_upright(inlines: list[dict]) -> list[dict]:
+    """Upright pieces no italics took out (inside a link inside italics, say) are plain content."""
+    out: list[dict] = []
+    for node in inlines:
+        if node["t"] == UPRIGHT:
+            out.extend(_flatten_upright(node["c"]))
+            continue
+        c = node.get("c")
+        if node["t"] in ("Link", "Span", "Quoted") and isinstance(c, list) and len(c) > 1:
+            node = {"t": node["t"], "c": [c[0], _flatten_upright(c[1]), *c[2:]]}
+        elif isinstance(c, list) and c and isinstance(c[0], dict):
+            node = {"t": node["t"], "c": _flatten_upright(c)}
+        out.append(node)
     return out
 
 
