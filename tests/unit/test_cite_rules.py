@@ -252,3 +252,18 @@ def test_italics_inside_italics_print_upright() -> None:
         {"t": "Emph", "c": [{"t": "Str", "c": "a"}, {"t": "Space"}]},
         {"t": "Strong", "c": [{"t": "Str", "c": "b"}]},
     ]
+
+
+def test_added_names_are_kept_when_they_tell_some_items_apart(tmp_path: Path) -> None:
+    """Two identical author lists and one with another second author: the second name separates the
+    third item from the others, so all three show it, though the first two stay alike."""
+    body = (
+        '<citation et-al-min="3" et-al-use-first="1" disambiguate-add-names="true"><layout delimiter="; ">'
+        '<names variable="author"><name form="short" delimiter=", "/></names></layout></citation>\n'
+    )
+    people = [["Smith", "Brown", "Jones"], ["Smith", "Brown", "Jones"], ["Smith", "Benson", "Jones"]]
+    items = [{"id": f"i{k}", "type": "book", "title": f"T{k}", "author": [{"family": f} for f in names]}
+             for k, names in enumerate(people)]
+    assert _cite(tmp_path, body, items, [["i0", "i1", "i2"]]) == [
+        "Smith, Brown, et al.; Smith, Brown, et al.; Smith, Benson, et al."
+    ]

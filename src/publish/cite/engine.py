@@ -733,20 +733,32 @@ def _alias_hyphenated(source: Any) -> None:
 
 
 def _escalate(groups: list[list[Any]], key: str, values: Any, ambiguous: Any) -> None:
-    """One CSL disambiguation method: for each ambiguous group, set ``_disamb[key]`` to each of
-    ``values(group)`` in turn until the group's items render apart; when none does, take it back off.
-    Given names are not tried on items by the same people (only their spelling would differ)."""
+    """One CSL disambiguation method: for each ambiguous group, set ``_disamb[key]`` to the first of
+    ``values(group)`` that tells the most of the group's items apart (all of them, if one does); when
+    none tells any more apart than before, take it back off. Like citeproc-js, names that separate an
+    item from some of the others are kept even when others stay ambiguous ("Smith, Brown, et al." for
+    all, because of a "Smith, Benson, et al."). Given names are not tried on items by the same people."""
+
+    def distinct(group: list[Any]) -> int:
+        return len(group) - sum(len(g) - 1 for g in ambiguous(group))
+
     for group in groups:
         if key == "given" and _same_people(group):
             continue
+        best, best_count = None, distinct(group)
         for value in values(group):
             for it in group:
                 it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), key: value}
-            if not ambiguous(group):
+            count = distinct(group)
+            if count > best_count:
+                best, best_count = value, count
+            if count == len(group):
                 break
-        else:
-            for it in group:
+        for it in group:
+            if best is None:
                 (it.reference.get("_disamb") or {}).pop(key, None)
+            else:
+                it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), key: best}
 
 
 def _next_letter(letters: str) -> str:
