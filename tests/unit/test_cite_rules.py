@@ -267,3 +267,19 @@ def test_added_names_are_kept_when_they_tell_some_items_apart(tmp_path: Path) ->
     assert _cite(tmp_path, body, items, [["i0", "i1", "i2"]]) == [
         "Smith, Brown, et al.; Smith, Brown, et al.; Smith, Benson, et al."
     ]
+
+
+def test_a_sorted_citation_groups_cites_by_the_same_names(tmp_path: Path) -> None:
+    body = (
+        '<citation cite-group-delimiter=", "><sort><key variable="issued"/></sort>'
+        '<layout delimiter="; "><group delimiter=" "><names variable="author"><name form="short"/></names>'
+        '<date variable="issued"><date-part name="year"/></date></group></layout></citation>\n'
+    )
+    items = [
+        {"id": "b", "type": "book", "author": [{"family": "Banda"}], "issued": {"date-parts": [[1999]]}},
+        {"id": "a0", "type": "book", "author": [{"family": "Aalto"}], "issued": {"date-parts": [[1998]]}},
+        {"id": "a1", "type": "book", "author": [{"family": "Aalto"}], "issued": {"date-parts": [[2001]]}},
+    ]
+    assert _cite(tmp_path, body, items, [["b", "a0", "a1"]]) == ["Aalto 1998, Aalto 2001; Banda 1999"]
+    unsorted = body.replace('<sort><key variable="issued"/></sort>', "")
+    assert _cite(tmp_path, unsorted, items, [["a0", "b", "a1"]]) == ["Aalto 1998; Banda 1999; Aalto 2001"]

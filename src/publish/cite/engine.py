@@ -334,6 +334,7 @@ class Processor:
                     groups.append([])
                 groups[-1].append(it)
             items = [it for group in groups for it in citation_el.sort.sort(group, layout)]
+        items = self._group_cites(citation_el, items)
         author_in_text = len(items) == 1 and items[0]["_mode"] == "author-in-text"
         author_text = None
         if author_in_text:
@@ -422,7 +423,43 @@ class Processor:
             return out
         if collapse in ("year", "year-suffix", "year-suffix-ranged") and len(rendered) > 1:
             return self._collapse_year(citation_el, rendered)
+        group_delim = citation_el.get("cite-group-delimiter")
+        if group_delim is not None and len(rendered) > 1:
+            # cite grouping without collapsing: cites by the same names joined by cite-group-delimiter
+            out: list[Any] = []
+            for names, group in groupby(rendered, key=lambda p: self._names_key(p[0])):
+                wrapped = [self._wrap_item(it, t) for it, t in group if t is not None]
+                if names is not None and len(wrapped) > 1:
+                    out.append(join(wrapped, group_delim))
+                else:
+                    out.extend(wrapped)
+            return out
         return [self._wrap_item(item, text) for item, text in rendered if text is not None]
+
+    def _group_cites(self, citation_el: Any, items: list[CitationItem]) -> list[CitationItem]:
+        """CSL cite grouping: in a sorted citation with collapse or cite-group-delimiter, cites by the same
+        names move up to the first of them ("Smith 2003, 2010; Jones 2005"), the order otherwise kept;
+        an unsorted citation keeps the author's order, as citeproc-js keeps it."""
+        grouping = citation_el.get("collapse") in ("year", "year-suffix", "year-suffix-ranged")
+        if not (grouping or citation_el.get("cite-group-delimiter") is not None) or len(items) < 3:
+            return items
+        if citation_el.sort is None:
+            return items
+        keys = [self._names_key(it) for it in items]
+        placed = [False] * len(items)
+        out: list[CitationItem] = []
+        for i, it in enumerate(items):
+            if placed[i]:
+                continue
+            placed[i] = True
+            out.append(it)
+            if keys[i] is None:
+                continue
+            for j in range(i + 1, len(items)):
+                if not placed[j] and keys[j] == keys[i]:
+                    placed[j] = True
+                    out.append(items[j])
+        return out
 
     def _collapse_year(self, citation_el: Any, rendered: list[tuple[CitationItem, Any]]) -> list[Any]:
         """CSL collapse="year", "year-suffix" and "year-suffix-ranged": consecutive cites by the same names
