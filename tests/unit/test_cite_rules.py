@@ -283,3 +283,23 @@ def test_a_sorted_citation_groups_cites_by_the_same_names(tmp_path: Path) -> Non
     assert _cite(tmp_path, body, items, [["b", "a0", "a1"]]) == ["Aalto 1998, Aalto 2001; Banda 1999"]
     unsorted = body.replace('<sort><key variable="issued"/></sort>', "")
     assert _cite(tmp_path, unsorted, items, [["a0", "b", "a1"]]) == ["Aalto 1998; Banda 1999; Aalto 2001"]
+
+
+def test_a_group_whose_variables_are_all_empty_prints_nothing_through_choose_and_macros(tmp_path: Path) -> None:
+    """APA's thesis description: "Publication" (a value chosen by cs:choose) beside an empty number is
+    dropped with its group; a macro is a group of its own ("In " before an empty container title goes);
+    what a macro prints ("Anon.") is content to the group around it."""
+    body = (
+        '<macro name="number"><group delimiter=" "><choose><if type="thesis"><text value="Publication"/></if>'
+        '</choose><text variable="number"/></group></macro>'
+        '<macro name="container"><text term="in" suffix=" "/><text variable="container-title"/></macro>'
+        '<macro name="anon"><choose><if variable="author" match="none"><text term="anonymous" form="short"/>'
+        '</if></choose></macro>'
+        '<citation><layout delimiter="; "><group delimiter=", "><text variable="title"/>'
+        '<text macro="number" prefix="(" suffix=")"/><text macro="container"/></group>'
+        '<group delimiter=" " prefix=" [" suffix="]"><names variable="author"/><text macro="anon"/>'
+        '<date variable="issued"><date-part name="year"/></date></group></layout></citation>\n'
+    )
+    items = [{"id": "a", "type": "thesis", "title": "A thesis"},
+             {"id": "b", "type": "thesis", "title": "B", "number": "123", "container-title": "C"}]
+    assert _cite(tmp_path, body, items, [["a"], ["b"]]) == ["A thesis [anon.]", "B, (Publication 123), in C [anon.]"]

@@ -42,6 +42,8 @@ class _State(threading.local):
         self.names_marked = False  # the entry's first names are wrapped in NAMES markers
         self.name_overrides: dict[str, Any] | None = None  # disambiguation: add names / given names
         self.year_suffix_pending: str | None = None  # implicit year-suffix not yet printed for the item
+        self.variables_called = 0  # variables the rendering elements asked for (cs:group's rule)
+        self.variables_rendered = 0  # ... and how many of them printed something
 
 
 STATE = _State()
@@ -583,7 +585,10 @@ def _text_variable(orig: Any) -> Any:
             return None
         if variable == "first-reference-note-number":
             return _first_note_number(self, item, context)
+        STATE.variables_called += 1
         text = orig(self, item, context)
+        if text:
+            STATE.variables_rendered += 1
         if STATE.recording and text:
             STATE.recording[-1].add("text:" + variable)
         return text
@@ -599,9 +604,12 @@ def _number_render(orig: Any) -> Any:
         variable = self.get("variable")
         context = kwargs.get("context")
         repressed = getattr(layout_of(context, self), "repressed", {})
+        STATE.variables_called += 1
         if variable in repressed.get("text", []) or variable in repressed.get("number", []):
             raise VariableError  # empty to the enclosing group, so its label goes too
         text = orig(self, item, *args, **kwargs)
+        if text:
+            STATE.variables_rendered += 1
         if STATE.recording and text:
             STATE.recording[-1].add("text:" + variable)
         return text
@@ -649,6 +657,77 @@ def _quote(self: Any, string: Any) -> Any:
     if self.get("quotes", "false").lower() == "true":
         return String(mk.QUOTE[0]) + string + String(mk.QUOTE[1])
     return string
+
+
+# ---------------------------------------------------------------------------------------------------
+# Groups: CSL's rule counts the variables actually rendered, through macros and cs:choose.
+
+
+def _counting_render(orig: Any) -> Any:
+    """cs:names and cs:date each call a variable: count the call and whether it printed."""
+
+    def render(self: Any, *args: Any, **kwargs: Any) -> Any:
+        STATE.variables_called += 1
+        try:
+            text = orig(self, *args, **kwargs)
+        except VariableError:
+            raise
+        if text:
+            STATE.variables_rendered += 1
+        return text
+
+    return render
+
+
+def _suppressed(called: int, rendered: int) -> bool:
+    return STATE.variables_called > called and STATE.variables_rendered == rendered
+
+
+def _group_process(self: Any, item: Any, context: Any = None, **kwargs: Any) -> Any:
+    """cs:group is suppressed when it calls variables and none of them prints (CSL 1.0.2, "Group").
+
+    citeproc-py asked each child whether it *could* call a variable, so a cs:choose whose branch printed
+    only a value ("Publication" before an empty thesis number) counted as a rendered variable.
+    """
+    called, rendered = STATE.variables_called, STATE.variables_rendered
+    output = []
+    delimiter = self.get("delimiter", "")
+    for child in self.iterchildren():
+        try:
+            if isinstance(child, model.Choose):
+                text = child.render(item, context=context, delimiter=delimiter, **kwargs)
+            else:
+                text = child.render(item, context=context, **kwargs)
+        except VariableError:
+            continue
+        if text is not None:
+            output.append(text)
+    if _suppressed(called, rendered) or not output:
+        raise VariableError
+    # a group that prints is content to the group around it, as a macro is (citeproc-js)
+    STATE.variables_called += 1
+    STATE.variables_rendered += 1
+    return self.join(output)
+
+
+def _macro_render(orig: Any) -> Any:
+    """A macro call is a group of its own, as citeproc-js treats it: "In " before an empty container
+    title goes with it; and what a macro prints counts as a rendered variable for the group around it."""
+
+    def render(self: Any, *args: Any, **kwargs: Any) -> Any:
+        called, rendered = STATE.variables_called, STATE.variables_rendered
+        text = orig(self, *args, **kwargs)
+        if not text:
+            return text
+        if _suppressed(called, rendered):
+            return None
+        # a macro that prints something is content to the group around it, like a variable ("Anon.",
+        # "n.d." from a macro keep their group; a bare value or term beside empty variables does not)
+        STATE.variables_called += 1
+        STATE.variables_rendered += 1
+        return text
+
+    return render
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -934,6 +1013,10 @@ def _fixes() -> list[tuple[Any, str, Any]]:
         (model.Names, "process", _names_process(model.Names.process)),
         (model.Names, "markup", _names_markup(model.Names.markup)),
         (model.Substitute, "render", _substitute_render),
+        (model.Group, "process", _group_process),
+        (model.Names, "render", _counting_render(model.Names.render)),
+        (model.Date, "render", _counting_render(model.Date.render)),
+        (model.Macro, "render", _macro_render(model.Macro.render)),
         (model.Text, "_variable", _text_variable(model.Text._variable)),
         (model.Text, "markup", _text_markup(model.Text.markup)),
         (model.Number, "render", _number_render(model.Number.render)),
