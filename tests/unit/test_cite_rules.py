@@ -303,3 +303,11 @@ def test_a_group_whose_variables_are_all_empty_prints_nothing_through_choose_and
     items = [{"id": "a", "type": "thesis", "title": "A thesis"},
              {"id": "b", "type": "thesis", "title": "B", "number": "123", "container-title": "C"}]
     assert _cite(tmp_path, body, items, [["a"], ["b"]]) == ["A thesis [anon.]", "B, (Publication 123), in C [anon.]"]
+
+
+def test_punctuation_meeting_at_a_join_merges_as_in_citeproc_js() -> None:
+    from publish.cite.markup import fix_seams
+
+    cases = {"semicolon;: x": "semicolon; x", "colon:. x": "colon: x", "wow!: x": "wow! x",
+             "colon:! x": "colon! x", "et al.: x": "et al.: x", "comma,. x": "comma,. x", "a.. b": "a. b"}
+    assert {k: fix_seams(k, False) for k in cases} == cases

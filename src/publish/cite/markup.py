@@ -198,9 +198,14 @@ _DOUBLE_SPACE_RE = re.compile(rf" ((?:{_ANY_MARK})*) ")
 
 
 def _merge_punct(m: re.Match[str]) -> str:
+    """Two punctuation marks meeting at a join, as citeproc-js merges them: one of a doubled mark;
+    "!" and "?" absorb a following "." or ":"; ";" and ":" absorb a following "." or ":" and give way to
+    a following "!" or "?"; other pairs (".:", ",." ...) both stay."""
     first, closers, second = m.group(1), m.group(2), m.group(3)
-    if first == second or (first in "!?" and second == "."):
+    if first == second or (first in "!?;:" and second in ".:"):
         return first + closers
+    if first in ";:" and second in "!?":
+        return closers + second
     return m.group(0)
 
 
