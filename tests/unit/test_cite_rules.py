@@ -311,3 +311,31 @@ def test_punctuation_meeting_at_a_join_merges_as_in_citeproc_js() -> None:
     cases = {"semicolon;: x": "semicolon; x", "colon:. x": "colon: x", "wow!: x": "wow! x",
              "colon:! x": "colon! x", "et al.: x": "et al.: x", "comma,. x": "comma,. x", "a.. b": "a. b"}
     assert {k: fix_seams(k, False) for k in cases} == cases
+
+
+def test_uppercase_keeps_nocase_spans_and_stop_words_open_compounds() -> None:
+    from citeproc.string import MixedString, NoCase, String
+
+    from publish.cite.patches import _case
+
+    class Cased:
+        def __init__(self, case: str) -> None:
+            self.attrib = {"text-case": case}
+
+        def get(self, key: str, default: object = None) -> object:
+            return self.attrib.get(key, default)
+
+    text = MixedString([String("a "), NoCase("Smith"), String(" pencil")])
+    assert str(_case(Cased("uppercase"), text, "en")) == "A Smith PENCIL"
+    assert str(title_case("employee pro-environmental behavior")) == "Employee Pro-Environmental Behavior"
+    assert str(title_case("out-of-fashion ideas")) == "Out-of-Fashion Ideas"
+
+
+def test_a_suffix_written_into_the_given_name_is_a_suffix() -> None:
+    from publish.cite.engine import split_given_suffix
+
+    plain, comma = {"family": "Doe", "given": "John, III"}, {"family": "Doe", "given": "John,! Jr."}
+    split_given_suffix(plain)
+    split_given_suffix(comma)
+    assert plain == {"family": "Doe", "given": "John", "suffix": "III"}
+    assert comma == {"family": "Doe", "given": "John", "suffix": "Jr.", "comma-suffix": True}

@@ -110,6 +110,7 @@ def prepare_reference(ref: dict, internal_id: str) -> dict:
                 }
                 if "family" not in clean and "literal" not in clean and "given" in clean:
                     clean = {"literal": clean["given"]}
+                split_given_suffix(clean)
                 split_particle(clean)
                 if clean:
                     names.append(clean)
@@ -129,6 +130,20 @@ def prepare_reference(ref: dict, internal_id: str) -> dict:
             text = mk.smart_text(mk.quotes_to_markers(mk.rich_text_to_markers(text)))
         out[key] = text
     return out
+
+
+def split_given_suffix(name: dict) -> None:
+    """ "John, III" in a given name is the suffix III; "John,! Jr." the suffix Jr. printed after a comma
+    ("John Doe, Jr."), as citeproc-js reads CSL-JSON names without a suffix field."""
+    given = name.get("given", "")
+    if "suffix" in name or ", " not in given and ",!" not in given:
+        return
+    head, _, tail = given.partition(",")
+    if tail.startswith("!"):
+        name["comma-suffix"] = True
+        tail = tail[1:]
+    if head.strip() and tail.strip():
+        name["given"], name["suffix"] = head.strip(), tail.strip()
 
 
 def split_particle(name: dict) -> None:

@@ -171,7 +171,10 @@ def title_case(text: Any) -> Any:
             prev_word_end = mk.strip_markers(word)[-1:] or prev_word_end
             continue
         # like citeproc-js: only all-lowercase words change; capitalised words (also stop words) stay
-        if core and core.islower() and (first and not after_hyphen or core.lower() not in STOP_WORDS):
+        before_hyphen = k + 1 < len(tokens) and tokens[k + 1][0][:1] in "-\u2010"
+        # a stop word opening a hyphenated compound is a word of its own ("Pro-Environmental")
+        stop = core.lower() in STOP_WORDS and not (before_hyphen and not after_hyphen)
+        if core and core.islower() and (first and not after_hyphen or not stop):
             word = _capitalize_first_text(word)
         out_tokens[k] = word
         stripped = mk.strip_markers(word)
@@ -211,10 +214,10 @@ def _case(self: Any, text: Any, language: str | None = None) -> Any:
         # case entirely ("(ed.)" instead of "(Ed.)"): default to the style's locale like CSL says.
         root = self.get_root()
         language = (root.get("default-locale") or "en")[:2]
-    if text_case == "lowercase":
-        return text.lower()
-    if text_case == "uppercase":
-        return text.upper()
+    if text_case in ("lowercase", "uppercase"):
+        # nocase spans (a proper name inside a title) keep their case here too
+        change = str.lower if text_case == "lowercase" else str.upper
+        return _rebuild([(t if nc else change(t), nc) for t, nc in _segments(text)])
     if text_case == "capitalize-first":
         return text.capitalize_first()
     if text_case == "capitalize-all":
