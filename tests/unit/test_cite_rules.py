@@ -339,3 +339,17 @@ def test_a_suffix_written_into_the_given_name_is_a_suffix() -> None:
     split_given_suffix(comma)
     assert plain == {"family": "Doe", "given": "John", "suffix": "III"}
     assert comma == {"family": "Doe", "given": "John", "suffix": "Jr.", "comma-suffix": True}
+
+
+def test_particles_join_without_a_space_after_an_apostrophe_and_quotes_keep_a_family_whole(
+    tmp_path: Path,
+) -> None:
+    from publish.cite.engine import split_particle
+
+    body = '<citation><layout delimiter="; "><names variable="author"><name/></names></layout></citation>\n'
+    items = [{"id": "a", "type": "book", "author": [{"family": "Jones", "given": "John",
+                                                     "non-dropping-particle": "d’"}]}]
+    assert _cite(tmp_path, body, items, [["a"]]) == ["John d’Jones"]
+    quoted = {"family": "\u201cvan Happel\u201d", "given": "Eduard"}
+    split_particle(quoted)
+    assert quoted == {"family": "van Happel", "given": "Eduard"}

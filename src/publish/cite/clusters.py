@@ -81,7 +81,7 @@ def render_clusters(
                         key=str(it.id),
                         mode=mode,
                         label=it.label,
-                        locator=it.locator or None,
+                        locator=(it.locator or "").strip() or None,
                         prefix=bool(it.prefix),
                         suffix=bool(it.suffix),
                         index=len(affixes),

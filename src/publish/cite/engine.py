@@ -150,6 +150,9 @@ def split_particle(name: dict) -> None:
     """ "van der Berg" -> non-dropping-particle "van der", family "Berg", as citeproc-js and pandoc parse
     a family name whose leading words are lowercase (unless the particle is given explicitly)."""
     family = name.get("family", "")
+    if len(family) > 2 and family[0] in '"\u201c' and family[-1] in '"\u201d':
+        name["family"] = family[1:-1]  # a quoted family name is one name, particles and all
+        return
     if "non-dropping-particle" in name or " " not in family:
         return
     words = family.split(" ")

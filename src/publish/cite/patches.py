@@ -313,6 +313,14 @@ def initialize_given(given: str, mark: str, hyphen: bool, initialize: bool = Tru
     return "-".join(r for r in rendered if r).strip()
 
 
+def _join_particles(*parts: Any) -> str:
+    """Particles and family name joined by spaces, but not after an apostrophe ("d’Jones")."""
+    out = ""
+    for part in (str(p) for p in parts if p):
+        out = part if not out else out + ("" if out[-1] in "'’" else " ") + part
+    return out
+
+
 def _name_process(orig: Any) -> Any:
     def process(
         self: Any, item: Any, variable: str, context: Any = None, sort_options: Any = None, **kwargs: Any
@@ -419,7 +427,7 @@ def _name_process_impl(
         elif name_form == "long":
             if name_as_sort_order == "all" or (name_as_sort_order == "first" and i == 0):
                 if demote_ndp in ("never", "sort-only"):
-                    family = " ".join([str(n) for n in (ndp, family) if n])
+                    family = _join_particles(ndp, family)
                     given = " ".join([str(n) for n in (given, dp) if n])
                 else:
                     given = " ".join([str(n) for n in (given, dp, ndp) if n])
@@ -427,7 +435,7 @@ def _name_process_impl(
                 order = family, given, suffix
                 text = join([n for n in order if n], sort_separator)
             else:
-                family = " ".join([str(n) for n in (dp, ndp, family) if n])
+                family = _join_particles(dp, ndp, family)
                 given, family = format_name_parts(given, family)
                 if suffix:
                     sep = ", " if name.get("comma-suffix") else " "
@@ -435,7 +443,7 @@ def _name_process_impl(
                 else:
                     text = " ".join([str(n) for n in (given, family) if n])
         else:
-            family = " ".join([str(n) for n in (ndp, family) if n])
+            family = _join_particles(ndp, family)
             given, family = format_name_parts(given, family)
             text = family
         output.append(String(str(text)) if not isinstance(text, (String, MixedString)) else text)
