@@ -353,3 +353,16 @@ def test_particles_join_without_a_space_after_an_apostrophe_and_quotes_keep_a_fa
     quoted = {"family": "\u201cvan Happel\u201d", "given": "Eduard"}
     split_particle(quoted)
     assert quoted == {"family": "van Happel", "given": "Eduard"}
+
+
+def test_ibid_is_capitalised_where_a_sentence_starts(tmp_path: Path) -> None:
+    body = ('<citation><layout><choose><if position="ibid"><text term="ibid"/></if>'
+            '<else><text variable="title"/></else></choose></layout></citation>\n')
+    style = _style(tmp_path, body).read_text()
+    path = tmp_path / "note.csl"
+    path.write_text(style.replace('class="in-text"', 'class="note"'), encoding="utf-8")
+    items = [{"id": "a", "type": "book", "title": "Book A"}]
+    clusters = [Cluster([ClusterItem("a")], 1), Cluster([ClusterItem("a", prefix="See ")], 2),
+                Cluster([ClusterItem("a", prefix="As said before. ")], 3), Cluster([ClusterItem("a")], 4)]
+    out = [inlines_to_text(c) for c in render_clusters(items, path, "en-US", clusters).citations]
+    assert out == ["Book A", "See ibid.", "As said before. Ibid.", "Ibid."]

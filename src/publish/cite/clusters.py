@@ -46,6 +46,12 @@ class Rendered:
     bibliography: list[tuple[str, list[dict]]] = field(default_factory=list)
 
 
+def ends_sentence(prefix: str) -> bool:
+    """A prefix of more than one word ending in . ! or ? is a sentence; what follows it starts one."""
+    text = prefix.strip()
+    return " " in text and text[-1:] in ".!?"
+
+
 def _affix_inlines(text: str) -> list[dict]:
     """A cluster item's prefix or suffix is the author's text: rich text, typographic quotes."""
     return mk.to_inlines(mk.smart_text(mk.rich_text_to_markers(mk.sanitize(text)))) if text else []
@@ -83,6 +89,7 @@ def render_clusters(
                         label=it.label,
                         locator=(it.locator or "").strip() or None,
                         prefix=bool(it.prefix),
+                        prefix_ends_sentence=ends_sentence(it.prefix),
                         suffix=bool(it.suffix),
                         index=len(affixes),
                     )

@@ -18,6 +18,7 @@ from publish.errors import PublishError, Warning_, did_you_mean, line_col_of_off
 from publish.inlines import elements
 
 from . import markup as mk
+from .clusters import ends_sentence
 from .engine import CiteItem, Processor
 from .locators import parse_locator
 from .notes import cites_with_notes, drop_doubled_periods, footnote, move_after_punctuation
@@ -200,6 +201,7 @@ def _cite_document(
                     label=label,
                     locator=value,
                     prefix=bool(prefix),
+                    prefix_ends_sentence=ends_sentence(_plain(prefix)),
                     suffix=bool(rest),
                     index=len(extras),
                 )

@@ -35,6 +35,7 @@ class CiteItem:
     prefix: bool = False  # the document has prefix inlines for it (a placeholder is rendered)
     suffix: bool = False
     index: int = 0  # position in the document's list of items, used by the placeholders
+    prefix_ends_sentence: bool = False  # the prefix is a sentence ("As shown before. "): capitalise after it
 
 
 _SIMPLE_FIELDS_NUMERIC = ("volume", "issue", "edition", "number", "page", "number-of-pages", "chapter-number")
@@ -381,14 +382,20 @@ class Processor:
             out = str(layout.format(layout.wrap(body)))
         if author_in_text and author_text:
             out = str(author_text) + " " + out
-        if self.style.root.get("class") == "note" and items and not items[0]["_spec"].prefix:
+        first: CiteItem | None = items[0]["_spec"] if items else None
+        note = self.style.root.get("class") == "note"
+        if first is not None and (first.prefix_ends_sentence or (note and not first.prefix)):
             out = self._capitalise_ibid(out)
         return out
 
     def _capitalise_ibid(self, text: str) -> str:
-        """A note citation that opens with the ibid term prints "Ibid." (it starts the note's sentence),
-        as citeproc-js does; other cites keep their case ("de Gaulle")."""
+        """A note citation, or one after a prefix that is a sentence, opening with the ibid term prints
+        "Ibid." (it starts a sentence), as citeproc-js does; other cites keep their case ("de Gaulle")."""
         plain = mk.strip_markers(text).lstrip()
+        if mk.PREFIX in text:
+            # the prefix comes first: the term follows it
+            k = text.index(mk.PREFIX) + 2
+            return text[:k] + self._capitalise_ibid(text[k:])
         for form in (None, "short"):
             term = str(self.style.root.get_single_term(name="ibid", form=form) or "")
             if term and term[:1].islower() and plain.startswith(term):
