@@ -43,7 +43,7 @@ def test_title_case_leaves_a_letter_after_a_number_and_hyphen() -> None:
 def test_without_page_range_format_ranges_print_as_given() -> None:
     assert format_last_page("110", "5", None) == "5"
     assert format_last_page("110", "5", "expanded") == "115"
-    assert format_last_page("1496", "504", "chicago") == "504"
+    assert format_last_page("1496", "504", "chicago-16") == "504"
 
 
 def test_an_open_date_range_keeps_its_open_end(tmp_path: Path) -> None:
@@ -366,3 +366,10 @@ def test_ibid_is_capitalised_where_a_sentence_starts(tmp_path: Path) -> None:
                 Cluster([ClusterItem("a", prefix="As said before. ")], 3), Cluster([ClusterItem("a")], 4)]
     out = [inlines_to_text(c) for c in render_clusters(items, path, "en-US", clusters).citations]
     assert out == ["Book A", "See ibid.", "As said before. Ibid.", "Ibid."]
+
+
+def test_chicago_page_ranges_print_four_digits_in_full_when_three_change() -> None:
+    assert format_last_page("1496", "1504", "chicago") == "1504"
+    assert format_last_page("2787", "2816", "chicago-15") == "2816"
+    assert format_last_page("1536", "1538", "chicago") == "38"
+    assert format_last_page("1496", "1504", "chicago-16") == "504"

@@ -942,7 +942,10 @@ def format_last_page(first: str, last: str, range_format: str | None) -> str:
         n = int(a)
         if n < 100 or n % 100 == 0:
             return b
-        if fmt == "chicago-15" and len(a) >= 4 and a[:-3] != b[:-3]:
+        common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+        if fmt in ("chicago", "chicago-15") and len(a) == 4 and len(a) - common >= 3:
+            # CSL 1.0.2: "chicago" is the 15th edition's rule; four digits with three changing print in
+            # full ("1496–1504")
             return b
         fmt = "minimal" if n % 100 < 10 else "minimal-two"
     if len(a) != len(b):
