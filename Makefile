@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 JOBS   ?=
 PUBLISH_FLAGS := $(if $(JOBS),-j $(JOBS),)
 
-.PHONY: all html pdf epub docx test bench lint clean distclean setup setup-dev test-tools golden bytecode
+.PHONY: all html pdf epub docx test bench lint clean distclean setup setup-dev test-tools golden bytecode citations-suite
 
 all: setup bytecode
 	$(BIN)/publish build $(PUBLISH_FLAGS)
@@ -46,6 +46,10 @@ golden: setup-dev
 # Figures beside plain pandoc (bench/, not shipped in the package); see bench/__init__.py.
 bench: setup-dev bytecode
 	$(BIN)/python -m bench $(BENCH_FLAGS)
+
+# The CSL processor test suite (../shared/csl-test-suite) through our citation layer and raw citeproc-py.
+citations-suite: setup-dev
+	$(BIN)/python tests/citations/csl_suite.py
 
 lint: setup-dev
 	$(BIN)/ruff check src tests bench
