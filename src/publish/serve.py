@@ -55,6 +55,8 @@ class _Capture(Reporter):
             self.warned[result.name] = [("error: " if self.strict else "") + w.format() for w in result.warnings]
         if result.status == "failed" and result.error is not None:
             self.errors[result.name] = result.error.format()
+        elif self.strict and result.warnings:  # --strict: the build fails on them, so the page says so
+            self.errors[result.name] = "\n".join(self.warned[result.name])
 
 
 class Preview:
@@ -84,10 +86,13 @@ class Preview:
 
     def rebuild(self) -> bool:
         """Build every pass, tell the pages after each; False when a pass failed (the rest is skipped:
-        it would fail the same way)."""
+        it would fail the same way). A change saved during the web-page pass skips the rest too: the
+        rebuild that follows it (when the saving pauses) has every pass, and its page comes sooner."""
         passes = self.passes()
         ok = True
         for i, opts in enumerate(passes):
+            if i and self.debouncer.wait_time() is not None:
+                break
             last = i == len(passes) - 1
             rep = _Capture(quiet=opts.quiet, verbose=opts.verbose, strict=opts.strict, debug=opts.debug)
             raised = None
