@@ -56,6 +56,8 @@ def handouts(project: Project) -> list[Handout]:
         index = editions.index(edition) if edition in editions else 0
         key = labels[index] if index < len(labels) else ""
         text = english.get(key, key) or f"{fmt} {edition}".strip()
+        for article in ("a ", "an "):  # the labels are phrased for a sentence ("also as a printable PDF")
+            text = text.removeprefix(article)
         label = text[:1].upper() + text[1:]
         found.setdefault(stem, {}).setdefault(brand, []).append(
             ((rank, index), Output(fmt, edition, label, f"/{brand}/{name}")))
