@@ -318,6 +318,36 @@ def test_gallery_shows_every_brand_at_two_widths_with_pdf_thumbnails(server: Ser
         server.idle()
 
 
+def test_bibliography_edit_reaches_the_page(server: Served, project: Path, page: Any) -> None:
+    """A file the manuscript includes (its bibliography) is watched like the manuscript itself."""
+    refs = project / "manuscript" / "references.json"
+    page.goto(f"{server.url}default/{SEED}.html", wait_until="load")
+    original = _edit(refs, "Houghton Mifflin", "Houghton Mifflin Watched")
+    try:
+        page.wait_for_function("document.body.innerText.includes('Houghton Mifflin Watched')", timeout=10000)
+    finally:
+        save(refs, original)
+    server.idle()
+
+
+def test_new_and_removed_manuscripts_update_the_listing(server: Served, project: Path, page: Any) -> None:
+    page.goto(server.url, wait_until="load")
+    source = project / "manuscript" / f"{SEED}.md"
+    added = project / "manuscript" / "added-while-serving.md"
+    text = source.read_text(encoding="utf-8")
+    title = "A Handout Added While Serving"
+    save(added, re.sub(r'(?m)^title: .*$', f'title: "{title}"', text, count=1))
+    try:
+        page.wait_for_function("t => document.body.innerText.includes(t)", arg=title, timeout=30000)
+        server.idle()
+        assert (project / "build" / "default" / "added-while-serving.html").is_file()
+    finally:
+        added.unlink()
+    page.wait_for_function("t => !document.body.innerText.includes(t)", arg=title, timeout=30000)
+    server.idle()
+    assert not list((project / "build").glob("*/added-while-serving.*"))
+
+
 def test_sigterm_stops_cleanly_and_leaves_a_complete_build(server: Served, project: Path) -> None:
     assert server.stop() == 0
     assert any("stopped serving" in line for line in server.err)
