@@ -40,10 +40,12 @@ class ServeOptions(NamedTuple):
 
 class _Capture(Reporter):
     """The build's own reporter (it prints as ``publish build`` does) that also keeps, per step, the
-    error and warning lines it printed: the page shows the same lines as the terminal."""
+    error and warning lines it printed (the page shows the same lines as the terminal), and calls
+    ``written`` as each step is reported: the runner reports a step once its files are in place."""
 
-    def __init__(self, **kw: object) -> None:
+    def __init__(self, written: Callable[[_Capture], None] | None = None, **kw: object) -> None:
         super().__init__(**kw)  # type: ignore[arg-type]
+        self.written = written
         self.errors: dict[str, str] = {}
         self.warned: dict[str, list[str]] = {}
         self.ran: set[str] = set()
@@ -57,6 +59,8 @@ class _Capture(Reporter):
             self.errors[result.name] = result.error.format()
         elif self.strict and result.warnings:  # --strict: the build fails on them, so the page says so
             self.errors[result.name] = "\n".join(self.warned[result.name])
+        if result.status in ("built", "removed") and self.written is not None:
+            self.written(self)
 
 
 class Preview:
@@ -72,7 +76,7 @@ class Preview:
         self.watcher = Watcher(self.debouncer.add)
         self.errors: dict[str, str] = {}
         self.warnings: dict[str, list[str]] = {}
-        self.builds = 0
+        self.told = 0  # "changed" events sent: the pages' cache-busting number
 
     def passes(self) -> list[BuildOptions]:
         """The web page first, then everything else asked for (each an exact, incremental build)."""
@@ -85,16 +89,17 @@ class Preview:
         return [full._replace(formats=["html"]), full]
 
     def rebuild(self) -> bool:
-        """Build every pass, tell the pages after each; False when a pass failed (the rest is skipped:
-        it would fail the same way). A change saved during the web-page pass skips the rest too: the
-        rebuild that follows it (when the saving pauses) has every pass, and its page comes sooner."""
+        """Build every pass; the pages hear of each output as it is written, and of the errors after
+        each pass. False when a pass failed (the rest is skipped: it would fail the same way). A change
+        saved during the web-page pass skips the rest too: the rebuild that follows it (when the saving
+        pauses) has every pass, and its page comes sooner."""
         passes = self.passes()
         ok = True
         for i, opts in enumerate(passes):
             if i and self.debouncer.wait_time() is not None:
                 break
-            last = i == len(passes) - 1
-            rep = _Capture(quiet=opts.quiet, verbose=opts.verbose, strict=opts.strict, debug=opts.debug)
+            rep = _Capture(self._written, quiet=opts.quiet, verbose=opts.verbose, strict=opts.strict,
+                           debug=opts.debug)
             raised = None
             try:
                 code = self.runner.build(opts, rep)
@@ -102,21 +107,32 @@ class Preview:
                 raised = exc.format()
                 self.err(raised)
                 code = 1
-            self.builds += 1
-            self._remember(rep, raised, whole=last or code != 0)
-            files, listing = self.outputs.changed()
-            self.channel.publish("status", self.status())
-            if files:
-                self.channel.publish("changed", {"files": files, "listing": listing, "build": self.builds})
+            self._remember(rep, raised, whole=i == len(passes) - 1 or code != 0)
+            self._tell()
             if code != 0:
                 ok = False
                 break
         self.watch()
         return ok
 
+    def _written(self, rep: _Capture) -> None:
+        """A step's files are in place: the pages that show them may reload now. Errors so far are
+        merged with the last build's, so a fixed page does not lose its overlay only to get it back."""
+        self._remember(rep, None, whole=False)
+        self._tell(only_if_changed=True)
+
+    def _tell(self, *, only_if_changed: bool = False) -> None:
+        files, listing = self.outputs.changed()
+        if only_if_changed and not files:
+            return
+        self.channel.publish("status", self.status())
+        if files:
+            self.told += 1
+            self.channel.publish("changed", {"files": files, "listing": listing, "build": self.told})
+
     def _remember(self, rep: _Capture, raised: str | None, *, whole: bool) -> None:
-        """Errors and warnings on show: a step that ran replaces what it said before; a build that covered
-        everything asked for replaces every error (a failed step is always retried, so it says it again)."""
+        """Errors and warnings on show: a step that ran replaces what it said before; a whole build
+        replaces every error (a failed step is always retried, so it says it again)."""
         if whole:
             self.errors = dict(rep.errors)
         else:
@@ -133,7 +149,7 @@ class Preview:
     def status(self) -> dict[str, object]:
         return {"ok": not self.errors, "errors": sorted(self.errors.values()),
                 "warnings": [w for name in sorted(self.warnings) for w in self.warnings[name]],
-                "build": self.builds}
+                "build": self.told}
 
     def watch(self) -> None:
         """Point the watcher at what the builds read (records of every step, so far)."""

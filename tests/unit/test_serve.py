@@ -76,3 +76,23 @@ def test_strict_shows_warnings_as_errors(tmp_path: Path) -> None:
     p = _preview(tmp_path, strict=True)
     p._remember(_report(StepResult("cite a", "built", warnings=[WARN]), strict=True), None, whole=True)
     assert p.status()["errors"] == ["error: " + WARN.format()] and p.status()["ok"] is False
+
+
+def test_pages_hear_of_each_output_as_it_is_written(tmp_path: Path) -> None:
+    """The runner reports a step once its files are in place: a page may reload then, mid-build."""
+    p = _preview(tmp_path)
+    told: list[int] = []
+    rep = _Capture(lambda r: told.append(len(r.ran)), quiet=True, out=lambda line: None, err=lambda line: None)
+    rep.step(StepResult("cite a", "up to date"))
+    assert told == []
+    rep.step(StepResult("cite a", "built"))
+    rep.step(StepResult("pdf x/a", "removed"))
+    assert told == [1, 2]
+    (tmp_path / "build" / "x").mkdir(parents=True)
+    p._written(rep)
+    assert p.channel.since(0, timeout=0) == []  # nothing in build/ changed: nothing to tell
+    (tmp_path / "build" / "x" / "a.html").write_text("<p>new</p>")
+    p._written(rep)
+    kinds = [(kind, data) for _seq, kind, data in p.channel.since(0, timeout=0)]
+    assert [k for k, _d in kinds] == ["status", "changed"]
+    assert '"/x/a.html"' in kinds[1][1] and '"listing": true' in kinds[1][1]
