@@ -20,13 +20,14 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from .errors import PublishError
 from .serve_events import Channel
 
-#: What a served page gets before ``</head>``: the reload script (see data/serve/reload.js).
-RELOAD_TAG = b'<script src="/_serve/reload.js" defer></script>'
+#: What a served page gets before ``</head>``: the reload script (see data/serve/reload.js), told the
+#: number of the last event sent before the page was read, so it hears of every change made after.
+RELOAD_TAG = b'<script src="/_serve/reload.js" data-since="%d" defer></script>'
 SERVE_DATA = Path(__file__).resolve().parent / "data" / "serve"
 TYPES = {".epub": "application/epub+zip", ".woff2": "font/woff2", ".svg": "image/svg+xml",
          ".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".pdf": "application/pdf"}
@@ -57,12 +58,13 @@ def resolve(build: Path, target: str) -> Path | None:
     return real
 
 
-def inject(html: bytes) -> bytes:
+def inject(html: bytes, since: int = 0) -> bytes:
     """The page with the reload script before ``</head>`` (or at the top, when it has no head)."""
+    tag = RELOAD_TAG % since
     at = html.lower().find(b"</head>")
     if at < 0:
-        return RELOAD_TAG + html
-    return html[:at] + RELOAD_TAG + html[at:]
+        return tag + html
+    return html[:at] + tag + html[at:]
 
 
 def content_type(path: Path | str) -> str:
@@ -142,12 +144,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._answer(head=False)
 
     def _answer(self, *, head: bool) -> None:
-        path = urlsplit(self.path).path
+        url = urlsplit(self.path)
+        path = url.path
         if path == "/_serve/events":
-            self._events()
+            self._events(url.query)
             return
-        if path.startswith("/_serve/") and "/" not in path[8:] and (SERVE_DATA / path[8:]).is_file():
-            name = path[8:]
+        since = self.channel.current()[0]  # before the file is read: a change after it is an event after this
+        name = path[len("/_serve/"):]
+        if path.startswith("/_serve/") and name.endswith((".js", ".css")) and (SERVE_DATA / name).is_file() \
+                and "/" not in name:
             self._send(200, (SERVE_DATA / name).read_bytes(), content_type(name), head=head)
             return
         if path == "/" or path.startswith("/_"):
@@ -155,7 +160,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if page is None:
                 self._not_found(head)
             else:
-                self._send(200, inject(page.body) if page.type.startswith("text/html") else page.body,
+                self._send(200, inject(page.body, since) if page.type.startswith("text/html") else page.body,
                            page.type, head=head)
             return
         real = resolve(self.build, self.path)
@@ -173,7 +178,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._not_found(head)
             return
         kind = content_type(real)
-        self._send(200, inject(data) if kind.startswith("text/html") else data, kind, head=head)
+        self._send(200, inject(data, since) if kind.startswith("text/html") else data, kind, head=head)
 
     def _send(self, status: int, body: bytes, kind: str, *, head: bool) -> None:
         self.send_response(status)
@@ -196,8 +201,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
 
-    def _events(self) -> None:
-        """Server-Sent Events: the build's status at once, then every change, until the page goes."""
+    def _events(self, query: str) -> None:
+        """Server-Sent Events: the build's status at once, then every change after the one the page
+        last heard of (``since``, or the browser's Last-Event-ID on a reconnect), until the page goes."""
         self.close_connection = True
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -205,7 +211,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         try:
             seq, status = self.channel.current()
+            since = _number(self.headers.get("Last-Event-ID")) or _number(parse_qs(query).get("since", [""])[0])
             self.wfile.write(b"retry: 500\n" + Channel.frame(seq, "status", status))
+            if since is not None and since < seq:
+                seq = since  # what happened between the page being read and it listening
             self.wfile.flush()
             while not self.channel.closed:
                 events = self.channel.since(seq, timeout=10.0)
@@ -216,6 +225,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.flush()
         except (ConnectionError, OSError):
             return
+
+
+def _number(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
 
 
 def handler(build: Path, channel: Channel, views: Views) -> type[Handler]:

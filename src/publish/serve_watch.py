@@ -103,10 +103,10 @@ class Targets:
         self.root = project.root.resolve()
         self.files = {self._abs(p) for p in inputs}
         self.always = [self.root / "manuscript", self.root / "styles"]
-        folders = {p.parent for p in self.files if not any(p.is_relative_to(a) for a in self.always)}
-        # the project folder itself (or above it) holds .venv and .git: watched only one level deep
-        self.shallow = sorted(f for f in folders if self.root.is_relative_to(f))
-        self.deep = sorted({*self.always, *(f for f in folders if not self.root.is_relative_to(f))})
+        # an input elsewhere is watched in its own folder, one level deep: that folder may be the project's
+        # (with .venv and .git below it), or one of the user's, whose subfolders are none of our business
+        self.shallow = sorted({p.parent for p in self.files if not any(p.is_relative_to(a) for a in self.always)})
+        self.deep = sorted(self.always)
 
     def _abs(self, path: str) -> Path:
         p = Path(path)

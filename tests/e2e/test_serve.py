@@ -146,10 +146,13 @@ def page(browser: Any, server: Served) -> Iterator[Any]:
             r.abort("blockedbyclient")
 
     p.route("**/*", route)
+    start = len(server.out), len(server.err)
     try:
         yield p
     finally:
         context.close()
+        # shown by pytest only when the test failed: what the server did meanwhile
+        print("server output during the test:", *server.out[start[0]:], *server.err[start[1]:], sep="\n")
         assert not external, f"requests left the machine: {external}"
 
 

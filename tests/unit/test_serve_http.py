@@ -62,10 +62,12 @@ def test_guard_allows(build: Path, target: str, expected: str) -> None:
 
 def test_inject_puts_the_tag_before_head_end() -> None:
     page = b"<html><HEAD><title>x</title></HEAD><body></body></html>"
-    out = inject(page)
-    assert out.count(RELOAD_TAG) == 1 and out.index(RELOAD_TAG) < out.index(b"</HEAD>")
-    assert out.replace(RELOAD_TAG, b"") == page
-    assert inject(b"<p>bare</p>").startswith(RELOAD_TAG)
+    out = inject(page, 7)
+    tag = RELOAD_TAG % 7
+    assert b'data-since="7"' in tag
+    assert out.count(tag) == 1 and out.index(tag) < out.index(b"</HEAD>")
+    assert out.replace(tag, b"") == page
+    assert inject(b"<p>bare</p>").startswith(RELOAD_TAG % 0)
 
 
 def test_loopback() -> None:
@@ -93,8 +95,13 @@ def test_port_out_of_range() -> None:
 
 
 @pytest.fixture
-def server(build: Path) -> Iterator[str]:
-    httpd = bind("127.0.0.1", 0, handler(build, Channel(), lambda p: None))
+def channel() -> Channel:
+    return Channel(server="test")
+
+
+@pytest.fixture
+def server(build: Path, channel: Channel) -> Iterator[str]:
+    httpd = bind("127.0.0.1", 0, handler(build, channel, lambda p: None))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -115,7 +122,7 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
 def test_served_page_has_the_script_and_build_stays_script_free(server: str, build: Path) -> None:
     status, headers, body = _get(server + "/default/page.html")
     assert status == 200 and headers["Cache-Control"] == "no-store"
-    assert RELOAD_TAG in body and int(headers["Content-Length"]) == len(body)
+    assert RELOAD_TAG % 0 in body and int(headers["Content-Length"]) == len(body)
     assert b"script" not in (build / "default" / "page.html").read_bytes()
     status, headers, body = _get(server + "/default/assets/site.css")
     assert (status, body, headers["Cache-Control"]) == (200, b"body{}", "no-store")
@@ -140,4 +147,36 @@ def test_reload_script_is_served(server: str) -> None:
     status, headers, body = _get(server + "/_serve/reload.js")
     assert status == 200 and b"EventSource" in body and headers["Content-Type"].startswith("text/javascript")
     assert _get(server + "/_serve/../serve_http.py")[0] == 404
+    assert _get(server + "/_serve/listing.html.j2")[0] == 404  # the views' templates are not files to serve
 
+
+
+def _frames(url: str, count: int) -> list[tuple[str, str]]:
+    """The first ``count`` (event, data) pairs of an event stream."""
+    found: list[tuple[str, str]] = []
+    with urllib.request.urlopen(url, timeout=5) as r:
+        assert r.headers["Content-Type"] == "text/event-stream"
+        kind = ""
+        for raw in r:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: "):
+                found.append((kind, line[6:]))
+                if len(found) == count:
+                    return found
+    return found
+
+
+def test_a_page_hears_of_changes_made_after_it_was_read(server: str, channel: Channel) -> None:
+    """The page is told the event number at the moment it was served; a change between that moment and
+    its event stream opening is replayed, not lost (a page reloading mid-build would miss it)."""
+    channel.publish("changed", {"files": ["/default/page.html"]})
+    body = _get(server + "/default/page.html")[2]
+    since = int(body.split(b'data-since="')[1].split(b'"')[0])
+    assert since == 1
+    channel.publish("changed", {"files": ["/default/page.html"], "build": 2})
+    frames = _frames(f"{server}/_serve/events?since={since}", 2)
+    assert [k for k, _d in frames] == ["status", "changed"] and '"build": 2' in frames[1][1]
+    frames = _frames(f"{server}/_serve/events", 1)  # no since: the status only, then what comes
+    assert [k for k, _d in frames] == ["status"]

@@ -11,7 +11,10 @@
 
   const scrollKey = "publish-serve-scroll:" + location.pathname;
   const dismissedKey = "publish-serve-dismissed";
-  const view = document.documentElement.hasAttribute("data-serve-view");
+  // The server's own pages: the listing is redrawn on any change (a title may have changed); the gallery
+  // only when outputs come or go (its frames follow their pages themselves).
+  const view = document.documentElement.getAttribute("data-serve-view");
+  const since = (document.currentScript && document.currentScript.dataset.since) || "";
   let lastStatus = null;
   let server = null;
 
@@ -60,7 +63,7 @@
 
   function onChanged(data) {
     const changed = new Set(data.files);
-    if (view ? data.listing : changed.has(here())) {
+    if (view === "listing" || (view ? data.listing : changed.has(here()))) {
       reload();
       return;
     }
@@ -147,7 +150,7 @@
   if (framed) {
     window.parent.postMessage({ publishServeHello: true }, location.origin);
   } else {
-    const events = new EventSource("/_serve/events");
+    const events = new EventSource("/_serve/events?since=" + encodeURIComponent(since));
     for (const kind of ["status", "changed"]) {
       events.addEventListener(kind, (e) => dispatch(kind, JSON.parse(e.data)));
     }
