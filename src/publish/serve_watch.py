@@ -14,6 +14,7 @@ per save; ``limit`` bounds the wait, so a file saved without pause still shows p
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -136,8 +137,9 @@ class Watcher:
 
     STEP_MS = 50  # watchfiles gathers the events of one save (temp file, write, rename) this long
 
-    def __init__(self, on_change: Callable[[set[str]], None]) -> None:
-        self.on_change = on_change
+    def __init__(self, on_change: Callable[[set[str]], None],
+                 on_error: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)) -> None:
+        self.on_change, self.on_error = on_change, on_error
         self.targets: Targets | None = None
         self._folders: tuple[tuple[Path, ...], tuple[Path, ...]] = ((), ())
         self._threads: list[tuple[threading.Thread, threading.Event]] = []
@@ -158,17 +160,27 @@ class Watcher:
                 self._threads.append((thread, stop))
 
     def _run(self, paths: tuple[Path, ...], recursive: bool, stop: threading.Event) -> None:
+        """Watch until stopped. If the system's watches fail (inotify's limits are per user, shared with
+        every other program), say so once and poll instead: a preview that silently stops seeing saves
+        is worse than a slower one."""
         import watchfiles
 
-        for changes in watchfiles.watch(*paths, watch_filter=None, recursive=recursive, stop_event=stop,
-                                        step=self.STEP_MS, rust_timeout=500, yield_on_timeout=False,
-                                        raise_interrupt=False):
-            targets = self.targets
-            if targets is None:
-                continue
-            wanted = {path for _change, path in changes if targets.wanted(path)}
-            if wanted:
-                self.on_change(wanted)
+        polling = False
+        while not stop.is_set():
+            try:
+                for changes in watchfiles.watch(*paths, watch_filter=None, recursive=recursive, stop_event=stop,
+                                                step=self.STEP_MS, rust_timeout=500, yield_on_timeout=False,
+                                                raise_interrupt=False, force_polling=polling or None):
+                    targets = self.targets
+                    if targets is not None and (wanted := {p for _c, p in changes if targets.wanted(p)}):
+                        self.on_change(wanted)
+            except Exception as exc:  # watchfiles raises its own and OS errors alike
+                if polling:
+                    self.on_error(f"warning: watching {', '.join(map(str, paths))} failed again: {exc}; "
+                                  "restart publish serve")
+                    return
+                self.on_error(f"warning: watching files failed ({exc}); polling every 0.3 s instead")
+                polling = True
 
     def stop(self) -> None:
         for _thread, stop in self._threads:

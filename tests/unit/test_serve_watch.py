@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from publish.project import Project
 from publish.serve_watch import Debouncer, Targets, Watcher
@@ -172,3 +173,33 @@ def test_watcher_sees_a_save_through_temp_file_and_rename(tmp_path: Path) -> Non
         assert not got.wait(0.5)
     finally:
         watcher.stop()
+
+
+def test_watcher_falls_back_to_polling_when_watches_fail(tmp_path: Path, monkeypatch: Any) -> None:
+    import watchfiles
+
+    real = watchfiles.watch
+    calls: list[object] = []
+
+    def failing_first(*args: Any, **kw: Any) -> Any:
+        calls.append(kw.get("force_polling"))
+        if not kw.get("force_polling"):
+            raise OSError(28, "inotify watch limit reached")
+        return real(*args, **{**kw, "poll_delay_ms": 50})
+
+    monkeypatch.setattr(watchfiles, "watch", failing_first)
+    project = _project(tmp_path)
+    source = tmp_path / "manuscript" / "a.md"
+    source.write_text("one")
+    got = threading.Event()
+    said: list[str] = []
+    watcher = Watcher(lambda paths: got.set(), on_error=said.append)
+    watcher.update(Targets(project, ["manuscript/a.md"]))
+    try:
+        time.sleep(0.4)
+        source.write_text("two, longer")
+        assert got.wait(3), "polling saw nothing"
+    finally:
+        watcher.stop()
+    assert calls[:2] == [None, True]
+    assert len(said) == 1 and "polling" in said[0] and "inotify watch limit" in said[0]
