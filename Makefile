@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 JOBS   ?=
 PUBLISH_FLAGS := $(if $(JOBS),-j $(JOBS),)
 
-.PHONY: all html pdf epub docx test bench lint clean distclean setup setup-dev test-tools golden bytecode citations-suite
+.PHONY: all html pdf epub docx serve test bench lint clean distclean setup setup-dev test-tools golden bytecode citations-suite
 
 all: setup bytecode
 	$(BIN)/publish build $(PUBLISH_FLAGS)
@@ -13,6 +13,11 @@ all: setup bytecode
 
 html pdf epub docx: setup bytecode
 	$(BIN)/publish build --format $@ $(PUBLISH_FLAGS)
+
+# A live preview: build, serve build/ on http://127.0.0.1:8000/, rebuild and reload on every save.
+# SERVE_FLAGS passes more, e.g. make serve SERVE_FLAGS="--brand riverside --open".
+serve: setup bytecode
+	$(BIN)/publish serve $(PUBLISH_FLAGS) $(SERVE_FLAGS)
 
 # publish is installed editable, so pip compiled none of its modules; every build would compile them
 # again (60 ms) wherever Python may not write bytecode itself (PYTHONDONTWRITEBYTECODE, read-only trees).

@@ -80,8 +80,11 @@ class InlineExecutor:
 
 
 def _ignore_interrupts() -> None:
-    """A worker leaves Ctrl-C to the main process, which decides what an interrupt means."""
+    """A worker leaves Ctrl-C to the main process, which decides what an interrupt means; SIGTERM (how
+    the main process ends its workers on an interrupt) ends a worker quietly, not through the handler it
+    inherited from the command line, which would raise KeyboardInterrupt and print its traceback."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _init_heavy() -> None:
