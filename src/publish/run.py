@@ -419,9 +419,17 @@ class _Build:
         if step.heavy and not isinstance(self.runner.executor, _inline()):
             self.prepare_print_body(doc)
         future = self.runner.executor.submit(render_step, (self.root, doc, brand, step.format, step.edition,
-                                                           step.links), heavy=step.heavy, key=self.digest(step))
+                                                           step.links), heavy=step.heavy, key=self.digest(step),
+                                             inputs=step.inputs + self.doc_files(doc))
         self.pending[future] = (step, reason)
         return doc
+
+    def doc_files(self, doc: Document) -> tuple[str, ...]:
+        """The project files a render reads for its document (manuscript, bibliography, images, cover),
+        project-relative: what a remote executor ships with the step."""
+        root = self.project.root.resolve()
+        return tuple(dict.fromkeys(p.relative_to(root).as_posix() for p in doc.inputs
+                                   if p.is_absolute() and p.is_relative_to(root)))
 
     def prepare_print_body(self, doc: Document) -> None:
         """Have pandoc write the handout's HTML body here, while the heavy worker may still be importing
@@ -438,7 +446,8 @@ class _Build:
             return
         brand = self.brand(step.brand)
         if brand is not None:
-            future = self.runner.executor.submit(index_step, (self.root, brand, step.entries), key=self.digest(step))
+            future = self.runner.executor.submit(index_step, (self.root, brand, step.entries), key=self.digest(step),
+                                                 inputs=step.inputs)
             self.pending[future] = (step, reason)
 
     def collect(self, *, block: bool) -> None:
