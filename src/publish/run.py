@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from .brand import Brand
+    from .cache import Cache
     from .document import Document
     from .executors import Executor, Outcome
     from .formats.base import FormatInfo, Link
@@ -57,6 +58,8 @@ class BuildOptions(NamedTuple):
     quiet: bool = False
     verbose: bool = False
     debug: bool = False
+    scheduler: str = ""  # a Dask scheduler's address: render there (cluster/)
+    cache: str = ""  # a shared cache folder of step outputs (cache.py)
 
 
 # --- what the build covers ------------------------------------------------------------------------------
@@ -224,10 +227,12 @@ class Runner:
     #: How many checked brands to keep in memory (a server's brands, each in a few edited versions).
     BRANDS_KEPT = 32
 
-    def __init__(self, project: Project, jobs: int = 0, executor: Executor | None = None) -> None:
+    def __init__(self, project: Project, jobs: int = 0, executor: Executor | None = None,
+                 cache: Cache | None = None) -> None:
         self.project = project
         self.jobs = jobs or os.cpu_count() or 1
         self._executor = executor
+        self.cache = cache
         self.brands: dict[str, Brand] = {}  # brand cache key -> checked brand
 
     @property
@@ -293,6 +298,9 @@ class _Build:
         self.bad_brands: set[str] = set()
         self.index_files: list[tuple[Step, str, Outcome]] = []
         self.failed = False
+        self.cached: set[str] = set()  # steps whose files came from the shared cache
+        if runner.cache is not None:
+            runner.cache.warn = rep.err
 
     # What is on record ---------------------------------------------------------------------------------
 
@@ -362,6 +370,9 @@ class _Build:
         self.write_indexes()
         self.prune()
         self.state.save()
+        if self.cached:
+            self.rep.say(f"publish: {len(self.cached)} step results from the cache in {self.runner.cache.folder}"
+                         " (not rendered)")  # type: ignore[union-attr]
         if self.opts.strict and self.rep.warnings:
             return 1
         return 1 if self.failed or self.bad_brands else 0
@@ -416,6 +427,8 @@ class _Build:
             return doc
         if doc is None:
             doc = self.load_doc(step.manuscript)
+        if self.from_cache(step, reason):
+            return doc
         if step.heavy and not isinstance(self.runner.executor, _inline()):
             self.prepare_print_body(doc)
         future = self.runner.executor.submit(render_step, (self.root, doc, brand, step.format, step.edition,
@@ -423,6 +436,21 @@ class _Build:
                                              inputs=step.inputs + self.doc_files(doc))
         self.pending[future] = (step, reason)
         return doc
+
+    def from_cache(self, step: Step, reason: str) -> bool:
+        """A stale step's files from the shared cache, when it has them: pending as if run, never rendered."""
+        from concurrent.futures import Future
+
+        from .executors import Outcome
+
+        files = self.runner.cache.load(self.digest(step), step.name) if self.runner.cache is not None else None
+        if files is None:
+            return False
+        future: Future[Outcome] = Future()
+        future.set_result(Outcome("ok", files, 0.0))
+        self.pending[future] = (step, reason)
+        self.cached.add(step.name)
+        return True
 
     def doc_files(self, doc: Document) -> tuple[str, ...]:
         """The project files a render reads for its document (manuscript, bibliography, images, cover),
@@ -445,7 +473,7 @@ class _Build:
             self.rep.step(StepResult(step.name, "up to date"))
             return
         brand = self.brand(step.brand)
-        if brand is not None:
+        if brand is not None and not self.from_cache(step, reason):
             future = self.runner.executor.submit(index_step, (self.root, brand, step.entries), key=self.digest(step),
                                                  inputs=step.inputs)
             self.pending[future] = (step, reason)
@@ -466,6 +494,8 @@ class _Build:
         if outcome.status != "ok":
             self.fail(step.name, outcome)
             return
+        if self.runner.cache is not None and step.name not in self.cached:
+            self.runner.cache.store(self.digest(step), outcome.value)
         if step.kind != RENDER:  # an index is written once every render has succeeded
             self.index_files.append((step, reason, outcome))
             return
@@ -476,7 +506,8 @@ class _Build:
         for rel, data in files.items():
             write_atomic(self.project.root / rel, data)
         self.record(step, step.inputs, sorted(files))
-        self.rep.step(StepResult(step.name, "built", outcome.seconds, reason=reason))
+        cached = " (from cache)" if step.name in self.cached else ""
+        self.rep.step(StepResult(step.name, "built", outcome.seconds, reason=reason + cached))
 
     def write_indexes(self) -> None:
         if self.failed or self.bad_brands:
@@ -599,7 +630,17 @@ def _inline() -> type:
 
 def build(project: Project, opts: BuildOptions, reporter: Reporter | None = None) -> int:
     """One build in a runner of its own (the command line's ``publish build``)."""
-    runner = Runner(project, opts.jobs)
+    cache = None
+    if opts.cache:
+        from .cache import Cache
+
+        cache = Cache.open(opts.cache)
+    executor: Executor | None = None
+    if opts.scheduler and not opts.dry_run:
+        from .cluster.executor import DaskExecutor
+
+        executor = DaskExecutor.connect(opts.scheduler)
+    runner = Runner(project, opts.jobs, executor, cache)
     try:
         return runner.build(opts, reporter)
     finally:
