@@ -1,0 +1,223 @@
+"""Builds on a real Dask cluster (two worker processes on loopback) and from a shared cache: the bytes of a
+local build, a worker killed mid-build, a worker of another version refused, bad addresses and failing
+steps as their one line, a second copy of the project served from the cache without rendering."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from publish import run
+from publish.cli import main
+from publish.errors import PublishError
+from publish.project import Project
+from publish.report import Reporter
+from publish.run import BuildOptions, build
+from tests.conftest import ROOT
+
+distributed = pytest.importorskip("distributed", reason="the dask extra is not installed (make dask)")
+
+pytestmark = pytest.mark.e2e
+
+SQUARE = "![A blue square, the study's logo](images/square.png)\n\n"
+
+
+@pytest.fixture()
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """A project in tmp_path: the seed manuscript (``copies`` of it, each showing an image, which a worker
+    must be sent), the default brand and the checkout's templates."""
+    from PIL import Image
+
+    def make(name: str, copies: int = 1) -> Path:
+        root = tmp_path / name
+        shutil.copytree(ROOT / "styles" / "templates", root / "styles" / "templates")
+        shutil.copytree(ROOT / "styles" / "brands" / "default", root / "styles" / "brands" / "default")
+        (root / "manuscript" / "images").mkdir(parents=True)
+        shutil.copy2(ROOT / "manuscript" / "references.json", root / "manuscript")
+        Image.new("RGB", (24, 24), (30, 60, 200)).save(root / "manuscript" / "images" / "square.png")
+        head, sep, body = (ROOT / "manuscript" / "cbt-realness.md").read_text(encoding="utf-8").partition("\n---\n")
+        for i in range(copies):
+            (root / "manuscript" / f"handout-{i}.md").write_text(head + sep + SQUARE + body, encoding="utf-8")
+        return root
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[tuple[str, object]]:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as lc, \
+            distributed.Client(lc.scheduler_address, set_as_default=False) as client:
+        yield lc.scheduler_address, client
+
+
+OPTS = BuildOptions(editions=["standard"], jobs=1, quiet=True)
+
+
+def quiet_build(root: Path, opts: BuildOptions = OPTS) -> tuple[int, list[str], list[str]]:
+    out: list[str] = []
+    err: list[str] = []
+    code = build(Project(root), opts, Reporter(quiet=opts.quiet, verbose=opts.verbose, out=out.append,
+                                                err=err.append))
+    return code, out, err
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    build_dir = root / "build"
+    return {p.relative_to(build_dir).as_posix(): p.read_bytes() for p in sorted(build_dir.rglob("*"))
+            if p.is_file() and ".publish" not in p.parts}
+
+
+def test_a_cluster_build_is_a_local_build_byte_for_byte(make_project: Callable[..., Path],
+                                                        cluster: tuple[str, object]) -> None:
+    address, _client = cluster
+    local, remote = make_project("local"), make_project("remote")
+    assert quiet_build(local)[0] == 0
+    code, _out, err = quiet_build(remote, OPTS._replace(scheduler=address))
+    assert code == 0, err
+    built = outputs(remote)
+    assert built == outputs(local)
+    assert {"default/handout-0.pdf", "default/handout-0.epub", "default/handout-0.html",
+            "default/images/square.png", "default/index.html"} <= set(built)
+    # a second build on the cluster has nothing to do
+    code, out, _err = quiet_build(remote, OPTS._replace(scheduler=address, quiet=False))
+    assert code == 0 and "0 built" in out[-1]
+
+
+def test_a_worker_killed_mid_build_is_replaced_and_the_build_completes(make_project: Callable[..., Path],
+                                                                       cluster: tuple[str, object]) -> None:
+    address, client = cluster
+    local, remote = make_project("local", copies=3), make_project("remote", copies=3)
+    assert quiet_build(local)[0] == 0
+    pids = client.run(os.getpid)  # type: ignore[attr-defined]
+    killed: list[str] = []
+
+    def kill_a_busy_worker() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            for worker, keys in client.processing().items():  # type: ignore[attr-defined]
+                if any(str(k).startswith("publish-render-") for k in keys):
+                    os.kill(pids[worker], signal.SIGKILL)
+                    killed.append(worker)
+                    return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_a_busy_worker)
+    killer.start()
+    code, _out, err = quiet_build(remote, OPTS._replace(scheduler=address))
+    killer.join()
+    assert killed, "no render was ever seen running on a worker"
+    assert code == 0, err
+    assert outputs(remote) == outputs(local)
+    client.wait_for_workers(2, timeout=60)  # type: ignore[attr-defined]  # the nanny restarted it
+
+
+def test_a_step_failing_on_a_worker_is_the_same_line_as_locally(make_project: Callable[..., Path],
+                                                                cluster: tuple[str, object]) -> None:
+    address, _client = cluster
+    root = make_project("broken")
+    template = root / "styles" / "templates" / "html" / "article.html.j2"
+    template.write_text(template.read_text(encoding="utf-8") + "\n{{ brand.name( }}\n", encoding="utf-8")
+    opts = OPTS._replace(formats=["html"])
+    code, _out, local_err = quiet_build(root, opts)
+    assert code == 1 and len(local_err) == 2  # the step's line, the summary
+    code, _out, remote_err = quiet_build(root, opts._replace(scheduler=address))
+    assert code == 1
+    assert remote_err[0] == local_err[0] and str(template) in remote_err[0]
+
+
+def test_a_worker_of_another_version_is_refused_before_any_step(make_project: Callable[..., Path],
+                                                                cluster: tuple[str, object]) -> None:
+    address, client = cluster
+    root = make_project("refused")
+    client.run(_set_version, "9.9.9")  # type: ignore[attr-defined]
+    try:
+        with pytest.raises(PublishError) as caught:
+            quiet_build(root, OPTS._replace(scheduler=address))
+    finally:
+        client.run(_set_version, None)  # type: ignore[attr-defined]
+    line = caught.value.format()
+    assert "Dask worker tcp://127.0.0.1:" in line and "publish 9.9.9" in line and "this machine has publish 0.1" in line
+    assert not (root / "build" / "default").exists()
+
+
+_REAL_VERSION: list[str] = []
+
+
+def _set_version(version: str | None) -> None:
+    import publish
+
+    if not _REAL_VERSION:
+        _REAL_VERSION.append(publish.__version__)
+    publish.__version__ = version or _REAL_VERSION[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:{port}", "nonsense"])
+def test_a_wrong_scheduler_address_is_one_line_within_ten_seconds(make_project: Callable[..., Path], address: str,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_project("nowhere")
+    address = address.format(port=_free_port())
+    start = time.monotonic()
+    assert main(["build", "-C", str(root), "--scheduler", address]) == 1
+    assert time.monotonic() - start < 10
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and address in err[0] and err[0].startswith("error: ")
+    assert not (root / "build" / "default").exists()
+
+
+def test_without_distributed_the_scheduler_option_says_how_to_install_it(
+        make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
+    monkeypatch.setenv("PUBLISH_SCHEDULER", "tcp://127.0.0.1:8786")
+    assert main(["build", "-C", str(make_project("plain"))]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pip install 'publish[dask]'" in err[0] and "make dask" in err[0]
+
+
+def _no_rendering(*args: object) -> None:
+    raise AssertionError("a step ran that the cache should have served")
+
+
+def test_a_second_copy_builds_from_the_cache_without_rendering(make_project: Callable[..., Path],
+                                                               cluster: tuple[str, object], tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    address, _client = cluster
+    cache = tmp_path / "cache"
+    first, second, third = make_project("first"), make_project("second"), make_project("third")
+    assert quiet_build(first, OPTS._replace(scheduler=address, cache=str(cache)))[0] == 0
+    # the second copy: nothing rendered (render and index steps would fail), the bytes of the first
+    with monkeypatch.context() as m:
+        m.setattr(run, "render_step", _no_rendering)
+        m.setattr(run, "index_step", _no_rendering)
+        code, out, err = quiet_build(second, OPTS._replace(cache=str(cache), quiet=False))
+    assert code == 0, err
+    assert outputs(second) == outputs(first)
+    assert f"publish: 4 step results from the cache in {cache} (not rendered)" in out
+    # a damaged entry: reported, rebuilt (the same bytes again), and replaced
+    pdf = outputs(first)["default/handout-0.pdf"]
+    damaged = [p for p in (cache / "objects").rglob("*") if p.is_file() and p.read_bytes() == pdf]
+    assert len(damaged) == 1
+    damaged[0].write_bytes(pdf[:-10])
+    code, out, err = quiet_build(third, OPTS._replace(cache=str(cache), quiet=False))
+    assert code == 0, err
+    assert [line for line in err if "damaged" in line] == [
+        f"{cache}: warning: cache entry for pdf default/handout-0 is damaged (build/default/handout-0.pdf does not "
+        "match its recorded hash); ignored; the step is rebuilt and its entry replaced"]
+    assert outputs(third) == outputs(first)
+    assert f"publish: 3 step results from the cache in {cache} (not rendered)" in out
+    assert [p.read_bytes() for p in (cache / "objects").rglob("*") if p.is_file() and p.read_bytes() == pdf] == [pdf]
