@@ -221,3 +221,35 @@ def test_a_second_copy_builds_from_the_cache_without_rendering(make_project: Cal
     assert outputs(third) == outputs(first)
     assert f"publish: 3 step results from the cache in {cache} (not rendered)" in out
     assert [p.read_bytes() for p in (cache / "objects").rglob("*") if p.is_file() and p.read_bytes() == pdf] == [pdf]
+
+
+def test_ctrl_c_cancels_the_cluster_s_work_and_leaves_build_as_a_local_interrupt_would(
+        make_project: Callable[..., Path], cluster: tuple[str, object]) -> None:
+    import subprocess
+
+    address, client = cluster
+    root = make_project("interrupted", copies=3)
+    proc = subprocess.Popen([sys.executable, "-m", "publish.cli", "build", "--edition", "standard",
+                             "--scheduler", address], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(
+            str(k).startswith("publish-render-") for keys in client.processing().values() for k in keys):  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "publish: interrupted; outputs are as they were or complete"
+    deadline = time.monotonic() + 30  # the scheduler lets go of every step of that build
+    while time.monotonic() < deadline and any(
+            str(k).startswith(("publish-render-", "publish-index-"))
+            for k in client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.tasks))):  # type: ignore[attr-defined]
+        time.sleep(0.1)
+    left = client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.tasks))  # type: ignore[attr-defined]
+    assert not [k for k in left if str(k).startswith("publish-")]
+    assert not list((root / "build").rglob("*.tmp"))
+    # what was written is complete: the next build finishes the rest and matches a local build
+    local = make_project("local", copies=3)
+    assert quiet_build(local)[0] == 0
+    assert quiet_build(root, OPTS._replace(scheduler=address))[0] == 0
+    assert outputs(root) == outputs(local)
