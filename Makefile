@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 JOBS   ?=
 PUBLISH_FLAGS := $(if $(JOBS),-j $(JOBS),)
 
-.PHONY: all html pdf epub test bench lint clean distclean setup setup-dev test-tools golden bytecode dask
+.PHONY: all html pdf epub test bench lint clean distclean setup setup-dev test-tools golden bytecode dask bench-dask
 
 all: setup bytecode
 	$(BIN)/publish build $(PUBLISH_FLAGS)
@@ -50,6 +50,10 @@ golden: setup-dev
 
 bench: setup-dev bytecode
 	$(BIN)/python -m publish.bench
+
+# A cluster of 2 local workers against -j 2, and a warm shared cache against a cold build (a benchmark).
+bench-dask: dask bytecode
+	$(BIN)/python -m publish.bench_dask
 
 lint: setup-dev
 	$(BIN)/ruff check src tests
