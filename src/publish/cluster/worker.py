@@ -125,6 +125,12 @@ class _Folders:
 
 _FOLDERS = _Folders()
 
+#: One step at a time per worker process, however many threads the worker was given: a render sets
+#: SOURCE_DATE_EPOCH for its process while it writes (formats/pdf.py), and WeasyPrint keeps per-process
+#: state; a render is CPU-bound Python, so threads would not have run two at once anyway. Give each
+#: machine ``--nworkers`` (processes), not ``--nthreads``.
+_ONE_AT_A_TIME = threading.Lock()
+
 
 def _blob(base: Path, sha: str, data: bytes) -> Path:
     path = base / "blobs" / sha[:2] / sha
@@ -208,7 +214,7 @@ def run_step(fn: Any, args: tuple[Any, ...], manifest: Mapping[str, str], blobs:
     client = Path(args[0])
     root = _FOLDERS.place(Path(worker.local_directory) / "publish", manifest, blobs)
     moved = tuple(_relocate(a, client, root) for a in args[1:])
-    with _environment(env):
+    with _ONE_AT_A_TIME, _environment(env):
         outcome = perform(fn, (str(root), *moved))
     return _localise(outcome, str(root), str(client))
 
