@@ -10,7 +10,10 @@ network mount, that any number of builds may share:
     fonts and stylesheet are in every one of its web pages' results);
 ``steps/ab/<key>.json``
     one entry per step result: its files (project-relative path -> hash); ``key`` hashes the step
-    digest, the engines' versions and the environment that shapes outputs (SOURCE_DATE_EPOCH).
+    digest, the engines' versions and the environment that shapes outputs (SOURCE_DATE_EPOCH). A cite
+    step's digest knows only its manuscript; its entry also records the files the step found as it read
+    (bibliography, style, images), and serves only a project whose files have those hashes, the same
+    test the build's own records make.
 
 Every write goes to a temporary name and is renamed into place, so readers see an entry whole or not at
 all. A hit is checked: an object whose bytes do not hash to its name is reported, removed and the step
@@ -100,17 +103,24 @@ class Cache:
 
     # Use -------------------------------------------------------------------------------------------------
 
-    def load(self, digest: str, name: str = "") -> dict[str, bytes] | None:
+    def load(self, digest: str, name: str = "", hash_of: Callable[[str], str | None] | None = None,
+             ) -> dict[str, bytes] | None:
         """The files a step with this digest made, or None (never seen, or damaged: then reported and
-        removed, so the rebuilt result replaces it)."""
+        removed, so the rebuilt result replaces it). An entry stored with ``inputs`` (files found while
+        the step ran, as a cite step finds a manuscript's bibliography and images) is a hit only if
+        ``hash_of`` gives each of them its recorded hash here too."""
         entry = self._entry(self.key(digest))
         try:
-            files = json.loads(entry.read_bytes())["files"]
+            record = json.loads(entry.read_bytes())
+            files = record["files"]
+            found = record.get("inputs", {})
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self._damaged(entry, name, "its record is unreadable")
             return None
+        if found and (hash_of is None or any(hash_of(path) != sha for path, sha in found.items())):
+            return None  # made from other files than this project's: not a result for these inputs
         out: dict[str, bytes] = {}
         for rel, sha in files.items():
             obj = self._object(sha)
@@ -129,8 +139,9 @@ class Cache:
         self.hits += 1
         return out
 
-    def store(self, digest: str, files: Mapping[str, bytes]) -> None:
-        """Keep a step's files under its digest (objects first, so an entry never names a missing one)."""
+    def store(self, digest: str, files: Mapping[str, bytes], inputs: Mapping[str, str] | None = None) -> None:
+        """Keep a step's files under its digest (objects first, so an entry never names a missing one),
+        with the hashes of the ``inputs`` it found as it ran."""
         names = {}
         for rel, data in sorted(files.items()):
             sha = hashlib.sha256(data).hexdigest()
@@ -138,7 +149,8 @@ class Cache:
             if not obj.is_file() or obj.stat().st_size != len(data):
                 write_atomic(obj, data)
             names[rel] = sha
-        write_atomic(self._entry(self.key(digest)), json.dumps({"files": names}, sort_keys=True).encode())
+        record = {"files": names, "inputs": dict(inputs)} if inputs else {"files": names}
+        write_atomic(self._entry(self.key(digest)), json.dumps(record, sort_keys=True).encode())
 
     def _damaged(self, entry: Path, name: str, why: str) -> None:
         entry.unlink(missing_ok=True)

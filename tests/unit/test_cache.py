@@ -99,3 +99,14 @@ def test_the_cache_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "removed 1 step results" in out and "0 step results, 0 files" in out
     assert main(["cache", "stats", "--cache", str(tmp_path / "nowhere")]) == 1
     assert "no cache here" in capsys.readouterr().err
+
+
+def test_an_entry_with_found_inputs_serves_only_the_same_files(tmp_path: Path) -> None:
+    cache = Cache.open(tmp_path)
+    cache.store("cite", {"cited": b"doc"}, inputs={"manuscript/a.md": "h1", "manuscript/refs.json": "h2"})
+    same = {"manuscript/a.md": "h1", "manuscript/refs.json": "h2"}
+    other = {"manuscript/a.md": "h1", "manuscript/refs.json": "h3"}
+    assert cache.load("cite", hash_of=same.get) == {"cited": b"doc"}
+    assert cache.load("cite", hash_of=other.get) is None
+    assert cache.load("cite", hash_of={"manuscript/a.md": "h1"}.get) is None  # a file it read is gone
+    assert cache.load("cite") is None
