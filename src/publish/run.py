@@ -397,7 +397,13 @@ class _Build:
         """Run one cite step here; keep its document and what it learnt."""
         from .executors import perform
 
-        outcome = perform(cite_step, (self.root, step.source))
+        outcome = self.cite_from_cache(step)
+        if outcome is None:
+            outcome = perform(cite_step, (self.root, step.source))
+            if outcome.status == "ok" and self.runner.cache is not None:
+                self.cite_to_cache(step, outcome.value)
+        else:
+            reason += " (from cache)"
         if outcome.status != "ok":
             self.fail(step.name, outcome)
             return None
@@ -408,6 +414,34 @@ class _Build:
         self.state.info[step.manuscript] = cited.info.to_json()
         self.rep.step(StepResult(step.name, "built", outcome.seconds, warnings=cited.warnings, reason=reason))
         return cited.doc.located(self.project.root.resolve())
+
+    def cite_from_cache(self, step: Step) -> Outcome | None:
+        """A cite step's result from the shared cache, when this project has the files it read."""
+        import pickle
+
+        from .executors import Outcome
+
+        cache = self.runner.cache
+        files = cache.load(self.digest(step), step.name, self.state.hashes.get) if cache is not None else None
+        if files is None:
+            return None
+        kept: Cited = pickle.loads(files["cited"])
+        here = f"{self.project.root}/"
+        warnings = [w._replace(file=here + w.file.removeprefix(_HERE)) if w.file and w.file.startswith(_HERE) else w
+                    for w in kept.warnings]
+        self.cached.add(step.name)
+        return Outcome("ok", kept._replace(doc=pickle.loads(kept.blob), warnings=warnings), 0.0)
+
+    def cite_to_cache(self, step: Step, cited: Cited) -> None:
+        """Keep a cite step's result (its paths project-relative) with the hashes of the files it read."""
+        import pickle
+
+        root = self.project.root
+        warnings = [w._replace(file=_HERE + Path(w.file).relative_to(root).as_posix())
+                    if w.file and Path(w.file).is_relative_to(root) else w for w in cited.warnings]
+        blob = pickle.dumps(cited._replace(doc=None, warnings=warnings), protocol=pickle.HIGHEST_PROTOCOL)
+        inputs = {p: self.state.hashes.get(p) or "" for p in dict.fromkeys((step.source, *cited.inputs))}
+        self.runner.cache.store(self.digest(step), {"cited": blob}, inputs)  # type: ignore[union-attr]
 
     def load_doc(self, stem: str) -> Document:
         import pickle
@@ -620,6 +654,10 @@ class _Build:
         for name in self.orphans():
             self.rep.would_remove(name, list(self.state.steps[name]["targets"]))
         return 0
+
+
+#: How a cached cite step's warnings name the project folder (whichever copy of it reads them).
+_HERE = "<project>/"
 
 
 def _inline() -> type:

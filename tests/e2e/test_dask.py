@@ -200,14 +200,14 @@ def test_a_second_copy_builds_from_the_cache_without_rendering(make_project: Cal
     cache = tmp_path / "cache"
     first, second, third = make_project("first"), make_project("second"), make_project("third")
     assert quiet_build(first, OPTS._replace(scheduler=address, cache=str(cache)))[0] == 0
-    # the second copy: nothing rendered (render and index steps would fail), the bytes of the first
+    # the second copy: nothing cited or rendered (those steps would fail), the bytes of the first
     with monkeypatch.context() as m:
-        m.setattr(run, "render_step", _no_rendering)
-        m.setattr(run, "index_step", _no_rendering)
+        for step in ("cite_step", "render_step", "index_step"):
+            m.setattr(run, step, _no_rendering)
         code, out, err = quiet_build(second, OPTS._replace(cache=str(cache), quiet=False))
     assert code == 0, err
     assert outputs(second) == outputs(first)
-    assert f"publish: 4 step results from the cache in {cache} (not rendered)" in out
+    assert f"publish: 5 step results from the cache in {cache} (not rendered)" in out
     # a damaged entry: reported, rebuilt (the same bytes again), and replaced
     pdf = outputs(first)["default/handout-0.pdf"]
     damaged = [p for p in (cache / "objects").rglob("*") if p.is_file() and p.read_bytes() == pdf]
@@ -219,7 +219,7 @@ def test_a_second_copy_builds_from_the_cache_without_rendering(make_project: Cal
         f"{cache}: warning: cache entry for pdf default/handout-0 is damaged (build/default/handout-0.pdf does not "
         "match its recorded hash); ignored; the step is rebuilt and its entry replaced"]
     assert outputs(third) == outputs(first)
-    assert f"publish: 3 step results from the cache in {cache} (not rendered)" in out
+    assert f"publish: 4 step results from the cache in {cache} (not rendered)" in out
     assert [p.read_bytes() for p in (cache / "objects").rglob("*") if p.is_file() and p.read_bytes() == pdf] == [pdf]
 
 
@@ -253,3 +253,22 @@ def test_ctrl_c_cancels_the_cluster_s_work_and_leaves_build_as_a_local_interrupt
     assert quiet_build(local)[0] == 0
     assert quiet_build(root, OPTS._replace(scheduler=address))[0] == 0
     assert outputs(root) == outputs(local)
+
+
+def test_the_cache_never_serves_a_result_for_other_inputs(make_project: Callable[..., Path], tmp_path: Path) -> None:
+    """The same manuscript with another bibliography: its cite step's entry does not match, so it is cited
+    and rendered afresh, to what a build without the cache makes."""
+    cache = str(tmp_path / "cache")
+    first, second, plain = make_project("first"), make_project("second"), make_project("plain")
+    opts = OPTS._replace(formats=["html"], quiet=False)
+    assert quiet_build(first, opts._replace(cache=cache))[0] == 0
+    for root in (second, plain):
+        bib = root / "manuscript" / "references.json"
+        bib.write_text(bib.read_text(encoding="utf-8").replace("Rogers", "Rogerson"), encoding="utf-8")
+    code, out, _err = quiet_build(second, opts._replace(cache=cache, verbose=True))
+    assert code == 0
+    served = {line.split()[1] + " " + line.split()[2] for line in out if "(from cache)" in line}
+    assert served == {"index default"}  # the index lists titles only: the same page, rightly shared
+    assert quiet_build(plain, opts)[0] == 0
+    assert outputs(second) == outputs(plain) != outputs(first)
+    assert b"Rogerson" in outputs(second)["default/handout-0.html"]
