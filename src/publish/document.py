@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .config import Settings, key_line
-from .errors import PublishError, Warning_
+from .config import Settings, key_line, key_place
+from .errors import PublishError, PublishErrors, Warning_, close_matches
 from .manuscript import Manuscript
 from .project import Project
 from .resources import local_images
@@ -73,7 +73,19 @@ class Document:
 
 
 def cite_manuscript(project: Project, ms: Manuscript) -> Document:
-    """Resolve bibliography and style, run the citation layer, and return the document to render."""
+    """Resolve bibliography and style, run the citation layer, and return the document to render.
+
+    An error carries the front matter's warnings with it: a misspelt ``bibliograhpy:`` is what makes
+    "citation key ... is not in the bibliography", and the author should read both lines."""
+    try:
+        return _cite(project, ms)
+    except PublishError as exc:
+        if not ms.warnings:
+            raise
+        raise PublishErrors([exc], ms.warnings) from None
+
+
+def _cite(project: Project, ms: Manuscript) -> Document:
     from . import cite
 
     settings = ms.settings
@@ -90,36 +102,38 @@ def cite_manuscript(project: Project, ms: Manuscript) -> Document:
         inputs.append(cover_path)
     warnings = list(ms.warnings)
     has_cites = _has_citations(ast)
+    errors: list[PublishError] = []
+    references: list[Any] = []
     if settings.bibliography is not None:
         bib = settings.bibliography
         if not project.contains(bib):
-            raise PublishError(
-                f"bibliography '{bib}' is outside the project",
-                file=ms.path,
-                line=key_line(ms.text, "bibliography"),
-                hint="keep the bibliography inside the project folder",
-            )
-        if not bib.is_file():
-            raise PublishError(
-                f"bibliography file '{bib.relative_to(project.root) if project.contains(bib) else bib}' not found",
-                file=ms.path,
-                line=key_line(ms.text, "bibliography"),
-                hint="check 'bibliography:' in the front matter (relative to the manuscript)",
-            )
-        references = cite.load_references(bib)
-        inputs.append(bib)
-    elif has_cites:
-        references = []
-    else:
+            errors.append(_at_key(ms, "bibliography", f"bibliography '{bib}' is outside the project",
+                                  "keep the bibliography inside the project folder"))
+        elif not bib.is_file():
+            errors.append(_at_key(ms, "bibliography", f"bibliography file '{bib.relative_to(project.root)}' not found",
+                                  _near_file(ms, bib)))
+        else:
+            references = cite.load_references(bib)
+            inputs.append(bib)
+    elif not has_cites:
         return Document(ms.stem, ms.path, settings, ast, inputs, images, warnings)
     csl = settings.csl
-    if csl and ("/" in csl or "\\" in csl or csl.lower().endswith(".csl")):
+    style: Path | None = None
+    is_path = bool(csl) and ("/" in csl or "\\" in csl or csl.lower().endswith(".csl"))
+    if csl and is_path and not project.contains(ms.path.parent / csl):
         # a path, not a style name: like every other input it must stay inside the project
-        if not project.contains(ms.path.parent / csl):
-            raise PublishError(f"citation style '{csl}' is outside the project", file=ms.path,
-                               line=key_line(ms.text, "csl"),
-                               hint="copy the .csl file into the project, or use a style name such as apa")
-    style = cite.resolve_style(csl, ms.path.parent)
+        errors.append(_at_key(ms, "csl", f"citation style '{csl}' is outside the project",
+                              "copy the .csl file into the project, or use a style name such as apa"))
+    else:
+        try:
+            style = cite.resolve_style(csl, ms.path.parent)
+        except PublishError as exc:
+            if exc.file is not None and Path(exc.file).is_file():
+                raise  # a .csl file that is itself wrong: its own line is the useful place
+            # an unknown style name or a missing file: the place to fix it is the front matter's csl key
+            errors.append(_at_key(ms, "csl", exc.message, exc.hint or "use a style name such as apa"))
+    PublishErrors.check(errors)
+    assert style is not None
     if project.contains(style):
         inputs.append(style)
     result = cite.cite_document(
@@ -133,6 +147,30 @@ def cite_manuscript(project: Project, ms: Manuscript) -> Document:
     )
     warnings.extend(result.warnings)
     return Document(ms.stem, ms.path, settings, result.ast, inputs, images, warnings)
+
+
+def _at_key(ms: Manuscript, key: str, message: str, hint: str) -> PublishError:
+    """An error at a front-matter key's line and column."""
+    line, col = key_place(ms.text, key)
+    return PublishError(message, file=ms.path, line=line, col=col, hint=hint)
+
+
+_BIBLIOGRAPHY_SUFFIXES = (".json", ".yaml", ".yml", ".bib", ".bibtex", ".biblatex")  # what cite reads
+
+
+def _near_file(ms: Manuscript, missing: Path) -> str:
+    """"did you mean sleep.bib?" for near bibliography files in the folder the file was looked for in,
+    written as the author wrote the path in the front matter."""
+    value = ms.settings.raw.get("bibliography")
+    value = value[0] if isinstance(value, list) and value else value
+    written = Path(str(value or missing.name).strip())
+    folder = missing.parent
+    names = sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _BIBLIOGRAPHY_SUFFIXES
+                   ) if folder.is_dir() else []
+    near = [(written.parent / name).as_posix() for name in close_matches(missing.name, names)]
+    if near:
+        return "did you mean " + ", ".join(near) + "?"
+    return "check 'bibliography:' in the front matter (relative to the manuscript)"
 
 
 def _has_citations(node: Any) -> bool:

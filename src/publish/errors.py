@@ -1,13 +1,14 @@
 """The only exceptions a user sees.
 
 Every stage raises :class:`PublishError` for bad input. The CLI turns it into one line,
-``file:line:col: error: what is wrong; what to do``, and exit status 1. Anything else that
-escapes is a bug in publish, shown as a traceback only under ``--debug``.
+``file:line:col: error: what is wrong; what to do``, and exit status 1. A stage that checks a whole
+file raises :class:`PublishErrors`, so the author fixes every problem after one run instead of one
+per run. Anything else that escapes is a bug in publish, shown as a traceback only under ``--debug``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -52,6 +53,57 @@ class PublishError(Exception):
         return self.format()
 
 
+class PublishErrors(PublishError):
+    """Every problem found in one pass over a file, one line each, with the warnings found on the way.
+
+    A :class:`PublishError` itself, so every ``except PublishError`` handler keeps working; its own
+    ``message``/``file``/``line`` are the first problem's, for code that reads only one. The warnings
+    ride along because a misspelt key is often the cause of the error that stops the build.
+    """
+
+    def __init__(self, errors: Iterable[PublishError], warnings: Iterable[Warning_] = ()) -> None:
+        flat: list[PublishError] = []
+        carried: list[Warning_] = list(warnings)
+        for err in errors:
+            if isinstance(err, PublishErrors):
+                flat.extend(err.errors)
+                carried.extend(err.warnings)
+            else:
+                flat.append(err)
+        if not flat:
+            raise ValueError("PublishErrors needs at least one error")
+        first = flat[0]
+        super().__init__(first.message, file=first.file, line=first.line, col=first.col, hint=first.hint)
+        self.errors = flat
+        self.warnings = list(dict.fromkeys(carried))  # the same warning found twice is one line
+
+    @staticmethod
+    def check(errors: Iterable[PublishError], warnings: Iterable[Warning_] = ()) -> None:
+        """Raise what was found, if anything: a lone error as itself, several (or with warnings) together."""
+        errors, warnings = list(errors), list(warnings)
+        if not errors:
+            return
+        if len(errors) == 1 and not warnings and not isinstance(errors[0], PublishErrors):
+            raise errors[0]
+        raise PublishErrors(errors, warnings)
+
+    def __iter__(self) -> Iterator[PublishError]:
+        return iter(self.errors)
+
+    def __len__(self) -> int:
+        return len(self.errors)
+
+    def format(self, kind: str = "error") -> str:
+        """One line per problem, warnings included, in the order they stand in their files."""
+        lines = [(w.file or "", w.line or 0, w.col or 0, 0, w.format()) for w in self.warnings]
+        lines += [(e.file or "", e.line or 0, e.col or 0, 1, e.format(kind)) for e in self.errors]
+        return "\n".join(line for *_, line in sorted(lines, key=lambda t: t[:4]))
+
+    def __reduce__(self) -> tuple[type, tuple[list[PublishError], list[Warning_]]]:
+        # Exceptions pickle as cls(*args); these cross process boundaries from the workers.
+        return (PublishErrors, (self.errors, self.warnings))
+
+
 class Warning_(NamedTuple):
     """A problem that does not stop the build (``--strict`` makes it one)."""
 
@@ -70,12 +122,17 @@ class Warning_(NamedTuple):
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str | None:
     """A ``did you mean X, Y?`` hint, or None when nothing is close."""
-    import difflib  # only when something is wrong
-
-    close = difflib.get_close_matches(word, list(choices), n=n, cutoff=0.6)
+    close = close_matches(word, choices, n)
     if not close:
         return None
     return "did you mean " + ", ".join(close) + "?"
+
+
+def close_matches(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The choices near ``word``, nearest first (what :func:`did_you_mean` offers)."""
+    import difflib  # only when something is wrong
+
+    return difflib.get_close_matches(word, list(choices), n=n, cutoff=0.6)
 
 
 def line_col_of_offset(text: str, offset: int) -> tuple[int, int]:

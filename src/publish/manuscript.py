@@ -10,6 +10,7 @@ from .config import Settings, parse_settings, split_front_matter
 from .errors import PublishError, Warning_, line_col_of_offset
 from .inlines import meta_inlines, plain_text
 from .pandoc import markdown_to_ast
+from .resources import mark_decorative
 
 
 @dataclass
@@ -64,6 +65,7 @@ def load_manuscript(path: Path) -> Manuscript:
         )
     ast = markdown_to_ast(text)
     ast["meta"] = _literal_raw(ast.get("meta", {}))
+    mark_decorative(ast)
     # Titles are Markdown: the plain text ("everything", not "*everything*") for metadata and running heads.
     plain = {key: plain_text(meta_inlines(ast["meta"], name))
              for key, name in (("title", "title"), ("short_title", "short-title"), ("subtitle", "subtitle"),

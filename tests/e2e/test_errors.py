@@ -117,7 +117,7 @@ def test_unknown_brand_and_format(project: Path) -> None:
     (project / "manuscript" / "m.md").write_text("---\ntitle: T\n---\n\nText\n")
     proc = run_publish(project, "--brand", "riversid", check=False)
     assert proc.returncode == 1 and "did you mean riverside" in proc.stderr and "Traceback" not in proc.stderr
-    proc = run_publish(project, "--format", "docx", check=False)
+    proc = run_publish(project, "--format", "odt", check=False)
     assert proc.returncode == 1 and "unknown format" in proc.stderr
 
 

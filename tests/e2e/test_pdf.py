@@ -60,7 +60,8 @@ def norm(text: str) -> str:
 
 
 def seed_document(build: Path) -> Any:
-    return pickle.loads((build / ".publish" / "docs" / f"{STEM}.pickle").read_bytes())
+    """The cited document the pipeline kept (its paths relative to the project), placed in the project."""
+    return pickle.loads((build / ".publish" / "docs" / f"{STEM}.pickle").read_bytes()).located(build.parent.resolve())
 
 
 # --- pdfinfo: pages, title, paper, tagged, PDF/UA ----------------------------------------------------------

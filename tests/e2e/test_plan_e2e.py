@@ -103,8 +103,12 @@ def test_page_links_only_built_formats(project: Path) -> None:
     run_publish(project, "--format", "html", "--brand", "default")
     page = (project / "build" / "default" / "two.html").read_text()
     index = (project / "build" / "default" / "index.html").read_text()
-    assert 'href="two.epub"' in page and "two.pdf" not in page
-    assert 'href="two.epub"' in index and "two.pdf" not in index
+    assert 'href="two.epub"' in page and "two.pdf" not in page and "two.docx" not in page
+    assert 'href="two.epub"' in index and "two.pdf" not in index and "two.docx" not in index
+    run_publish(project, "--format", "docx", "--brand", "default")  # a page re-renders when a format joins it
+    run_publish(project, "--format", "html", "--brand", "default")
+    page = (project / "build" / "default" / "two.html").read_text()
+    assert 'href="two.docx"' in page and 'href="two.docx"' in (project / "build" / "default" / "index.html").read_text()
 
 
 def _digests(build: Path) -> dict[str, str]:

@@ -8,6 +8,7 @@ import pytest
 from lxml import html as lxml_html
 
 from tests.conftest import copy_project, run_publish
+from tests.projects import SEED
 
 STYLES = ["apa", "american-medical-association", "nlm-citation-sequence", "elsevier-vancouver", "nature",
           "chicago-author-date", "harvard-cite-them-right", "ieee", "modern-language-association"]
@@ -19,7 +20,7 @@ NO_LOCATOR = {"elsevier-vancouver", "nature", "nlm-citation-sequence"}
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = copy_project(tmp_path_factory.mktemp("styles"), manuscripts=["references.json"])
-    seed = (Path(__file__).resolve().parents[2] / "manuscript" / "cbt-realness.md").read_text(encoding="utf-8")
+    seed = SEED.read_text(encoding="utf-8")
     for style in STYLES:
         text = seed.replace("csl: apa", f"csl: {style}")
         text += "\nAs @rogers1961 [p. 33] put it, and elsewhere [see @beck2011, chap. 2; -@neff2003].\n"

@@ -22,9 +22,8 @@ from publish.brand import (
     load_brand,
 )
 from publish.errors import PublishError
-from tests.conftest import ROOT
+from tests.projects import BRANDS, TEMPLATES, brand_names
 
-BRANDS = ROOT / "styles" / "brands"
 RIVERSIDE = yaml.safe_load((BRANDS / "riverside" / "_brand.yml").read_text())
 
 
@@ -47,7 +46,7 @@ def _set(path: str, value: Any) -> Any:
     return change
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in BRANDS.iterdir() if (p / "_brand.yml").exists()))
+@pytest.mark.parametrize("name", brand_names())
 def test_shipped_brands_load_and_pass_contrast(name: str) -> None:
     brand = load_brand(BRANDS / name)
     assert brand.logo and brand.logo.is_file() and brand.logo_alt
@@ -160,7 +159,7 @@ def test_contrast_ratio() -> None:
     assert contrast("#767676", "#ffffff") >= AA_TEXT > contrast("#777777", "#ffffff")
 
 
-STYLESHEETS = sorted((ROOT / "styles" / "templates").glob("*/*.css.j2"))
+STYLESHEETS = sorted(TEMPLATES.glob("*/*.css.j2"))
 
 
 @pytest.mark.parametrize("sheet", STYLESHEETS, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -179,3 +178,106 @@ def test_stylesheets_use_only_checked_colours_for_text(sheet: Path) -> None:
     for b in backs:
         assert var[b] in BACKGROUND_COLOURS, f"{sheet.name}: background {b}"
     assert not re.findall(r"(?<![\w-])color:\s*#", css), f"{sheet.name}: literal text colour"
+
+
+# --- Every problem of a _brand.yml at once, each at its key's own line and column ---
+
+PLAIN = Path(__file__).parent / "fixtures" / "settings" / "brands" / "plain"
+
+
+def _plain(tmp_path: Path, edit: Any) -> Path:
+    """The plain test brand with its text edited by ``edit(text) -> text``."""
+    folder = tmp_path / "plain"
+    shutil.copytree(PLAIN, folder)
+    brand_file = folder / "_brand.yml"
+    brand_file.write_text(edit(brand_file.read_text()))
+    return folder
+
+
+def _place(folder: Path, needle: str) -> tuple[int, int]:
+    """1-based line and column where ``needle`` (a key as written, "email:") starts in the brand file."""
+    for n, line in enumerate((folder / "_brand.yml").read_text().splitlines(), 1):
+        if line.lstrip().startswith(needle):
+            return n, len(line) - len(line.lstrip()) + 1
+    raise AssertionError(needle)
+
+
+def _problems(folder: Path) -> list[str]:
+    with pytest.raises(PublishError) as info:
+        load_brand(folder)
+    return info.value.format().splitlines()
+
+
+def test_plain_fixture_loads() -> None:
+    brand = load_brand(PLAIN)
+    assert brand.details["email"] == "hello@plain.example" and brand.details["reading-grade"] is None
+
+
+def test_every_brand_problem_at_once_at_its_key(tmp_path: Path) -> None:
+    folder = _plain(tmp_path, lambda t: t.replace('ink: "#1f2328"', "ink: nocolour")
+                    .replace("email: hello@plain.example", "email: nope")
+                    .replace("paper: a4", "papr: a4")
+                    .replace("size: 18px", "size: huge")
+                    .replace("family: sans-serif", "family: 'A\"; } body {'"))
+    lines = _problems(folder)
+    f = folder / "_brand.yml"
+    expected = {
+        "ink:": "color.palette.ink 'nocolour' is not a colour",
+        "email:": "defaults.publish.email 'nope' is not an e-mail address",
+        "papr:": "unknown key defaults.publish.papr; did you mean paper?",
+        "size:": "typography.base.size 'huge' is not a font size",
+        "family:": "font family 'A\"; } body {' has characters a font name cannot have",
+    }
+    assert len(lines) == len(expected), lines
+    for needle, message in expected.items():
+        line, col = _place(folder, needle)
+        assert any(x.startswith(f"{f}:{line}:{col}: error: {message}") for x in lines), (needle, lines)
+
+
+def test_a_bad_palette_colour_is_one_problem(tmp_path: Path) -> None:
+    """slate is used by color.primary and typography's links and headings: one line, at slate."""
+    folder = _plain(tmp_path, lambda t: t.replace('slate: "#2f5d8a"', "slate: nocolour"))
+    line, col = _place(folder, "slate:")
+    assert _problems(folder) == [f"{folder / '_brand.yml'}:{line}:{col}: error: color.palette.slate 'nocolour' is "
+                                 "not a colour; use #rrggbb, a CSS colour or a name from color.palette"]
+
+
+def test_colour_error_points_at_the_colour_key_not_the_section(tmp_path: Path) -> None:
+    folder = _plain(tmp_path, lambda t: t.replace("foreground: ink", "foreground: '#zzz'"))
+    line, col = _place(folder, "foreground:")
+    assert _problems(folder) == [f"{folder / '_brand.yml'}:{line}:{col}: error: color.foreground '#zzz' is not a "
+                                 "colour; use #rrggbb, a CSS colour or a name from color.palette"]
+    assert col == 3
+
+
+def test_contrast_failures_point_at_the_text_colour(tmp_path: Path) -> None:
+    """slate is the primary colour and, through typography, the links' and headings' colour: each failing
+    pair is its own line, at the key that sets the pair's text colour."""
+    folder = _plain(tmp_path, lambda t: t.replace('slate: "#2f5d8a"', 'slate: "#9fb8cf"'))
+    lines = _problems(folder)
+    assert all("fails WCAG 2.2 AA contrast" in x for x in lines), lines
+    text = (folder / "_brand.yml").read_text().splitlines()
+    for x in lines:
+        colour = re.search(r": color\.(\w+) #", x)
+        assert colour, x
+        key = text[int(x.split(":")[1]) - 1].strip()
+        expected = {"link": "color: slate", "heading": "color: slate"}.get(colour[1], f"{colour[1]}:")
+        assert key.startswith(expected), (x, key)
+    assert {re.search(r": color\.(\w+) #", x)[1] for x in lines} >= {"link", "heading", "background"}
+
+
+def test_spec_errors_are_all_reported(tmp_path: Path) -> None:
+    folder = _plain(tmp_path, lambda t: t.replace("  foreground: ink", "  forground: ink\n  backgrond: paper"))
+    lines = _problems(folder)
+    assert len(lines) == 2, lines
+    assert "unknown brand key 'color.forground'; did you mean foreground" in lines[0]
+    assert "unknown brand key 'color.backgrond'; did you mean background" in lines[1]
+    assert lines[0].split(":")[1:3] == [str(n) for n in _place(folder, "forground:")]
+
+
+def test_publish_defaults_declared_once(tmp_path: Path) -> None:
+    from publish.brand import PUBLISH_SETTINGS
+
+    folder = _plain(tmp_path, lambda t: t + "    reading-grade: 7\n")
+    assert load_brand(folder).details["reading-grade"] == 7.0
+    assert {k.name for k in PUBLISH_SETTINGS} <= set(load_brand(PLAIN).details)

@@ -12,10 +12,10 @@ from publish.cite import CiteResult, cite_document, load_references, resolve_sty
 from publish.cite.markup import inlines_to_text
 from publish.errors import PublishError
 from tests.citations.compare import marked
+from tests.projects import SEED, SEED_REFERENCES
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "citations" / "fixtures"
-SEED_MD = ROOT / "manuscript" / "cbt-realness.md"
 
 
 def md_ast(text: str) -> dict:
@@ -77,12 +77,7 @@ def render(markdown: str, refs: list[dict], style: str = "apa", lang: str | None
 
 
 def test_seed_bibliography_equals_the_source_list_with_apa_italics(seed_refs: list[dict]) -> None:
-    text = (
-        SEED_MD.read_text()
-        if SEED_MD.exists()
-        else "[@rogers1961] " + " ".join(f"[@{r['id']}]" for r in seed_refs)
-    )
-    result = render(text, seed_refs)
+    result = render(SEED.read_text(), seed_refs)
     expected = (FIXTURES / "seed-expected.txt").read_text().splitlines()
     assert entries(result) == expected
     source = ROOT.parent / "shared" / "manuscript-source" / "cbt-therapy-and-realness.txt"
@@ -102,12 +97,9 @@ def test_seed_citations(seed_refs: list[dict]) -> None:
     assert result.cited_ids == ["rogers1961", "elliott2011", "andersson2014", "carlbring2018"]
 
 
-def test_live_manuscript_references_match_the_seed_list_if_present() -> None:
-    refs_path = ROOT / "manuscript" / "references.json"
-    if not (refs_path.exists() and SEED_MD.exists()):
-        pytest.skip("manuscript not present")
-    text = SEED_MD.read_text()
-    result = render(text, load_references(refs_path))
+def test_fixture_project_cites_to_the_seed_list() -> None:
+    """The project the e2e tests build cites to the same list (its references.json read from the project)."""
+    result = render(SEED.read_text(), load_references(SEED_REFERENCES))
     assert entries(result) == (FIXTURES / "seed-expected.txt").read_text().splitlines()
 
 

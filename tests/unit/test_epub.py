@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -19,7 +20,8 @@ from publish.formats.epub_cover import cover_alt, cover_svg
 from publish.formats.epub_package import PackageInfo, finish, write_zip
 from publish.labels import labels
 from publish.project import Project
-from tests.conftest import ROOT
+from tests.conftest import copy_project
+from tests.projects import BRANDS
 
 
 def s(text: str) -> list[dict]:
@@ -102,7 +104,7 @@ def test_shape_names_an_untitled_bibliography_in_the_document_language() -> None
 
 @pytest.fixture(scope="module")
 def brands():
-    return {b: load_brand(ROOT / "styles" / "brands" / b) for b in ("default", "riverside")}
+    return {b: load_brand(BRANDS / b) for b in ("default", "riverside")}
 
 
 def test_cover_is_deterministic_branded_svg(brands) -> None:
@@ -159,7 +161,7 @@ def test_finish_titles_roles_landmarks_and_metadata() -> None:
             name="ch002.xhtml", kind="backmatter",
             body='<section id="refs-h" class="level1" epub:type="bibliography"><h1>Sources</h1></section>').encode(),
     }
-    out = finish(files, PackageInfo(cover_alt="Cover", certified_by="Clinic", summary="Summary.", has_images=False))
+    out = finish(files, PackageInfo(cover_alt="Cover", certified_by="Clinic", summary="Summary."))
     ch1, ch2 = out["EPUB/text/ch001.xhtml"].decode(), out["EPUB/text/ch002.xhtml"].decode()
     assert "<title>Intro &amp; More</title>" in ch1
     assert "<title>Sources</title>" in ch2 and 'role="doc-bibliography"' in ch2
@@ -174,8 +176,8 @@ def test_finish_titles_roles_landmarks_and_metadata() -> None:
     etree.fromstring(out["EPUB/content.opf"])
 
 
-def test_stylesheet_writes_brand_values_out(brands) -> None:
-    fmt = EpubFormat(Project(ROOT))
+def test_stylesheet_writes_brand_values_out(brands, tmp_path: Path) -> None:
+    fmt = EpubFormat(Project(copy_project(tmp_path, manuscripts=[])))
     for brand in brands.values():
         css = fmt.stylesheet(brand)
         assert brand.colors["primary"] in css and brand.colors["link"] in css

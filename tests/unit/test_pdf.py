@@ -75,8 +75,9 @@ def test_allowed(fetcher: Any, project: Project, brand: Any) -> None:
 
 def test_editions_and_targets(project: Project, brand: Any) -> None:
     fmt = PdfFormat(project)
-    assert fmt.targets("a", brand) == [project.build / "default" / "a.pdf",
-                                       project.build / "default" / "a.large-print.pdf"]
+    assert PdfFormat.editions == ("", "large-print") and PdfFormat.heavy
+    assert [fmt.output("a", brand, e) for e in PdfFormat.editions] == [project.build / "default" / "a.pdf",
+                                                                        project.build / "default" / "a.large-print.pdf"]
 
 
 def test_print_css_per_edition(project: Project) -> None:

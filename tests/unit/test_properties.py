@@ -15,11 +15,12 @@ from hypothesis import strategies as st
 from publish.cite import cite_document, load_references, resolve_style
 from publish.errors import PublishError
 from publish.manuscript import load_manuscript
+from tests.projects import SEED_REFERENCES
 
 ROOT = Path(__file__).resolve().parents[2]
 STYLE = resolve_style("apa", ROOT)
 NUMERIC = resolve_style("ieee", ROOT)
-SEED_REFS = json.loads((ROOT / "manuscript" / "references.json").read_text(encoding="utf-8"))
+SEED_REFS = json.loads(SEED_REFERENCES.read_text(encoding="utf-8"))
 KEYS = [r["id"] for r in SEED_REFS]
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -131,7 +131,6 @@ class EpubFormat(Format):
             cover_alt=alt,
             certified_by=s.publisher or brand.full_name,
             summary=self.summary(book.bibliography),
-            has_images=True,  # the cover, with its alternative text; the manuscript's images carry theirs
             toc_label=str(ast["meta"]["toc-title"]["c"]),
             landmark_labels={"cover": words.landmark_cover, "titlepage": words.landmark_title_page,
                              "bodymatter": words.landmark_start},
@@ -154,7 +153,7 @@ class EpubFormat(Format):
     @staticmethod
     def summary(bibliography: bool) -> str:
         text = ("This publication meets WCAG 2.1 Level AA. It has a table of contents and headings for every "
-                "section, a logical reading order, and text alternatives for its images, including the cover. ")
+                "section and a logical reading order. ")
         if bibliography:
             text += "Citations link to their bibliography entries, and each entry links back to where it is cited. "
         return text + "It contains no flashing, motion or sound."

@@ -6,7 +6,8 @@ pandoc writes a good EPUB 3; what it cannot say is fixed here, in the unzipped p
 * the bibliography chapter carries ``role="doc-bibliography"`` next to pandoc's ``epub:type``;
 * the cover page is an <img> with alternative text and ``role="doc-cover"``;
 * the navigation's landmarks list cover, title page, toc, bodymatter and bibliography;
-* the package's accessibility metadata is true to the content (pandoc always claims alternativeText);
+* the package's accessibility metadata is read from the finished pages (pandoc always claims
+  alternativeText): visual and alternativeText only for images that are there and described;
 * the zip: ``mimetype`` first and stored, then every file in pandoc's order with one fixed timestamp
   and fixed attributes, so two builds of the same input are identical.
 """
@@ -33,7 +34,6 @@ class PackageInfo:
     cover_alt: str
     certified_by: str
     summary: str
-    has_images: bool
     toc_label: str = "Table of Contents"
     landmark_labels: dict[str, str] = field(default_factory=dict)
 
@@ -145,6 +145,26 @@ def _nav(xhtml: str, info: PackageInfo, body: str | None, bib: str | None, has_c
     return _set_title(xhtml, info.toc_label)
 
 
+_IMG = re.compile(rb"<img\b[^>]*>")
+
+
+def image_facts(files: dict[str, bytes]) -> tuple[int, int, int]:
+    """(described, decorative, undescribed) images across the package's pages, as a reader meets them."""
+    described = decorative = undescribed = 0
+    for name, data in files.items():
+        if not name.endswith(".xhtml"):
+            continue
+        for tag in _IMG.findall(data):
+            alt = re.search(rb'\balt="([^"]*)"', tag)
+            if alt and alt.group(1).strip():
+                described += 1
+            elif alt or re.search(rb'\brole="(?:presentation|none)"', tag):
+                decorative += 1  # alt="": the HTML way to say an image only decorates
+            else:
+                undescribed += 1
+    return described, decorative, undescribed
+
+
 def _opf(opf: str, files: dict[str, bytes], info: PackageInfo) -> str:
     # Manifest properties: "svg" only where a page really holds inline SVG (EPUBCheck checks both ways).
     def fix_item(m: re.Match[str]) -> str:
@@ -161,16 +181,23 @@ def _opf(opf: str, files: dict[str, bytes], info: PackageInfo) -> str:
     opf = re.sub(r"<item\b[^>]*/>", fix_item, opf)
     opf = re.sub(r'\s*<meta property="(schema:access[^"]*|dcterms:conformsTo|a11y:[^"]*)"[^>]*>[^<]*</meta>', "",
                  opf)
+    described, decorative, undescribed = image_facts(files)
     features = ["structuralNavigation", "tableOfContents", "readingOrder"]
-    if info.has_images:
+    if described and not undescribed:
         features.insert(0, "alternativeText")
-    modes = ["textual", "visual"] if info.has_images else ["textual"]
+    modes = ["textual", "visual"] if described or undescribed else ["textual"]
+    summary = info.summary
+    if described and not undescribed:
+        summary += " Every image has a text alternative."
+    if decorative:
+        summary += " Decorative images are marked so that reading software passes over them."
     metas = [("schema:accessMode", m) for m in modes]
-    metas.append(("schema:accessModeSufficient", "textual"))
+    metas.append(("schema:accessModeSufficient", "textual" if not undescribed else "textual,visual"))
     metas += [("schema:accessibilityFeature", f) for f in features]
     metas.append(("schema:accessibilityHazard", "none"))
-    metas.append(("schema:accessibilitySummary", info.summary))
-    metas.append(("dcterms:conformsTo", CONFORMS_TO))
+    metas.append(("schema:accessibilitySummary", summary))
+    if not undescribed:  # an image without a text alternative fails WCAG 1.1.1: no claim then
+        metas.append(("dcterms:conformsTo", CONFORMS_TO))
     metas.append(("a11y:certifiedBy", info.certified_by))
     block = "".join(f'\n    <meta property="{p}">{escape(v, quote=False)}</meta>' for p, v in metas)
     return opf.replace("\n  </metadata>", block + "\n  </metadata>", 1)

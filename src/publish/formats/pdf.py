@@ -29,6 +29,7 @@ from ..brand import Brand
 from ..document import Document
 from ..errors import PublishError
 from ..labels import labels
+from ..resources import decorative_as_backgrounds
 from ..templates import render
 from .base import Format, Link, register
 from .html import page_context
@@ -218,7 +219,8 @@ class PdfFormat(Format):
             large_print=large_print,
             qr=qr_code(url, brand, context["t"].format("qr_alt", url=url)) if url else None,
         )
-        return render("handout.html.j2", self.template_paths(brand), context)
+        html = render("handout.html.j2", self.template_paths(brand), context)
+        return decorative_as_backgrounds(html, doc.source.parent)  # artifacts, not untagged figures
 
     # PDF -------------------------------------------------------------------------------------------------
 

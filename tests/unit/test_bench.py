@@ -1,0 +1,65 @@
+"""The benchmark's plumbing (bench/, not shipped): it starts both ways, measures the seed project of the
+tests rather than the checkout's manuscripts, and takes medians of runs taken in turn."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.projects import long_project, seed_project
+from bench.rows import Context
+from bench.timing import interleaved, ratio
+from tests.projects import ROOT, SEED
+
+
+@pytest.mark.parametrize("command", [["-m", "bench"], ["bench/run.py"]])
+def test_starts_as_module_and_as_script(command: list[str]) -> None:
+    proc = subprocess.run([sys.executable, *command, "--help"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    for group in ("seed", "parallel", "scale", "citations", "pdf", "long"):
+        assert group in proc.stdout
+
+
+def test_is_not_in_the_package() -> None:
+    import publish
+
+    package = Path(publish.__file__).parent
+    assert not list(package.rglob("*bench*.py"))
+
+
+def test_interleaved_takes_turns_and_medians() -> None:
+    calls: list[str] = []
+    values = {"a": iter([5.0, 1.0, 3.0]), "b": iter([10.0, 30.0, 20.0])}
+
+    def measure(name: str):
+        def run() -> float:
+            calls.append(name)
+            return next(values[name])
+        return run
+
+    assert interleaved({"a": measure("a"), "b": measure("b")}, 3) == {"a": 3.0, "b": 20.0}
+    assert calls == ["a", "b"] * 3
+    assert ratio(1.0, 4.0) == "0.25x"
+
+
+def test_projects_are_the_seed_of_the_tests(tmp_path: Path) -> None:
+    project = seed_project(tmp_path / "seed", manuscripts=3)
+    stems = sorted(p.stem for p in (project / "manuscript").glob("*.md"))
+    assert stems == [SEED.stem, f"{SEED.stem}-01", f"{SEED.stem}-02"]
+    titles = {(project / "manuscript" / f"{s}.md").read_text().splitlines()[1] for s in stems}
+    assert len(titles) == 3  # each its own title, so its own output
+    assert sorted(p.name for p in (project / "styles" / "brands").iterdir()) == ["default", "riverside"]
+
+    long = long_project(tmp_path / "long", parts=3)
+    text = (long / "manuscript" / "long.md").read_text()
+    assert text.count("\n## Part 3: ") == SEED.read_text().count("\n## ") and "## Part 4:" not in text
+
+
+def test_context_folders_are_fresh(tmp_path: Path) -> None:
+    ctx = Context(tmp_path, runs=1, quick=True)
+    one, two = ctx.folder("cold"), ctx.folder("cold")
+    assert one != two and one.parent == two.parent == tmp_path and not list(one.iterdir())
