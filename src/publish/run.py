@@ -496,13 +496,13 @@ class _Build:
         if reason is None:
             self.up_to_date(step)
             return doc
+        if self.from_cache(step, reason):  # made before with these brand files, so they passed the checks
+            return doc
         brand = self.brand(step.brand)
         if brand is None:
             return doc
         if doc is None:
             doc = self.load_doc(step.manuscript)
-        if self.from_cache(step, reason):
-            return doc
         if step.heavy and not isinstance(self.runner.executor, _inline()):
             self.prepare_print_body(doc)
         future = self.runner.executor.submit(render_step, (self.root, doc, brand, step.format, step.edition,
@@ -564,8 +564,10 @@ class _Build:
         if reason is None:
             self.up_to_date(step)
             return
+        if self.from_cache(step, reason):
+            return
         brand = self.brand(step.brand)
-        if brand is not None and not self.from_cache(step, reason):
+        if brand is not None:
             future = self.runner.executor.submit(index_step, (self.root, brand, step.entries), key=self.digest(step),
                                                  inputs=step.inputs)
             self.pending[future] = (step, reason)
