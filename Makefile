@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 JOBS   ?=
 PUBLISH_FLAGS := $(if $(JOBS),-j $(JOBS),)
 
-.PHONY: all html pdf epub docx test bench lint clean distclean setup setup-dev test-tools golden bytecode dask bench-dask
+.PHONY: all html pdf epub docx test bench lint clean distclean setup setup-dev test-tools golden bytecode dask
 
 all: setup bytecode
 	$(BIN)/publish build $(PUBLISH_FLAGS)
@@ -52,10 +52,6 @@ golden: setup-dev
 # Figures beside plain pandoc (bench/, not shipped in the package); see bench/__init__.py.
 bench: setup-dev bytecode
 	$(BIN)/python -m bench $(BENCH_FLAGS)
-
-# A cluster of 2 local workers against -j 2, and a warm shared cache against a cold build (a benchmark).
-bench-dask: dask bytecode
-	$(BIN)/python -m publish.bench_dask
 
 lint: setup-dev
 	$(BIN)/ruff check src tests bench
