@@ -272,3 +272,22 @@ def test_the_cache_never_serves_a_result_for_other_inputs(make_project: Callable
     assert quiet_build(plain, opts)[0] == 0
     assert outputs(second) == outputs(plain) != outputs(first)
     assert b"Rogerson" in outputs(second)["default/handout-0.html"]
+
+
+def test_an_edited_template_reaches_workers_that_hold_the_old_one(make_project: Callable[..., Path],
+                                                                 cluster: tuple[str, object]) -> None:
+    """Workers keep the files of earlier steps: a template edited between builds must not be served from
+    what they hold (a new folder, not an overwrite under a running step)."""
+    address, _client = cluster
+    remote, local = make_project("remote"), make_project("local")
+    opts = OPTS._replace(formats=["html"])
+    assert quiet_build(remote, opts._replace(scheduler=address))[0] == 0
+    for root in (remote, local):
+        template = root / "styles" / "templates" / "html" / "article.html.j2"
+        template.write_text(template.read_text(encoding="utf-8").replace(
+            '<meta property="og:type" content="article">', '<meta property="og:type" content="article">\n'
+            '<meta name="edited" content="yes">'), encoding="utf-8")
+    assert quiet_build(remote, opts._replace(scheduler=address))[0] == 0
+    assert quiet_build(local, opts)[0] == 0
+    assert b'<meta name="edited" content="yes">' in outputs(remote)["default/handout-0.html"]
+    assert outputs(remote) == outputs(local)
