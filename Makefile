@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 JOBS   ?=
 PUBLISH_FLAGS := $(if $(JOBS),-j $(JOBS),)
 
-.PHONY: all html pdf epub docx serve test bench lint clean distclean setup setup-dev test-tools golden bytecode citations-suite
+.PHONY: all html pdf epub docx serve test bench lint clean distclean setup setup-dev test-tools golden bytecode citations-suite dask
 
 all: setup bytecode
 	$(BIN)/publish build $(PUBLISH_FLAGS)
@@ -35,6 +35,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 setup-dev: $(VENV)/.installed-dev
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+# The optional Dask executor (publish build --scheduler tcp://HOST:PORT) and its pinned dependencies.
+dask: $(VENV)/.installed-dask
+$(VENV)/.installed-dask: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dask]'
 	touch $@
 
 # Browsers, checkers and PDF tools the tests drive (tests/tools.sh says what and how).

@@ -44,6 +44,18 @@ def _parser(full_help: bool = False) -> argparse.ArgumentParser:
     build.add_argument("-v", "--verbose", action="store_true", help="also list up-to-date outputs and reasons")
     build.add_argument("--debug", action="store_true", help="show Python tracebacks")
     build.add_argument("-C", "--project", type=Path, default=None, help="the project folder (default: here)")
+    build.add_argument("--scheduler", default=os.environ.get("PUBLISH_SCHEDULER", ""), metavar="tcp://HOST:PORT",
+                       help="render on this Dask cluster (default: $PUBLISH_SCHEDULER; needs publish[dask])")
+    build.add_argument("--cache", default=os.environ.get("PUBLISH_CACHE", ""), metavar="DIR",
+                       help="a shared cache of step outputs, by content (default: $PUBLISH_CACHE)")
+    cache = sub.add_parser("cache", help="look after the shared cache of step outputs")
+    cache_sub = cache.add_subparsers(dest="action", required=True)
+    for name, what in (("stats", "what the cache holds"), ("prune", "remove the least recently used results")):
+        action = cache_sub.add_parser(name, help=what)
+        action.add_argument("--cache", default=os.environ.get("PUBLISH_CACHE", ""), metavar="DIR",
+                            help="the cache folder (default: $PUBLISH_CACHE)")
+        if name == "prune":
+            action.add_argument("--max-size", required=True, metavar="SIZE", help="keep at most this much, e.g. 2GB")
     serve = sub.add_parser("serve", help="build, serve build/ on 127.0.0.1, rebuild and reload on every change")
     serve.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT")
     serve.add_argument("--brand", action="append", dest="brands", metavar="NAME")
@@ -74,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _build(args)
+        if args.command == "cache":
+            return _cache(args)
         if args.command == "serve":
             return _serve(args)
         return 2
@@ -110,6 +124,8 @@ def _build(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         verbose=args.verbose,
         debug=args.debug,
+        scheduler=args.scheduler,
+        cache=args.cache,
     )
     return build(project, options)
 
@@ -125,6 +141,22 @@ def _serve(args: argparse.Namespace) -> int:
     options = BuildOptions(manuscripts=args.manuscripts or None, brands=args.brands, formats=args.formats,
                            jobs=args.jobs, strict=args.strict, quiet=args.quiet, debug=args.debug)
     return serve(project, ServeOptions(options, host=args.host, port=args.port, open_browser=args.open_browser))
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from .cache import Cache, describe, human, parse_size
+
+    if not args.cache:
+        raise PublishError("no cache folder given", hint="use --cache DIR or set PUBLISH_CACHE")
+    limit = parse_size(args.max_size) if args.action == "prune" else 0
+    if not Path(args.cache).is_dir():
+        raise PublishError("no cache here", file=args.cache, hint="give the folder builds used with --cache")
+    cache = Cache.open(args.cache)
+    if args.action == "prune":
+        removed, freed = cache.prune(limit)
+        print(f"publish: removed {removed} step results, freed {human(freed)}")
+    print(describe(cache.stats(), cache.folder))
+    return 0
 
 
 if __name__ == "__main__":

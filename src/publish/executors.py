@@ -3,9 +3,12 @@
 The interface is small on purpose, so a cluster can implement it too: ``submit(fn, args, heavy=...,
 key=...)`` returns a future of an :class:`Outcome`; ``key`` is the step's digest (its name, settings and
 input hashes), unique to what the step computes, which a cluster may use as its task key and a shared
-cache as its entry name. ``fn`` is a module-level function (importable by name on another
-machine); its arguments and result are plain picklable values, and a render's result is its files as
-bytes, which the runner writes. Nothing here assumes the caller's filesystem.
+cache as its entry name. ``inputs`` lists the project-relative files the step reads under its first
+argument (the project folder), for an executor whose workers do not share this filesystem (here they
+do, and ignore it); None: the step reads or writes the project itself and must run on this machine.
+``fn`` is a module-level function (importable by name on another machine); its arguments and result
+are plain picklable values, and a render's result is its files as bytes, which the runner writes.
+Nothing here assumes the caller's filesystem.
 
 Two pools, because steps are not alike: a PDF needs WeasyPrint, which a process takes a good part of a
 second to import, while brand checks, web pages and e-books need none of it. The heavy pool's initializer
@@ -51,7 +54,7 @@ class Executor(Protocol):
     """What the runner needs of a place to run steps."""
 
     def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False,
-               key: str = "") -> Future[Outcome]:
+               key: str = "", inputs: tuple[str, ...] | None = None) -> Future[Outcome]:
         ...
 
     def warm(self, *, heavy: int) -> None:
@@ -67,7 +70,7 @@ class InlineExecutor:
     """Runs each step at once, in this process (``-j 1``): the simplest executor, and the debugger's."""
 
     def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False,
-               key: str = "") -> Future[Outcome]:
+               key: str = "", inputs: tuple[str, ...] | None = None) -> Future[Outcome]:
         future: Future[Outcome] = Future()
         future.set_result(perform(fn, args))
         return future
@@ -125,7 +128,7 @@ class PoolExecutor:
         return self._light
 
     def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False,
-               key: str = "") -> Future[Outcome]:
+               key: str = "", inputs: tuple[str, ...] | None = None) -> Future[Outcome]:
         return self._pool(heavy).submit(perform, fn, args)
 
     def warm(self, *, heavy: int) -> None:

@@ -23,6 +23,7 @@ from .errors import PublishError, did_you_mean
 from .plan import (
     ANALYSE,
     CITE,
+    INDEX,
     RENDER,
     DocInfo,
     Selection,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from .brand import Brand
+    from .cache import Cache
     from .document import Document
     from .executors import Executor, Outcome
     from .formats.base import FormatInfo, Link
@@ -63,6 +65,8 @@ class BuildOptions(NamedTuple):
     quiet: bool = False
     verbose: bool = False
     debug: bool = False
+    scheduler: str = ""  # a Dask scheduler's address: render there (cluster/)
+    cache: str = ""  # a shared cache folder of step outputs (cache.py)
 
 
 # --- what the build covers ------------------------------------------------------------------------------
@@ -250,10 +254,12 @@ class Runner:
     #: How many checked brands to keep in memory (a server's brands, each in a few edited versions).
     BRANDS_KEPT = 32
 
-    def __init__(self, project: Project, jobs: int = 0, executor: Executor | None = None) -> None:
+    def __init__(self, project: Project, jobs: int = 0, executor: Executor | None = None,
+                 cache: Cache | None = None) -> None:
         self.project = project
         self.jobs = jobs or os.cpu_count() or 1
         self._executor = executor
+        self.cache = cache
         self.brands: dict[str, Brand] = {}  # brand cache key -> checked brand
 
     @property
@@ -319,6 +325,9 @@ class _Build:
         self.bad_brands: set[str] = set()
         self.index_files: list[tuple[Step, str, Outcome]] = []
         self.failed = False
+        self.cached: set[str] = set()  # steps whose files came from the shared cache
+        if runner.cache is not None:
+            runner.cache.warn = rep.err
 
     # What is on record ---------------------------------------------------------------------------------
 
@@ -408,6 +417,9 @@ class _Build:
         self.review_dates()
         self.prune()
         self.state.save()
+        if self.cached:
+            self.rep.say(f"publish: {len(self.cached)} step results from the cache in {self.runner.cache.folder}"
+                         " (not rendered)")  # type: ignore[union-attr]
         if self.opts.strict and self.rep.warnings:
             return 1
         return 1 if self.failed or self.bad_brands else 0
@@ -434,7 +446,13 @@ class _Build:
         """Run one cite step here; keep its document and what it learnt."""
         from .executors import perform
 
-        outcome = perform(cite_step, (self.root, step.source))
+        outcome = self.cite_from_cache(step)
+        if outcome is None:
+            outcome = perform(cite_step, (self.root, step.source))
+            if outcome.status == "ok" and self.runner.cache is not None:
+                self.cite_to_cache(step, outcome.value)
+        else:
+            reason += " (from cache)"
         if outcome.status != "ok":
             self.fail(step.name, outcome)
             return None
@@ -445,6 +463,34 @@ class _Build:
         self.state.info[step.manuscript] = cited.info.to_json()
         self.rep.step(StepResult(step.name, "built", outcome.seconds, warnings=cited.warnings, reason=reason))
         return cited.doc.located(self.project.root.resolve())
+
+    def cite_from_cache(self, step: Step) -> Outcome | None:
+        """A cite step's result from the shared cache, when this project has the files it read."""
+        import pickle
+
+        from .executors import Outcome
+
+        cache = self.runner.cache
+        files = cache.load(self.digest(step), step.name, self.state.hashes.get) if cache is not None else None
+        if files is None:
+            return None
+        kept: Cited = pickle.loads(files["cited"])
+        here = f"{self.project.root}/"
+        warnings = [w._replace(file=here + w.file.removeprefix(_HERE)) if w.file and w.file.startswith(_HERE) else w
+                    for w in kept.warnings]
+        self.cached.add(step.name)
+        return Outcome("ok", kept._replace(doc=pickle.loads(kept.blob), warnings=warnings), 0.0)
+
+    def cite_to_cache(self, step: Step, cited: Cited) -> None:
+        """Keep a cite step's result (its paths project-relative) with the hashes of the files it read."""
+        import pickle
+
+        root = self.project.root
+        warnings = [w._replace(file=_HERE + Path(w.file).relative_to(root).as_posix())
+                    if w.file and Path(w.file).is_relative_to(root) else w for w in cited.warnings]
+        blob = pickle.dumps(cited._replace(doc=None, warnings=warnings), protocol=pickle.HIGHEST_PROTOCOL)
+        inputs = {p: self.state.hashes.get(p) or "" for p in dict.fromkeys((step.source, *cited.inputs))}
+        self.runner.cache.store(self.digest(step), {"cited": blob}, inputs)  # type: ignore[union-attr]
 
     def load_doc(self, stem: str) -> Document:
         import pickle
@@ -459,6 +505,8 @@ class _Build:
         if reason is None:
             self.up_to_date(step)
             return doc
+        if self.from_cache(step, reason):  # made before with these brand files, so they passed the checks
+            return doc
         brand = self.brand(step.brand)
         if brand is None:
             return doc
@@ -467,9 +515,32 @@ class _Build:
         if step.heavy and not isinstance(self.runner.executor, _inline()):
             self.prepare_print_body(doc)
         future = self.runner.executor.submit(render_step, (self.root, doc, brand, step.format, step.edition,
-                                                           step.links), heavy=step.heavy, key=self.digest(step))
+                                                           step.links), heavy=step.heavy, key=self.digest(step),
+                                             inputs=step.inputs + self.doc_files(doc))
         self.pending[future] = (step, reason)
         return doc
+
+    def from_cache(self, step: Step, reason: str) -> bool:
+        """A stale step's files from the shared cache, when it has them: pending as if run, never rendered."""
+        from concurrent.futures import Future
+
+        from .executors import Outcome
+
+        files = self.runner.cache.load(self.digest(step), step.name) if self.runner.cache is not None else None
+        if files is None:
+            return False
+        future: Future[Outcome] = Future()
+        future.set_result(Outcome("ok", files, 0.0))
+        self.pending[future] = (step, reason)
+        self.cached.add(step.name)
+        return True
+
+    def doc_files(self, doc: Document) -> tuple[str, ...]:
+        """The project files a render reads for its document (manuscript, bibliography, images, cover),
+        project-relative: what a remote executor ships with the step."""
+        root = self.project.root.resolve()
+        return tuple(dict.fromkeys(p.relative_to(root).as_posix() for p in doc.inputs
+                                   if p.is_absolute() and p.is_relative_to(root)))
 
     def prepare_print_body(self, doc: Document) -> None:
         """Have pandoc write the handout's HTML body here, while the heavy worker may still be importing
@@ -492,7 +563,8 @@ class _Build:
                 targets.append(brand.details.get("reading-grade"))
         if doc is None:
             doc = self.load_doc(step.manuscript)
-        future = self.runner.executor.submit(analysis_step, (self.root, doc, tuple(targets)), key=self.digest(step))
+        future = self.runner.executor.submit(analysis_step, (self.root, doc, tuple(targets)), key=self.digest(step),
+                                             inputs=self.doc_files(doc))
         self.pending[future] = (step, reason)
         return doc
 
@@ -501,9 +573,12 @@ class _Build:
         if reason is None:
             self.up_to_date(step)
             return
+        if self.from_cache(step, reason):
+            return
         brand = self.brand(step.brand)
         if brand is not None:
-            future = self.runner.executor.submit(index_step, (self.root, brand, step.entries), key=self.digest(step))
+            future = self.runner.executor.submit(index_step, (self.root, brand, step.entries), key=self.digest(step),
+                                                 inputs=step.inputs)
             self.pending[future] = (step, reason)
 
     def collect(self, *, block: bool) -> None:
@@ -522,6 +597,8 @@ class _Build:
         if outcome.status != "ok":
             self.fail(step.name, outcome)
             return
+        if self.runner.cache is not None and step.kind in (RENDER, INDEX) and step.name not in self.cached:
+            self.runner.cache.store(self.digest(step), outcome.value)
         if step.kind not in (RENDER, ANALYSE):  # an index is written once every render has succeeded
             self.index_files.append((step, reason, outcome))
             return
@@ -534,7 +611,8 @@ class _Build:
             write_atomic(self.project.root / rel, data)
         warnings = value["warnings"] if step.kind == ANALYSE else ()
         self.record(step, step.inputs, sorted(files), warnings)
-        self.rep.step(StepResult(step.name, "built", outcome.seconds, warnings=warnings, reason=reason))
+        cached = " (from cache)" if step.name in self.cached else ""
+        self.rep.step(StepResult(step.name, "built", outcome.seconds, warnings=warnings, reason=reason + cached))
 
     def write_indexes(self) -> None:
         if self.failed or self.bad_brands:
@@ -664,6 +742,10 @@ class _Build:
         return 0
 
 
+#: How a cached cite step's warnings name the project folder (whichever copy of it reads them).
+_HERE = "<project>/"
+
+
 def _inline() -> type:
     from .executors import InlineExecutor
 
@@ -672,7 +754,17 @@ def _inline() -> type:
 
 def build(project: Project, opts: BuildOptions, reporter: Reporter | None = None) -> int:
     """One build in a runner of its own (the command line's ``publish build``)."""
-    runner = Runner(project, opts.jobs)
+    cache = None
+    if opts.cache:
+        from .cache import Cache
+
+        cache = Cache.open(opts.cache)
+    executor: Executor | None = None
+    if opts.scheduler and not opts.dry_run:
+        from .cluster.executor import DaskExecutor
+
+        executor = DaskExecutor.connect(opts.scheduler)
+    runner = Runner(project, opts.jobs, executor, cache)
     try:
         return runner.build(opts, reporter)
     finally:

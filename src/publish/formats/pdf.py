@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from markupsafe import Markup
 
@@ -37,6 +37,13 @@ from .weasy import load_weasyprint
 
 PDF_VARIANT = "pdf/ua-1"
 LARGE_PRINT_SUFFIX = "large-print"
+
+
+#: Where the handout's own files (its images) are in WeasyPrint's eyes, whatever folder the project is in:
+#: WeasyPrint names each raster image in the PDF after its URL (an md5 of it), so a real path would make
+#: the bytes depend on where the project lies (another checkout, a cluster worker's folder). The fetcher
+#: maps it back to the project.
+PROJECT_URL = "file:///publish-project/"
 
 
 class ResourceRefused(Exception):
@@ -76,7 +83,12 @@ def _fetcher_class() -> type:
             if scheme != "file":
                 # Refused here, before urllib is reached: no request is ever made.
                 self.refuse(f"remote resource refused: {url}", url)
-            path = Path(unquote(urlsplit(url).path)).resolve()
+            path = Path(unquote(urlsplit(url).path))
+            virtual = Path(urlsplit(PROJECT_URL).path)
+            if path.is_relative_to(virtual):
+                path = self.roots[0] / path.relative_to(virtual)
+                url = path.as_uri()
+            path = path.resolve()
             inside = any(path.is_relative_to(r) for r in self.roots)
             if not inside or any(path.is_relative_to(d) for d in self.denied):
                 self.refuse(f"file outside the project refused: {path}", str(path))
@@ -217,6 +229,14 @@ class PdfFormat(Format):
         edition = LARGE_PRINT_SUFFIX if large_print else "standard"
         return hashlib.sha256(f"publish:{doc.stem}:{brand.name}:{edition}".encode()).hexdigest()[:32].encode()
 
+    def base_url(self, doc: Document) -> str:
+        """The manuscript's folder as WeasyPrint sees it: under :data:`PROJECT_URL` when it is in the project."""
+        folder, root = doc.source.parent.resolve(), self.project.root.resolve()
+        if not folder.is_relative_to(root):
+            return folder.as_uri() + "/"
+        rel = folder.relative_to(root).as_posix()
+        return PROJECT_URL + ("" if rel == "." else quote(rel) + "/")
+
     def pdf_bytes(self, doc: Document, brand: Brand, *, large_print: bool = False,
                   log: list[logging.LogRecord] | None = None, stats: dict[str, Any] | None = None) -> bytes:
         """Render one edition.
@@ -239,7 +259,8 @@ class PdfFormat(Format):
                 "uncompressed_pdf": False,
                 "custom_metadata": True,
             }
-            source = weasyprint.HTML(string=html, base_url=doc.source.parent.as_uri() + "/", url_fetcher=fetcher)
+            base_url = self.base_url(doc)
+            source = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
             rendered = source.render(**options)  # what HTML.write_pdf does, keeping the laid-out pages
             with _source_date_epoch(doc.timestamp):
                 data = rendered.write_pdf(**options)
