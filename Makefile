@@ -44,7 +44,7 @@ $(VENV)/.installed-dask: $(VENV)/.installed
 	touch $@
 
 # Browsers, checkers and PDF tools the tests drive (tests/tools.sh says what and how).
-test-tools: setup-dev
+test-tools: setup-dev dask
 	bash tests/tools.sh
 
 test: test-tools bytecode
