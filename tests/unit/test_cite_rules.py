@@ -373,3 +373,13 @@ def test_chicago_page_ranges_print_four_digits_in_full_when_three_change() -> No
     assert format_last_page("2787", "2816", "chicago-15") == "2816"
     assert format_last_page("1536", "1538", "chicago") == "38"
     assert format_last_page("1496", "1504", "chicago-16") == "504"
+
+
+def test_superscript_characters_print_as_superscript_letters() -> None:
+    from publish.cite import markup as mk
+
+    assert mk.to_inlines("1ʳᵉ éd.") == [
+        {"t": "Str", "c": "1"}, {"t": "Superscript", "c": [{"t": "Str", "c": "re"}]}, {"t": "Space"},
+        {"t": "Str", "c": "éd."},
+    ]
+    assert mk.to_inlines("No superscript here") == mk.str_inlines("No superscript here")

@@ -11,8 +11,10 @@ Other modules call exactly these functions and their dataclasses:
   :class:`ClusterItem`) and the bibliography, without a document (the CSL test suite's entry point).
 
 citeproc-py misses parts of CSL that pandoc's and citeproc-js's output has; :mod:`.patches` closes those
-gaps inside the engine's own classes, and :mod:`.markup` turns the engine's output into pandoc inlines
-without going through HTML. See ``docs/citations.md``.
+gaps inside the engine's own classes (installed only around the citation step), and :mod:`.markup` turns
+the engine's output into pandoc inlines without going through HTML. In note styles (``class="note"``)
+:mod:`.notes` makes citations footnotes, as pandoc does. ``tests/citations/csl_suite.py`` measures the
+layer on the CSL processor test suite. See ``docs/citations.md``.
 """
 
 from __future__ import annotations

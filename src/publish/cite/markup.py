@@ -14,6 +14,7 @@ moved inside quotes, doubled punctuation ("et al.." -> "et al."), curly apostrop
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -350,6 +351,45 @@ _SINGLE_QUOTED_RE = re.compile(r"(^|[\s(\[])'([^'\s][^']*?)'(?=$|[\s.,;:!?)\]])"
 _DOUBLE_QUOTED_RE = re.compile(r'(^|[\s(\[])"([^"]+)"(?=$|[\s.,;:!?)\]])')
 
 
+def _super_base(ch: str) -> str | None:
+    """The letter or digit a superscript character stands for ("ª" -> "a", "ʳ" -> "r"), else None."""
+    if ch.isascii():
+        return None
+    decomposition = unicodedata.decomposition(ch)
+    if not decomposition.startswith("<super> "):
+        return None
+    return "".join(chr(int(code, 16)) for code in decomposition.split()[1:])
+
+
+def _superscripts(inlines: list[dict]) -> list[dict]:
+    """Superscript characters ("1ʳᵉ", "1.ª") as Superscript inlines of their letters, as citeproc-js
+    prints them ("1<sup>re</sup>"): fonts lack most of those characters."""
+    out: list[dict] = []
+    for node in inlines:
+        text = node.get("c") if node["t"] == "Str" else None
+        if not text or not any(_super_base(ch) for ch in text):
+            out.append(node)
+            continue
+        plain, sup = "", ""
+        for ch in text:
+            base = _super_base(ch)
+            if base is not None:
+                if plain:
+                    out.append({"t": "Str", "c": plain})
+                    plain = ""
+                sup += base
+                continue
+            if sup:
+                out.append({"t": "Superscript", "c": [{"t": "Str", "c": sup}]})
+                sup = ""
+            plain += ch
+        if sup:
+            out.append({"t": "Superscript", "c": [{"t": "Str", "c": sup}]})
+        if plain:
+            out.append({"t": "Str", "c": plain})
+    return out
+
+
 def smart_text(text: str) -> str:
     """Straight quotes and apostrophes -> typographic ones, as citeproc-js and pandoc print them."""
     if "'" in text:
@@ -378,7 +418,7 @@ def _build(children: list[Node | str], ctx: RenderContext, *, italic: bool, quot
     out: list[dict] = []
     for child in children:
         if isinstance(child, str):
-            out.extend(str_inlines(child))
+            out.extend(_superscripts(str_inlines(child)))
             continue
         kind = child.kind
         if kind == "Emph":
