@@ -33,6 +33,7 @@ class Handout(NamedTuple):
     stem: str
     title: str
     brands: dict[str, list[Output]]  # brand -> its outputs, in the formats' order
+    report: str | None = None  # "/reports/<stem>.readability.html", the author's reading-level report
 
 
 def handouts(project: Project) -> list[Handout]:
@@ -65,7 +66,8 @@ def handouts(project: Project) -> list[Handout]:
     for stem in sorted(found):
         title = str(state.info.get(stem, {}).get("title") or stem)
         brands = {b: [o for _k, o in sorted(found[stem][b])] for b in sorted(found[stem])}
-        out.append(Handout(stem, title, brands))
+        report = project.build / "reports" / f"{stem}.readability.html"
+        out.append(Handout(stem, title, brands, f"/reports/{stem}.readability.html" if report.is_file() else None))
     return out
 
 

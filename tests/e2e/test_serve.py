@@ -186,7 +186,8 @@ def test_listing_links_every_manuscript_brand_and_format(server: Served, project
     html = body.decode()
     brands = sorted(p.parent.name for p in (project / "styles" / "brands").glob("*/_brand.yml"))
     built = sorted(p.relative_to(project / "build").as_posix() for p in (project / "build").glob("*/*.*")
-                   if p.suffix in (".html", ".pdf", ".epub") and p.name != "index.html")
+                   if p.suffix in (".html", ".pdf", ".epub") and p.name != "index.html" and p.parent.name != "reports")
+    assert 'href="/reports/cbt-realness.readability.html"' in html  # the author's report, when it exists
     assert len(built) == 4 * len(brands)  # web page, PDF, large-print PDF, EPUB in every brand
     for rel in built:
         assert f'href="/{rel}"' in html
