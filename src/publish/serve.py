@@ -4,7 +4,8 @@ A thin loop around the same build as ``publish build`` (sphinx-autobuild's and `
 one :class:`~publish.run.Runner` for the server's life keeps its process pools (WeasyPrint imported once)
 and its checked brands; each change is built by the same incremental plan, so only the steps it affects
 run. The web page goes first (a build of ``--format html`` alone, then one of the rest), so the page in
-the browser reloads while the PDF and EPUB are still being made.
+the browser reloads while the PDF and EPUB are still being made; pages hear of each output as soon as
+the runner reports it written, not at the end of the build.
 
 Builds run in the main thread, so Ctrl-C (and SIGTERM, which the command line turns into Ctrl-C) lands in
 the runner, which leaves ``build/`` as an interrupted ``publish build`` would: every output as it was or
@@ -193,7 +194,7 @@ def serve(project: Project, opts: ServeOptions) -> int:
     try:
         preview.rebuild()
         thread.start()
-        print(f"publish: serving {url} (every handout: {url}, Ctrl-C to stop)", flush=True)
+        print(f"publish: serving {url} (every handout in every brand; Ctrl-C to stop)", flush=True)
         if opts.open_browser:
             import webbrowser
 
