@@ -394,3 +394,36 @@ def test_unknown_brand_is_refused_before_serving(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "publish.cli", "serve", "--port", "0", "--brand", "riversid"],
                           cwd=make_project(tmp_path), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "unknown brand 'riversid'" in proc.stderr and "riverside" in proc.stderr
+
+
+def _first_status(url: str) -> dict[str, Any]:
+    import json
+
+    with urllib.request.urlopen(url + "_serve/events", timeout=10) as r:
+        for raw in r:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("data: "):
+                return dict(json.loads(line[6:]))
+    raise AssertionError("no status")
+
+
+def test_a_broken_manuscript_at_start_is_served_with_its_error(tmp_path: Path) -> None:
+    """The first build failing is no reason not to serve: the error is on the page, and fixing it works."""
+    project = make_project(tmp_path)
+    source = project / "manuscript" / f"{SEED}.md"
+    good = source.read_text(encoding="utf-8")
+    source.write_text(good.replace("---\n", "---\ntitle: [unclosed\n", 1), encoding="utf-8")
+    served = Served(project, "--format", "html", "--brand", "default")
+    try:
+        status = _first_status(served.url)
+        assert status["ok"] is False and len(status["errors"]) == 1
+        assert "malformed front matter" in status["errors"][0] and status["errors"][0] in served.err
+        assert b"Nothing is built yet" in _get(served.url)[2]
+        save(source, good)
+        end = time.monotonic() + 30
+        while time.monotonic() < end and not (status := _first_status(served.url))["ok"]:
+            time.sleep(0.2)
+        assert status["ok"] is True and status["errors"] == []
+        assert _get(f"{served.url}default/{SEED}.html")[0] == 200
+    finally:
+        assert served.stop() == 0
