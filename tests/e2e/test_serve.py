@@ -199,7 +199,8 @@ def test_listing_links_every_manuscript_brand_and_format(server: Served, project
         b'<script type="application/ld+json">', b"")
     port = int(server.url.rsplit(":", 1)[1].strip("/"))
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(b"GET /../manuscript/" + SEED.encode() + b".md HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        s.sendall(b"GET /../manuscript/" + SEED.encode() + b".md HTTP/1.1\r\n"
+                  b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
         reply = s.makefile("rb").read()
     assert reply.startswith(b"HTTP/1.1 404")
 
@@ -286,6 +287,10 @@ def test_brand_colour_edit_restyles_the_page(server: Served, project: Path, page
     original = _edit(brand, f'"{old}"', '"#7a2f5d"')
     try:
         page.wait_for_function(f"{prop} === '#7a2f5d'", timeout=10000)
+    except Exception:
+        css = (project / "build" / "default" / "assets" / "site.css").read_text(encoding="utf-8")
+        print("on disk:", re.findall(r"--brand-primary: [^;]+", css), "in the page:", page.evaluate(prop))
+        raise
     finally:
         save(brand, original)
     page.wait_for_function(f"{prop} === '{old}'", timeout=20000)
