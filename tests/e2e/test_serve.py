@@ -39,11 +39,15 @@ def make_project(dest: Path) -> Path:
     return dest
 
 
+SAVED = [0.0]  # when the tests last saved a file (Served.idle waits for a build after it)
+
+
 def save(path: Path, text: str) -> None:
     """Save as many editors do: write a temporary file beside it, then rename it over the original."""
     tmp = path.with_name(f".{path.name}.swp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+    SAVED[0] = time.monotonic()
 
 
 class Served:
@@ -57,6 +61,7 @@ class Served:
                                      env=env)
         self.out: list[str] = []
         self.err: list[str] = []
+        self.summaries: list[float] = []  # when each build's summary line came
         self.last = time.monotonic()
         for stream, lines in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
             threading.Thread(target=self._read, args=(stream, lines), daemon=True).start()
@@ -65,6 +70,8 @@ class Served:
         for line in stream:
             lines.append(line.rstrip("\n"))
             self.last = time.monotonic()
+            if line.startswith("publish: ") and " in " in line:
+                self.summaries.append(self.last)
 
     def wait_for(self, pattern: str, lines: list[str] | None = None, timeout: float = 240) -> re.Match[str]:
         end = time.monotonic() + timeout
@@ -85,8 +92,11 @@ class Served:
         return self.wait_for(r"publish: serving (http://\S+/)").group(1)
 
     def idle(self, quiet: float = 1.5, timeout: float = 120) -> None:
-        """Wait until the server has printed nothing for ``quiet`` seconds (its rebuilds are done)."""
+        """Wait until the server has finished a build started after the last save, then printed nothing
+        for ``quiet`` seconds (its rebuilds are done)."""
         end = time.monotonic() + timeout
+        while time.monotonic() < end and not any(s > SAVED[0] for s in self.summaries):
+            time.sleep(0.05)
         while time.monotonic() < end and time.monotonic() - self.last < quiet:
             time.sleep(0.1)
 
@@ -354,6 +364,24 @@ def test_new_and_removed_manuscripts_update_the_listing(server: Served, project:
     page.wait_for_function("t => !document.body.innerText.includes(t)", arg=title, timeout=30000)
     server.idle()
     assert not list((project / "build").glob("*/added-while-serving.*"))
+
+
+def test_twenty_saves_in_a_second_give_one_or_two_rebuilds(server: Served, project: Path) -> None:
+    source = project / "manuscript" / f"{SEED}.md"
+    text = source.read_text(encoding="utf-8")
+    anchor = _first_paragraph_end(text)
+    start = len(server.out)
+    try:
+        for i in range(20):
+            save(source, text.replace(anchor, f"{anchor} Burst save {i}.", 1))
+            time.sleep(0.05)
+        server.idle(quiet=2.0)
+        cites = [line for line in server.out[start:] if "built       cite" in line]
+        assert 1 <= len(cites) <= 2, server.out[start:]
+        assert "Burst save 19." in (project / "build" / "default" / f"{SEED}.html").read_text(encoding="utf-8")
+    finally:
+        save(source, text)
+        server.idle()
 
 
 def test_sigterm_stops_cleanly_and_leaves_a_complete_build(server: Served, project: Path) -> None:
