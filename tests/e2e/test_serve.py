@@ -53,9 +53,9 @@ def save(path: Path, text: str) -> None:
 class Served:
     """``publish serve`` in a child process, its output lines kept as they come."""
 
-    def __init__(self, project: Path, *args: str) -> None:
+    def __init__(self, project: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.project = project
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.proc = subprocess.Popen([sys.executable, "-m", "publish.cli", "serve", "--port", "0", *args],
                                      cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      env=env)
@@ -458,5 +458,20 @@ def test_a_broken_manuscript_at_start_is_served_with_its_error(tmp_path: Path) -
             time.sleep(0.2)
         assert status["ok"] is True and status["errors"] == []
         assert _get(f"{served.url}default/{SEED}.html")[0] == 200
+    finally:
+        assert served.stop() == 0
+
+
+def test_open_starts_the_browser_on_the_listing(tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    browser = f"sh -c 'echo %s > {opened}'"  # Python's webbrowser runs $BROWSER with the address
+    served = Served(make_project(tmp_path / "p"), "--open", "--format", "html", "--brand", "default",
+                    env={"BROWSER": browser})
+    try:
+        url = served.url
+        end = time.monotonic() + 30
+        while time.monotonic() < end and not (opened.exists() and opened.read_text().strip()):
+            time.sleep(0.1)
+        assert opened.read_text().strip() == url
     finally:
         assert served.stop() == 0
