@@ -4,7 +4,8 @@ A thin loop around the same build as ``publish build`` (sphinx-autobuild's and `
 one :class:`~publish.run.Runner` for the server's life keeps its process pools (WeasyPrint imported once)
 and its checked brands; each change is built by the same incremental plan, so only the steps it affects
 run. The web page goes first (a build of ``--format html`` alone, then one of the rest), so the page in
-the browser reloads while the PDF and EPUB are still being made.
+the browser reloads while the PDF and EPUB are still being made; pages hear of each output as soon as
+the runner reports it written, not at the end of the build.
 
 Builds run in the main thread, so Ctrl-C (and SIGTERM, which the command line turns into Ctrl-C) lands in
 the runner, which leaves ``build/`` as an interrupted ``publish build`` would: every output as it was or
@@ -77,6 +78,7 @@ class Preview:
         self.errors: dict[str, str] = {}
         self.warnings: dict[str, list[str]] = {}
         self.told = 0  # "changed" events sent: the pages' cache-busting number
+        self.stamps: dict[str, tuple[int, int, int] | None] = {}  # the watched files when a build started
 
     def passes(self) -> list[BuildOptions]:
         """The web page first, then everything else asked for (each an exact, incremental build)."""
@@ -93,6 +95,7 @@ class Preview:
         each pass. False when a pass failed (the rest is skipped: it would fail the same way). A change
         saved during the web-page pass skips the rest too: the rebuild that follows it (when the saving
         pauses) has every pass, and its page comes sooner."""
+        self.stamps = self._stamps()
         passes = self.passes()
         ok = True
         for i, opts in enumerate(passes):
@@ -155,13 +158,39 @@ class Preview:
         """Point the watcher at what the builds read (records of every step, so far)."""
         inputs = {p for rec in State(self.project).steps.values() for p in rec.get("inputs", {})}
         self.watcher.update(Targets(self.project, inputs))
+        for path, stamp in self._stamps().items():  # files first read by this build: as they are now
+            self.stamps.setdefault(path, stamp)
+
+    def _stamps(self) -> dict[str, tuple[int, int, int] | None]:
+        """(mtime, size, inode) of every watched file and of each manuscript and brand, as they are now."""
+        targets = self.watcher.targets
+        paths = {*(targets.files if targets else ()), *self.project.manuscripts.glob("*.md"),
+                 *self.project.brands.glob("*/_brand.yml")}
+        found: dict[str, tuple[int, int, int] | None] = {}
+        for path in paths:
+            try:
+                st = os.stat(path)
+                found[str(path)] = (st.st_mtime_ns, st.st_size, st.st_ino)
+            except OSError:
+                found[str(path)] = None
+        return found
+
+    def sweep(self) -> set[str]:
+        """The files whose stamps moved since the last build started, handed to the debouncer: a net
+        under the watcher for a change it never reported (a full event queue, a lost watch). The
+        watcher's own report of the same change is merged with it, so nothing is built twice."""
+        now = self._stamps()
+        moved = {p for p in now.keys() | self.stamps.keys() if now.get(p) != self.stamps.get(p)}
+        self.debouncer.add(moved)
+        return moved
 
     def loop(self) -> None:
-        """Rebuild on every due batch of changes, until interrupted."""
-        while True:
-            changes = self.debouncer.take()
+        """Rebuild on every due batch of changes, until interrupted; between them, sweep every second."""
+        while not self.debouncer.closed:
+            changes = self.debouncer.take(timeout=1.0)
             if changes is None:
-                return
+                self.sweep()
+                continue
             try:
                 self.rebuild()
             finally:
@@ -182,7 +211,8 @@ def serve(project: Project, opts: ServeOptions) -> int:
     select(project, opts.build, declarations())  # a wrong name is an error now, not an overlay later
     preview = Preview(project, opts)
     views = Views(project)
-    httpd = bind(opts.host, opts.port, handler(project.build, preview.channel, views))
+    httpd = bind(opts.host, opts.port, handler(project.build, preview.channel, views,
+                                               local_only=is_loopback(opts.host)))
     host = opts.host if ":" not in opts.host else f"[{opts.host.strip('[]')}]"
     url = f"http://{host}:{httpd.server_address[1]}/"
     if not is_loopback(opts.host):
@@ -193,7 +223,7 @@ def serve(project: Project, opts: ServeOptions) -> int:
     try:
         preview.rebuild()
         thread.start()
-        print(f"publish: serving {url} (every handout: {url}, Ctrl-C to stop)", flush=True)
+        print(f"publish: serving {url} (every handout in every brand; Ctrl-C to stop)", flush=True)
         if opts.open_browser:
             import webbrowser
 

@@ -131,6 +131,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     build: Path
     channel: Channel
     views: Views
+    local_only: bool = True
     server_version = "publish-serve"
     protocol_version = "HTTP/1.1"
 
@@ -144,6 +145,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._answer(head=False)
 
     def _answer(self, *, head: bool) -> None:
+        if self.local_only and not is_loopback(_hostname(self.headers.get("Host", ""))):
+            self._send(403, b"this preview answers only to 127.0.0.1 or localhost\n", "text/plain; charset=utf-8",
+                       head=head)
+            return
         url = urlsplit(self.path)
         path = url.path
         if path == "/_serve/events":
@@ -227,10 +232,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
 
 
+def _hostname(host: str) -> str:
+    """The name in a Host header, without its port ("[::1]:8000" -> "::1")."""
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
 def _number(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() else None
 
 
-def handler(build: Path, channel: Channel, views: Views) -> type[Handler]:
-    """A handler class bound to one server's build folder, channel and views."""
-    return type("BoundHandler", (Handler,), {"build": build, "channel": channel, "views": staticmethod(views)})
+def handler(build: Path, channel: Channel, views: Views, *, local_only: bool = True) -> type[Handler]:
+    """A handler class bound to one server's build folder, channel and views. ``local_only``: answer
+    only requests addressed to this machine by a loopback name, so a web page elsewhere cannot read the
+    preview by pointing its own host name at 127.0.0.1 (DNS rebinding)."""
+    return type("BoundHandler", (Handler,), {"build": build, "channel": channel, "views": staticmethod(views),
+                                             "local_only": local_only})

@@ -39,24 +39,29 @@ def make_project(dest: Path) -> Path:
     return dest
 
 
+SAVED = [0.0]  # when the tests last saved a file (Served.idle waits for a build after it)
+
+
 def save(path: Path, text: str) -> None:
     """Save as many editors do: write a temporary file beside it, then rename it over the original."""
     tmp = path.with_name(f".{path.name}.swp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+    SAVED[0] = time.monotonic()
 
 
 class Served:
     """``publish serve`` in a child process, its output lines kept as they come."""
 
-    def __init__(self, project: Path, *args: str) -> None:
+    def __init__(self, project: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.project = project
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.proc = subprocess.Popen([sys.executable, "-m", "publish.cli", "serve", "--port", "0", *args],
                                      cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      env=env)
         self.out: list[str] = []
         self.err: list[str] = []
+        self.summaries: list[float] = []  # when each build's summary line came
         self.last = time.monotonic()
         for stream, lines in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
             threading.Thread(target=self._read, args=(stream, lines), daemon=True).start()
@@ -65,6 +70,8 @@ class Served:
         for line in stream:
             lines.append(line.rstrip("\n"))
             self.last = time.monotonic()
+            if line.startswith("publish: ") and " in " in line:
+                self.summaries.append(self.last)
 
     def wait_for(self, pattern: str, lines: list[str] | None = None, timeout: float = 240) -> re.Match[str]:
         end = time.monotonic() + timeout
@@ -85,8 +92,11 @@ class Served:
         return self.wait_for(r"publish: serving (http://\S+/)").group(1)
 
     def idle(self, quiet: float = 1.5, timeout: float = 120) -> None:
-        """Wait until the server has printed nothing for ``quiet`` seconds (its rebuilds are done)."""
+        """Wait until the server has finished a build started after the last save, then printed nothing
+        for ``quiet`` seconds (its rebuilds are done)."""
         end = time.monotonic() + timeout
+        while time.monotonic() < end and not any(s > SAVED[0] for s in self.summaries):
+            time.sleep(0.05)
         while time.monotonic() < end and time.monotonic() - self.last < quiet:
             time.sleep(0.1)
 
@@ -200,7 +210,8 @@ def test_listing_links_every_manuscript_brand_and_format(server: Served, project
         b'<script type="application/ld+json">', b"")
     port = int(server.url.rsplit(":", 1)[1].strip("/"))
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(b"GET /../manuscript/" + SEED.encode() + b".md HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        s.sendall(b"GET /../manuscript/" + SEED.encode() + b".md HTTP/1.1\r\n"
+                  b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
         reply = s.makefile("rb").read()
     assert reply.startswith(b"HTTP/1.1 404")
 
@@ -287,6 +298,10 @@ def test_brand_colour_edit_restyles_the_page(server: Served, project: Path, page
     original = _edit(brand, f'"{old}"', '"#7a2f5d"')
     try:
         page.wait_for_function(f"{prop} === '#7a2f5d'", timeout=10000)
+    except Exception:
+        css = (project / "build" / "default" / "assets" / "site.css").read_text(encoding="utf-8")
+        print("on disk:", re.findall(r"--brand-primary: [^;]+", css), "in the page:", page.evaluate(prop))
+        raise
     finally:
         save(brand, original)
     page.wait_for_function(f"{prop} === '{old}'", timeout=20000)
@@ -352,6 +367,24 @@ def test_new_and_removed_manuscripts_update_the_listing(server: Served, project:
     assert not list((project / "build").glob("*/added-while-serving.*"))
 
 
+def test_twenty_saves_in_a_second_give_one_or_two_rebuilds(server: Served, project: Path) -> None:
+    source = project / "manuscript" / f"{SEED}.md"
+    text = source.read_text(encoding="utf-8")
+    anchor = _first_paragraph_end(text)
+    start = len(server.out)
+    try:
+        for i in range(20):
+            save(source, text.replace(anchor, f"{anchor} Burst save {i}.", 1))
+            time.sleep(0.05)
+        server.idle(quiet=2.0)
+        cites = [line for line in server.out[start:] if "built       cite" in line]
+        assert 1 <= len(cites) <= 2, server.out[start:]
+        assert "Burst save 19." in (project / "build" / "default" / f"{SEED}.html").read_text(encoding="utf-8")
+    finally:
+        save(source, text)
+        server.idle()
+
+
 def test_sigterm_stops_cleanly_and_leaves_a_complete_build(server: Served, project: Path) -> None:
     assert server.stop() == 0
     assert any("stopped serving" in line for line in server.err)
@@ -395,3 +428,51 @@ def test_unknown_brand_is_refused_before_serving(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "publish.cli", "serve", "--port", "0", "--brand", "riversid"],
                           cwd=make_project(tmp_path), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "unknown brand 'riversid'" in proc.stderr and "riverside" in proc.stderr
+
+
+def _first_status(url: str) -> dict[str, Any]:
+    import json
+
+    with urllib.request.urlopen(url + "_serve/events", timeout=10) as r:
+        for raw in r:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("data: "):
+                return dict(json.loads(line[6:]))
+    raise AssertionError("no status")
+
+
+def test_a_broken_manuscript_at_start_is_served_with_its_error(tmp_path: Path) -> None:
+    """The first build failing is no reason not to serve: the error is on the page, and fixing it works."""
+    project = make_project(tmp_path)
+    source = project / "manuscript" / f"{SEED}.md"
+    good = source.read_text(encoding="utf-8")
+    source.write_text(good.replace("---\n", "---\ntitle: [unclosed\n", 1), encoding="utf-8")
+    served = Served(project, "--format", "html", "--brand", "default")
+    try:
+        status = _first_status(served.url)
+        assert status["ok"] is False and len(status["errors"]) == 1
+        assert "malformed front matter" in status["errors"][0] and status["errors"][0] in served.err
+        assert b"Nothing is built yet" in _get(served.url)[2]
+        save(source, good)
+        end = time.monotonic() + 30
+        while time.monotonic() < end and not (status := _first_status(served.url))["ok"]:
+            time.sleep(0.2)
+        assert status["ok"] is True and status["errors"] == []
+        assert _get(f"{served.url}default/{SEED}.html")[0] == 200
+    finally:
+        assert served.stop() == 0
+
+
+def test_open_starts_the_browser_on_the_listing(tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    browser = f"sh -c 'echo %s > {opened}'"  # Python's webbrowser runs $BROWSER with the address
+    served = Served(make_project(tmp_path / "p"), "--open", "--format", "html", "--brand", "default",
+                    env={"BROWSER": browser})
+    try:
+        url = served.url
+        end = time.monotonic() + 30
+        while time.monotonic() < end and not (opened.exists() and opened.read_text().strip()):
+            time.sleep(0.1)
+        assert opened.read_text().strip() == url
+    finally:
+        assert served.stop() == 0

@@ -96,3 +96,26 @@ def test_pages_hear_of_each_output_as_it_is_written(tmp_path: Path) -> None:
     kinds = [(kind, data) for _seq, kind, data in p.channel.since(0, timeout=0)]
     assert [k for k, _d in kinds] == ["status", "changed"]
     assert '"/x/a.html"' in kinds[1][1] and '"listing": true' in kinds[1][1]
+
+
+def test_the_sweep_catches_a_change_the_watcher_never_reported(tmp_path: Path) -> None:
+    from publish.serve_watch import Targets
+
+    (tmp_path / "manuscript").mkdir()
+    (tmp_path / "styles" / "brands" / "b").mkdir(parents=True)
+    source = tmp_path / "manuscript" / "a.md"
+    source.write_text("one")
+    refs = tmp_path / "refs.json"
+    refs.write_text("[]")
+    brand = tmp_path / "styles" / "brands" / "b" / "_brand.yml"
+    brand.write_text("meta: {}")
+    p = _preview(tmp_path)
+    p.watcher.targets = Targets(Project(tmp_path), ["manuscript/a.md", "refs.json"])
+    p.stamps = p._stamps()
+    assert p.sweep() == set() and p.debouncer.wait_time() is None
+    refs.write_text("[1]")  # an input outside the usual folders
+    (tmp_path / "manuscript" / "new.md").write_text("new")  # a new handout
+    brand.unlink()  # a brand gone
+    moved = p.sweep()
+    assert {Path(x).name for x in moved} == {"refs.json", "new.md", "_brand.yml"}
+    assert p.debouncer.take(timeout=0) == moved

@@ -136,7 +136,7 @@ def test_served_folders_and_refusals(server: str) -> None:
         assert status == 404 and b"secret" not in body and headers["Cache-Control"] == "no-store"
     # a raw request line that no client library would send unnormalised
     with socket.create_connection(("127.0.0.1", int(server.rsplit(":", 1)[1])), timeout=5) as s:
-        s.sendall(b"GET /../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        s.sendall(b"GET /../secret.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         reply = b""
         while chunk := s.recv(4096):
             reply += chunk
@@ -180,3 +180,14 @@ def test_a_page_hears_of_changes_made_after_it_was_read(server: str, channel: Ch
     assert [k for k, _d in frames] == ["status", "changed"] and '"build": 2' in frames[1][1]
     frames = _frames(f"{server}/_serve/events", 1)  # no since: the status only, then what comes
     assert [k for k, _d in frames] == ["status"]
+
+
+def test_only_loopback_host_names_are_answered(server: str) -> None:
+    """A page elsewhere that points its own name at 127.0.0.1 (DNS rebinding) gets nothing."""
+    port = int(server.rsplit(":", 1)[1])
+    for host, status in ((b"evil.example", b"403"), (b"evil.example:%d" % port, b"403"),
+                         (b"localhost:%d" % port, b"200"), (b"127.0.0.1", b"200"), (b"[::1]:%d" % port, b"200")):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"GET /default/page.html HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n")
+            reply = s.makefile("rb").read()
+        assert reply.startswith(b"HTTP/1.1 " + status), (host, reply[:80])
