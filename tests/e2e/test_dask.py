@@ -31,6 +31,14 @@ pytestmark = pytest.mark.e2e
 SQUARE = "![A blue square, the study's logo](images/square.png)\n\n"
 
 
+@pytest.fixture(autouse=True)
+def _sigterm_as_it_was() -> Iterator[None]:
+    """``cli.main`` makes SIGTERM an interrupt for its process: here that is pytest's, so put it back."""
+    saved = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, saved)
+
+
 @pytest.fixture()
 def make_project(tmp_path: Path) -> Callable[..., Path]:
     """A fixture project in tmp_path with one brand: the seed manuscript (``copies`` of it, each showing an
