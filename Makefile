@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 JOBS   ?=
 PUBLISH_FLAGS := $(if $(JOBS),-j $(JOBS),)
 
-.PHONY: all html pdf epub docx test bench lint clean distclean setup setup-dev test-tools golden bytecode dask
+.PHONY: all html pdf epub docx serve test bench lint clean distclean setup setup-dev test-tools golden bytecode citations-suite dask
 
 all: setup bytecode
 	$(BIN)/publish build $(PUBLISH_FLAGS)
@@ -13,6 +13,11 @@ all: setup bytecode
 
 html pdf epub docx: setup bytecode
 	$(BIN)/publish build --format $@ $(PUBLISH_FLAGS)
+
+# A live preview: build, serve build/ on http://127.0.0.1:8000/, rebuild and reload on every save.
+# SERVE_FLAGS passes more, e.g. make serve SERVE_FLAGS="--brand riverside --open".
+serve: setup bytecode
+	$(BIN)/publish serve $(PUBLISH_FLAGS) $(SERVE_FLAGS)
 
 # publish is installed editable, so pip compiled none of its modules; every build would compile them
 # again (60 ms) wherever Python may not write bytecode itself (PYTHONDONTWRITEBYTECODE, read-only trees).
@@ -39,7 +44,7 @@ $(VENV)/.installed-dask: $(VENV)/.installed
 	touch $@
 
 # Browsers, checkers and PDF tools the tests drive (tests/tools.sh says what and how).
-test-tools: setup-dev
+test-tools: setup-dev dask
 	bash tests/tools.sh
 
 test: test-tools bytecode
@@ -52,6 +57,10 @@ golden: setup-dev
 # Figures beside plain pandoc (bench/, not shipped in the package); see bench/__init__.py.
 bench: setup-dev bytecode
 	$(BIN)/python -m bench $(BENCH_FLAGS)
+
+# The CSL processor test suite (../shared/csl-test-suite) through our citation layer and raw citeproc-py.
+citations-suite: setup-dev
+	$(BIN)/python tests/citations/csl_suite.py
 
 lint: setup-dev
 	$(BIN)/ruff check src tests bench

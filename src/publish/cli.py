@@ -1,4 +1,4 @@
-"""Command line: ``publish build``. Maps every bad input to one line and exit status 1.
+"""Command line: ``publish build`` and ``publish serve``. Maps every bad input to one line and exit status 1.
 
 A Python traceback reaches the user only with ``--debug``; anything else that escapes is a bug in
 publish and is reported as one line that says so.
@@ -56,6 +56,20 @@ def _parser(full_help: bool = False) -> argparse.ArgumentParser:
                             help="the cache folder (default: $PUBLISH_CACHE)")
         if name == "prune":
             action.add_argument("--max-size", required=True, metavar="SIZE", help="keep at most this much, e.g. 2GB")
+    serve = sub.add_parser("serve", help="build, serve build/ on 127.0.0.1, rebuild and reload on every change")
+    serve.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT")
+    serve.add_argument("--brand", action="append", dest="brands", metavar="NAME")
+    serve.add_argument("--format", action="append", dest="formats", metavar="FORMAT", help=_formats_help(full_help))
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default: 8000; 0: a free one)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--open", action="store_true", dest="open_browser", help="open the listing in a browser")
+    serve.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                       help="parallel processes (default: the number of CPUs)")
+    serve.add_argument("--strict", action="store_true", help="turn warnings into errors")
+    serve.add_argument("-q", "--quiet", action="store_true", help="print only errors and the summary of work")
+    serve.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    serve.add_argument("-C", "--project", type=Path, default=None, help="the project folder (default: here)")
     return parser
 
 
@@ -74,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "cache":
             return _cache(args)
+        if args.command == "serve":
+            return _serve(args)
         return 2
     except PublishError as exc:
         if debug:
@@ -112,6 +128,19 @@ def _build(args: argparse.Namespace) -> int:
         cache=args.cache,
     )
     return build(project, options)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .project import Project
+    from .run import BuildOptions
+    from .serve import ServeOptions, serve
+
+    project = Project.find(args.project)
+    if args.jobs < 0:
+        raise PublishError(f"-j {args.jobs} is not a number of jobs", hint="use -j 1 or more")
+    options = BuildOptions(manuscripts=args.manuscripts or None, brands=args.brands, formats=args.formats,
+                           jobs=args.jobs, strict=args.strict, quiet=args.quiet, debug=args.debug)
+    return serve(project, ServeOptions(options, host=args.host, port=args.port, open_browser=args.open_browser))
 
 
 def _cache(args: argparse.Namespace) -> int:

@@ -113,7 +113,7 @@ def _cite(project: Project, ms: Manuscript) -> Document:
             errors.append(_at_key(ms, "bibliography", f"bibliography file '{bib.relative_to(project.root)}' not found",
                                   _near_file(ms, bib)))
         else:
-            references = cite.load_references(bib)
+            references = cite.load_references(bib, warnings)
             inputs.append(bib)
     elif not has_cites:
         return Document(ms.stem, ms.path, settings, ast, inputs, images, warnings)

@@ -57,8 +57,9 @@ class Executor(Protocol):
                key: str = "", inputs: tuple[str, ...] | None = None) -> Future[Outcome]:
         ...
 
-    def warm(self, *, heavy: bool) -> None:
-        """Start what the coming steps need (a heavy worker's imports) before they are submitted."""
+    def warm(self, *, heavy: int) -> None:
+        """Start what the coming steps need before they are submitted: workers with WeasyPrint imported
+        for about ``heavy`` heavy steps."""
         ...
 
     def shutdown(self, *, cancel: bool = False) -> None:
@@ -74,7 +75,7 @@ class InlineExecutor:
         future.set_result(perform(fn, args))
         return future
 
-    def warm(self, *, heavy: bool) -> None:
+    def warm(self, *, heavy: int) -> None:
         pass
 
     def shutdown(self, *, cancel: bool = False) -> None:
@@ -82,8 +83,11 @@ class InlineExecutor:
 
 
 def _ignore_interrupts() -> None:
-    """A worker leaves Ctrl-C to the main process, which decides what an interrupt means."""
+    """A worker leaves Ctrl-C to the main process, which decides what an interrupt means; SIGTERM (how
+    the main process ends its workers on an interrupt) ends a worker quietly, not through the handler it
+    inherited from the command line, which would raise KeyboardInterrupt and print its traceback."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _init_heavy() -> None:
@@ -110,10 +114,14 @@ class PoolExecutor:
         self._heavy: ProcessPoolExecutor | None = None
         self._light: ProcessPoolExecutor | None = None
 
-    def _pool(self, heavy: bool) -> ProcessPoolExecutor:
+    def _pool(self, heavy: bool, size: int | None = None) -> ProcessPoolExecutor:
+        """A pool, started on first use. With the fork start method a ``ProcessPoolExecutor`` starts all
+        its workers at its first task (cpython#90622), so the heavy pool is sized to the heavy steps
+        expected: one PDF needs one WeasyPrint import, not ``jobs`` of them competing for the CPUs with
+        the citing."""
         if heavy:
             if self._heavy is None:
-                self._heavy = ProcessPoolExecutor(self.jobs, initializer=_init_heavy)
+                self._heavy = ProcessPoolExecutor(max(1, min(self.jobs, size or self.jobs)), initializer=_init_heavy)
             return self._heavy
         if self._light is None:
             self._light = ProcessPoolExecutor(self.jobs, initializer=_ignore_interrupts)
@@ -123,9 +131,9 @@ class PoolExecutor:
                key: str = "", inputs: tuple[str, ...] | None = None) -> Future[Outcome]:
         return self._pool(heavy).submit(perform, fn, args)
 
-    def warm(self, *, heavy: bool) -> None:
+    def warm(self, *, heavy: int) -> None:
         if heavy and self._heavy is None:
-            self._pool(True).submit(_nothing)
+            self._pool(True, heavy).submit(_nothing)
 
     def shutdown(self, *, cancel: bool = False) -> None:
         for pool in (self._heavy, self._light):

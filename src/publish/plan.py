@@ -94,6 +94,7 @@ class DocInfo(NamedTuple):
     lang: str
     brands: tuple[str, ...] | None  # the front matter's ``brands:``; None: every brand
     digest: str  # the cited document's
+    next_review: str = ""  # ISO 8601, from the front matter
 
     def to_json(self) -> dict[str, Any]:
         d = self._asdict()
@@ -104,7 +105,7 @@ class DocInfo(NamedTuple):
     def from_json(cls, d: Mapping[str, Any]) -> DocInfo:
         brands = d.get("brands")
         return cls(d["stem"], d["source"], d["title"], d.get("description", ""), d.get("lang", "en"),
-                   tuple(brands) if brands is not None else None, d.get("digest", ""))
+                   tuple(brands) if brands is not None else None, d.get("digest", ""), d.get("next_review", ""))
 
 
 #: (brand, format) -> the project-relative files that can shape that brand's output in that format: the
@@ -189,9 +190,10 @@ def analysis_steps(selection: Selection, info: DocInfo, inputs_of: InputsOf, ver
 
 
 def index_steps(selection: Selection, docs: Mapping[str, DocInfo], formats: Mapping[str, FormatInfo],
-                inputs_of: InputsOf, built: BuiltOf, version: str) -> list[Step]:
+                inputs_of: InputsOf, built: BuiltOf, version: str, as_of: str = "") -> list[Step]:
     """One index page per selected brand, listing every handout of the project built for it (not only the
-    ones selected now), with links to the outputs it has. Only a build that makes web pages makes it."""
+    ones selected now), with links to the outputs it has. Only a build that makes web pages makes it.
+    ``as_of``: the build's declared day (SOURCE_DATE_EPOCH), before which a next review is overdue."""
     if "html" not in selection.formats:
         return []
     steps = []
@@ -204,7 +206,9 @@ def index_steps(selection: Selection, docs: Mapping[str, DocInfo], formats: Mapp
             links = _links(info, brand, selection, formats, built, standard_only=True)
             page = next((link.href for link in links if link.href == f"{info.stem}.html"), None)
             entries.append({"stem": info.stem, "title": info.title, "description": info.description,
-                            "lang": info.lang, "page": page, "links": [link._asdict() for link in links]})
+                            "lang": info.lang, "page": page, "links": [link._asdict() for link in links],
+                            "next_review": info.next_review,
+                            "overdue": bool(as_of and info.next_review and info.next_review < as_of)})
         config = config_hash({"version": version, "entries": entries})
         steps.append(Step(INDEX, brand=brand, format="html", inputs=inputs_of(brand, "html"), config=config,
                           targets=(f"build/{brand}/index.html",), entries=tuple(entries)))
@@ -212,7 +216,7 @@ def index_steps(selection: Selection, docs: Mapping[str, DocInfo], formats: Mapp
 
 
 def plan(selection: Selection, docs: Mapping[str, DocInfo], formats: Mapping[str, FormatInfo],
-         inputs_of: InputsOf, built: BuiltOf, version: str) -> list[Step]:
+         inputs_of: InputsOf, built: BuiltOf, version: str, as_of: str = "") -> list[Step]:
     """Every step of a build, in the order the runner starts them; a manuscript without a DocInfo (never
     cited) contributes its cite step only."""
     steps = cite_steps(selection, version) + brand_steps(selection, inputs_of)
@@ -221,4 +225,4 @@ def plan(selection: Selection, docs: Mapping[str, DocInfo], formats: Mapping[str
         if info is not None:
             steps += render_steps(selection, info, formats, inputs_of, built, version)
             steps += analysis_steps(selection, info, inputs_of, version)
-    return steps + index_steps(selection, docs, formats, inputs_of, built, version)
+    return steps + index_steps(selection, docs, formats, inputs_of, built, version, as_of)

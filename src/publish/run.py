@@ -106,8 +106,9 @@ def select(project: Project, opts: BuildOptions, formats: Mapping[str, FormatInf
                                hint=did_you_mean(b, known) or "known brands: " + ", ".join(known))
     for f in opts.formats or ():
         if f not in formats:
+            near = did_you_mean(f, formats)
             raise PublishError(f"unknown format '{f}'",
-                               hint=(did_you_mean(f, formats) or "") + " use one of: " + ", ".join(formats))
+                               hint=(f"{near} " if near else "") + "use one of: " + ", ".join(formats))
     editions = sorted({e or "standard" for fmt in formats.values() for e in fmt.editions})
     for e in opts.editions or ():
         if e not in editions:
@@ -184,7 +185,8 @@ def cite_step(root: str, source: str) -> Cited:
         if path not in cited_by_ast and path.suffix.lower() != ".csl":
             digest.update(file_hash(path).encode())
     info = DocInfo(doc.stem, source, s.title, s.description, s.lang,
-                   tuple(s.brands) if s.brands is not None else None, digest.hexdigest()[:32])
+                   tuple(s.brands) if s.brands is not None else None, digest.hexdigest()[:32],
+                   s.next_review.isoformat() if s.next_review else "")
     inputs = tuple(dict.fromkeys(p.as_posix() for p in portable.inputs))
     return Cited(portable, blob, info, inputs, list(doc.warnings))
 
@@ -376,7 +378,11 @@ class _Build:
         return analysis_steps(self.selection, info, self.inputs, self.version)
 
     def indexes(self) -> list[Step]:
-        return index_steps(self.selection, self.docs, self.formats, self.inputs, self.built, self.version)
+        from .dates import reference_day
+
+        as_of = reference_day()
+        return index_steps(self.selection, self.docs, self.formats, self.inputs, self.built, self.version,
+                           as_of.isoformat() if as_of else "")
 
     # The run ---------------------------------------------------------------------------------------------
 
@@ -386,8 +392,8 @@ class _Build:
         cites = [(step, self.stale(step) if step.manuscript in self.docs else "never built")
                  for step in cite_steps(self.selection, self.version)]
         try:
-            if any(reason for _step, reason in cites):
-                self.start_early()
+            if stale := sum(bool(reason) for _step, reason in cites):
+                self.start_early(stale)
             for step, reason in cites:
                 if not reason:
                     self.up_to_date(step)
@@ -408,6 +414,7 @@ class _Build:
             self.state.save()
             raise
         self.write_indexes()
+        self.review_dates()
         self.prune()
         self.state.save()
         if self.cached:
@@ -417,10 +424,12 @@ class _Build:
             return 1
         return 1 if self.failed or self.bad_brands else 0
 
-    def start_early(self) -> None:
+    def start_early(self, manuscripts: int) -> None:
         """Work that will be needed, started now so it overlaps the citing: the brands' checks, and a
         heavy worker's imports when PDFs are to be made."""
-        self.runner.executor.warm(heavy=any(self.formats[f].heavy for f in self.selection.formats))
+        sel = self.selection
+        heavy = sum(sel.wants(e) for f in sel.formats if self.formats[f].heavy for e in self.formats[f].editions)
+        self.runner.executor.warm(heavy=heavy * len(sel.brands) * manuscripts)
         for brand in self.selection.brands:
             self.brand(brand, wait=False)
 
@@ -610,6 +619,21 @@ class _Build:
             return
         for step, reason, outcome in self.index_files:
             self.write(step, reason, outcome)
+
+    def review_dates(self) -> None:
+        """A warning for each handout built now whose next review is due: the only thing a build takes
+        from the clock, and it reaches no output."""
+        import datetime as dt
+
+        today = dt.date.today()
+        for src in self.selection.manuscripts:
+            info = self.docs.get(stem_of(src))
+            if info is not None and info.next_review and dt.date.fromisoformat(info.next_review) < today:
+                from .errors import Warning_
+
+                warning = Warning_(f"its next review was due on {info.next_review}", info.source,
+                                   hint="review the handout, then update reviewed: and next-review:")
+                self.rep.step(StepResult(f"review {info.stem}", "note", warnings=[warning]))
 
     # Brands ----------------------------------------------------------------------------------------------
 

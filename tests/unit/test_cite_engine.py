@@ -232,11 +232,11 @@ def test_macro_lookup_is_cached_and_equal_to_xpath() -> None:
 
     from publish.cite import patches, resolve_style
 
-    patches.apply()
     style = CitationStylesStyle(str(resolve_style("apa", Path("."))), validate=False)
     root = style.root
-    for macro in root.xpath_search("cs:macro"):
-        name = macro.get("name")
-        first = root.get_macro(name)
-        assert first is root.get_macro(name)
-        assert first.get("name") == name and first.getparent() is root
+    with patches.engine_fixes():
+        for macro in root.xpath_search("cs:macro"):
+            name = macro.get("name")
+            first = root.get_macro(name)
+            assert first is root.get_macro(name)
+            assert first.get("name") == name and first.getparent() is root

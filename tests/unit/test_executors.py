@@ -47,7 +47,7 @@ def test_pools_run_elsewhere_and_heavy_workers_have_weasyprint() -> None:
     ex = make_executor(2)
     assert isinstance(ex, PoolExecutor)
     try:
-        ex.warm(heavy=True)
+        ex.warm(heavy=2)
         heavy = ex.submit(whoami, ("pdf",), heavy=True).result(timeout=60).value
         light = ex.submit(whoami, ("html",)).result(timeout=60).value
         assert heavy["pid"] != os.getpid() and light["pid"] != os.getpid() and heavy["pid"] != light["pid"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,11 @@ from publish.errors import PublishError, Warning_, did_you_mean, line_col_of_off
 from publish.inlines import elements
 
 from . import markup as mk
+from .clusters import ends_sentence
 from .engine import CiteItem, Processor
 from .locators import parse_locator
+from .notes import cites_with_notes, drop_doubled_periods, footnote, move_after_punctuation
+from .patches import engine_fixes
 from .styles import load_engine_style, normalize_lang
 
 # pandoc's HTML and EPUB writers add role="list"/"listitem" to csl-bib-body/csl-entry Divs themselves
@@ -138,7 +141,32 @@ def cite_document(
     source_path: Path | None = None,
     bibliography_path: Path | None = None,
 ) -> CiteResult:
-    """Render citations and the bibliography into a copy of ``ast`` (see the package docstring)."""
+    """Render citations and the bibliography into a copy of ``ast`` (see the package docstring).
+
+    The engine fixes are installed for this call only (:func:`.patches.engine_fixes`).
+    """
+    with engine_fixes():
+        return _cite_document(
+            ast,
+            references,
+            style,
+            lang,
+            source_text=source_text,
+            source_path=source_path,
+            bibliography_path=bibliography_path,
+        )
+
+
+def _cite_document(
+    ast: dict,
+    references: list[dict],
+    style: Path,
+    lang: str | None,
+    *,
+    source_text: str | None,
+    source_path: Path | None,
+    bibliography_path: Path | None,
+) -> CiteResult:
     ast = copy.deepcopy(ast)
     meta = ast.setdefault("meta", {})
     blocks = ast.setdefault("blocks", [])
@@ -149,9 +177,11 @@ def cite_document(
     proc = Processor(engine_style, references)
     locale = normalize_lang(lang) or engine_style.root.get("default-locale") or "en-US"
 
-    cites = list(iter_cites(blocks))
+    note_style = engine_style.root.get("class") == "note"
+    placed = cites_with_notes(blocks, note_style)
+    cites = [node for node, _, _ in placed]
     extras: list[tuple[list[dict], list[dict]]] = []  # (prefix, remaining suffix) per item index
-    for node in cites:
+    for node, note_number, _in_note in placed:
         specs = []
         for c in node["c"][0]:
             key = c["citationId"]
@@ -171,12 +201,13 @@ def cite_document(
                     label=label,
                     locator=value,
                     prefix=bool(prefix),
+                    prefix_ends_sentence=ends_sentence(_plain(prefix)),
                     suffix=bool(rest),
                     index=len(extras),
                 )
             )
             extras.append((prefix, rest))
-        proc.register(specs)
+        proc.register(specs, note_number=note_number)
 
     nocite = _nocite_keys(meta)
     if "*" in nocite:
@@ -188,16 +219,6 @@ def cite_document(
     proc.finalize()
 
     root = engine_style.root
-    quotes = tuple(
-        str(root.get_single_term(name=n)) or d
-        for n, d in (
-            ("open-quote", "\u201c"),
-            ("close-quote", "\u201d"),
-            ("open-inner-quote", "\u2018"),
-            ("close-inner-quote", "\u2019"),
-        )
-    )
-    piq = str(root.get_locale_option("punctuation-in-quote") or "false").lower() == "true"
     has_bib = engine_style.has_bibliography()
     counters: dict[str, int] = {}
     key_of_index = {spec_index: None for spec_index in range(len(extras))}
@@ -221,9 +242,9 @@ def cite_document(
     def suffix(index: int) -> list[dict]:
         return copy.deepcopy(extras[index][1])
 
-    ctx = mk.RenderContext(quotes=quotes, item_link=item_link, prefix=prefix, suffix=suffix)  # type: ignore[arg-type]
+    ctx, fix = render_context(engine_style, item_link=item_link, prefix=prefix, suffix=suffix)
     for node, text in zip(cites, proc.render_citations(), strict=True):
-        inlines = mk.to_inlines(mk.fix_seams(text, piq), ctx)
+        inlines = mk.to_inlines(fix(text), ctx)
         if not inlines:
             keys = ", ".join(c["citationId"] for c in node["c"][0])
             warnings.append(
@@ -234,14 +255,22 @@ def cite_document(
                 )
             )
         node["c"][1] = inlines
+    made = {id(node) for node, _, in_note in placed if note_style and not in_note}
+    for node in cites:
+        if id(node) in made and node["c"][1]:
+            node["c"][1] = footnote(node["c"][1])
+    if made:
+        move_after_punctuation(blocks, made)
+    if note_style:
+        drop_doubled_periods(blocks, {id(node) for node, _, in_note in placed if in_note})
 
     entries = proc.render_bibliography() if has_bib else []
     if entries:
-        bib_ctx = mk.RenderContext(quotes=quotes)  # type: ignore[arg-type]
+        bib_ctx, _ = render_context(engine_style)
         _place_bibliography(
             blocks,
             meta,
-            [(k, mk.to_inlines(mk.fix_seams(t, piq), bib_ctx)) for k, t in entries],
+            [(k, mk.to_inlines(fix(t), bib_ctx)) for k, t in entries],
             root.bibliography,
         )
     cited: list[str] = []
@@ -249,6 +278,30 @@ def cite_document(
         if key not in cited:
             cited.append(key)
     return CiteResult(ast=ast, warnings=warnings, cited_ids=cited)
+
+
+def render_context(
+    engine_style: Any,
+    *,
+    item_link: Callable[[int, list[dict]], list[dict]] | None = None,
+    prefix: Callable[[int], list[dict]] | None = None,
+    suffix: Callable[[int], list[dict]] | None = None,
+) -> tuple[mk.RenderContext, Callable[[str], str]]:
+    """The inline builder's context for a style (its locale's quote marks) and the seam fixer (its
+    punctuation-in-quote), shared by documents and :func:`.clusters.render_clusters`."""
+    root = engine_style.root
+    quotes = tuple(
+        str(root.get_single_term(name=n)) or d
+        for n, d in (
+            ("open-quote", "\u201c"),
+            ("close-quote", "\u201d"),
+            ("open-inner-quote", "\u2018"),
+            ("close-inner-quote", "\u2019"),
+        )
+    )
+    piq = str(root.get_locale_option("punctuation-in-quote") or "false").lower() == "true"
+    ctx = mk.RenderContext(quotes=quotes, item_link=item_link, prefix=prefix, suffix=suffix)  # type: ignore[arg-type]
+    return ctx, lambda text: mk.fix_seams(text, piq)
 
 
 def _entry_block(key: str, inlines: list[dict]) -> dict:

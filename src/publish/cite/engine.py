@@ -1,8 +1,9 @@
 """Drive citeproc-py: register citations, disambiguate, render citations and entries as marker strings.
 
 The output of every ``render_*`` method is a *marker string* (see :mod:`publish.cite.markup`); the
-document layer turns it into pandoc inlines. Everything that touches the engine's elements runs under
-:data:`publish.cite.patches.LOCK` because a parsed style is cached and shared across documents.
+document layer turns it into pandoc inlines. Everything that touches the engine's elements runs inside
+:func:`publish.cite.patches.engine_fixes`: our fixes installed, one thread at a time (a parsed style is
+cached and shared across documents).
 """
 
 from __future__ import annotations
@@ -13,16 +14,14 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
+import citeproc
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, Locator
 from citeproc.source import Date, LiteralDate, VariableError
 from citeproc.source.json import CiteProcJSON
 from citeproc.string import String, join
 
 from . import markup as mk
-from . import patches
-from .patches import LOCK, STATE, initialize_given
-
-patches.apply()
+from .patches import STATE, engine_fixes, implicit_year_suffix, initialize_given
 
 
 @dataclass
@@ -30,12 +29,13 @@ class CiteItem:
     """One cited key inside a citation, as pandoc's Cite gives it."""
 
     key: str
-    mode: str = "normal"  # normal | suppress-author | author-in-text
+    mode: str = "normal"  # normal | suppress-author | author-in-text | author-only
     label: str | None = None  # CSL locator term ("page", "chapter", ...)
     locator: str | None = None
     prefix: bool = False  # the document has prefix inlines for it (a placeholder is rendered)
     suffix: bool = False
     index: int = 0  # position in the document's list of items, used by the placeholders
+    prefix_ends_sentence: bool = False  # the prefix is a sentence ("As shown before. "): capitalise after it
 
 
 _SIMPLE_FIELDS_NUMERIC = ("volume", "issue", "edition", "number", "page", "number-of-pages", "chapter-number")
@@ -95,7 +95,7 @@ def prepare_reference(ref: dict, internal_id: str) -> dict:
                 if not isinstance(name, dict):
                     continue
                 clean = {
-                    k: mk.sanitize(str(v))
+                    k: mk.smart_text(mk.sanitize(str(v))) if k != "comma-suffix" else v
                     for k, v in name.items()
                     if k
                     in (
@@ -111,6 +111,7 @@ def prepare_reference(ref: dict, internal_id: str) -> dict:
                 }
                 if "family" not in clean and "literal" not in clean and "given" in clean:
                     clean = {"literal": clean["given"]}
+                split_given_suffix(clean)
                 split_particle(clean)
                 if clean:
                     names.append(clean)
@@ -126,15 +127,33 @@ def prepare_reference(ref: dict, internal_id: str) -> dict:
             continue
         text = mk.sanitize(str(value))
         if key not in ("URL", "DOI", "ISBN", "ISSN", "PMID", "PMCID", "note", "abstract"):
-            text = mk.quotes_to_markers(mk.rich_text_to_markers(text))
+            # typographic quotes for the data only: a style's own affixes and terms print as written
+            text = mk.smart_text(mk.quotes_to_markers(mk.rich_text_to_markers(text)))
         out[key] = text
     return out
+
+
+def split_given_suffix(name: dict) -> None:
+    """ "John, III" in a given name is the suffix III; "John,! Jr." the suffix Jr. printed after a comma
+    ("John Doe, Jr."), as citeproc-js reads CSL-JSON names without a suffix field."""
+    given = name.get("given", "")
+    if "suffix" in name or ", " not in given and ",!" not in given:
+        return
+    head, _, tail = given.partition(",")
+    if tail.startswith("!"):
+        name["comma-suffix"] = True
+        tail = tail[1:]
+    if head.strip() and tail.strip():
+        name["given"], name["suffix"] = head.strip(), tail.strip()
 
 
 def split_particle(name: dict) -> None:
     """ "van der Berg" -> non-dropping-particle "van der", family "Berg", as citeproc-js and pandoc parse
     a family name whose leading words are lowercase (unless the particle is given explicitly)."""
     family = name.get("family", "")
+    if len(family) > 2 and family[0] in '"\u201c' and family[-1] in '"\u201d':
+        name["family"] = family[1:-1]  # a quoted family name is one name, particles and all
+        return
     if "non-dropping-particle" in name or " " not in family:
         return
     words = family.split(" ")
@@ -176,6 +195,8 @@ def _clean_date(value: dict) -> dict | None:
             nums = _valid_date_parts(nums)
             if nums and nums[0] != 0 or len(nums) > 1:
                 clean_parts.append(nums)
+            elif nums == [0] and len(clean_parts) == 1:
+                clean_parts.append(nums)  # the open end of a range ("1987–"), as CSL-JSON writes it
     if not clean_parts and isinstance(value.get("raw"), str):
         m = _RAW_DATE.match(value["raw"])
         if m:
@@ -213,6 +234,7 @@ class Processor:
                 self.source = CiteProcJSON(prepared)
             except TypeError:
                 self.source = self._tolerant_source(prepared)
+        _alias_hyphenated(self.source)
         self.bib = CitationStylesBibliography(style, self.source, mk.AstFormatter)
         # lxml element proxies lose Python attributes (citeproc-py's ``cites``, ``repressed``) when no
         # Python reference keeps them alive: hold the elements the engine stores state on.
@@ -238,8 +260,12 @@ class Processor:
         return source
 
     # -- registration ------------------------------------------------------------------------------
-    def register(self, items: list[CiteItem]) -> int:
-        """Register one citation (a pandoc Cite) in document order; returns its number."""
+    def register(self, items: list[CiteItem], note_number: int = 0) -> int:
+        """Register one citation (a pandoc Cite) in document order; returns its number.
+
+        ``note_number`` is the footnote the citation stands in (0: in the main text), which CSL's
+        positions (near-note, ibid in note styles) are counted in.
+        """
         cites = []
         for it in items:
             kwargs: dict[str, Any] = {}
@@ -250,7 +276,8 @@ class Processor:
             ci["_spec"] = it
             cites.append(ci)
         citation = Citation(cites)
-        with LOCK:
+        citation.note_number = note_number
+        with engine_fixes():
             self.bib.register(citation)
         self.citations.append((citation, items))
         return len(self.citations) - 1
@@ -261,12 +288,12 @@ class Processor:
         self.nocite.extend(fresh)
         if fresh:
             citation = Citation([CitationItem(self.internal[k]) for k in fresh])
-            with LOCK:
+            with engine_fixes():
                 self.bib.register(citation)
 
     def finalize(self) -> None:
         """Sort the bibliography and disambiguate; call once after all registrations."""
-        with LOCK:
+        with engine_fixes():
             self._prepare_style()
             if self.style.has_bibliography():
                 self.bib.sort()
@@ -284,7 +311,7 @@ class Processor:
 
     def render_citations(self) -> list[str]:
         """Render all registered citations in document order (positions depend on the order)."""
-        with LOCK:
+        with engine_fixes():
             self._prepare_style()
             self.bib._cites = []
             self.citation_el.cites = self.bib._cites
@@ -298,10 +325,17 @@ class Processor:
         STATE.names_seen = 0
         STATE.captured_names = None
         STATE.position_subsequent = item.key in (c.key for c in self.bib._cites)
+        STATE.year_suffix_pending = self._implicit_suffix(item)
         try:
             return layout.render_children(item)
         finally:
             STATE.in_citation_item = False
+            STATE.year_suffix_pending = None
+
+    def _implicit_suffix(self, item: CitationItem) -> str | None:
+        if not implicit_year_suffix(self.style.root):
+            return None
+        return item.reference.get("year_suffix")
 
     def _render_citation(self, citation: Citation, specs: list[CiteItem]) -> str:
         citation_el = self.citation_el
@@ -319,6 +353,7 @@ class Processor:
                     groups.append([])
                 groups[-1].append(it)
             items = [it for group in groups for it in citation_el.sort.sort(group, layout)]
+        items = self._group_cites(citation_el, items)
         author_in_text = len(items) == 1 and items[0]["_mode"] == "author-in-text"
         author_text = None
         if author_in_text:
@@ -330,6 +365,9 @@ class Processor:
         rendered: list[tuple[CitationItem, Any]] = []
         for item in items:
             text = self._render_item(item)
+            if item["_mode"] == "author-only":
+                # CSL author-only: the names the item's first cs:names renders, nothing else
+                text = STATE.captured_names
             rendered.append((item, text))
             self.bib._cites.append(item)
         if author_in_text:
@@ -344,7 +382,26 @@ class Processor:
             out = str(layout.format(layout.wrap(body)))
         if author_in_text and author_text:
             out = str(author_text) + " " + out
+        first: CiteItem | None = items[0]["_spec"] if items else None
+        note = self.style.root.get("class") == "note"
+        if first is not None and (first.prefix_ends_sentence or (note and not first.prefix)):
+            out = self._capitalise_ibid(out)
         return out
+
+    def _capitalise_ibid(self, text: str) -> str:
+        """A note citation, or one after a prefix that is a sentence, opening with the ibid term prints
+        "Ibid." (it starts a sentence), as citeproc-js does; other cites keep their case ("de Gaulle")."""
+        plain = mk.strip_markers(text).lstrip()
+        if mk.PREFIX in text:
+            # the prefix comes first: the term follows it
+            k = text.index(mk.PREFIX) + 2
+            return text[:k] + self._capitalise_ibid(text[k:])
+        for form in (None, "short"):
+            term = str(self.style.root.get_single_term(name="ibid", form=form) or "")
+            if term and term[:1].islower() and plain.startswith(term):
+                k = next(i for i, ch in enumerate(text) if ch == term[0])
+                return text[:k] + term[0].upper() + text[k + 1 :]
+        return text
 
     def _wrap_item(self, item: CitationItem, text: Any) -> Any:
         spec: CiteItem = item["_spec"]
@@ -391,28 +448,148 @@ class Processor:
             return out
         if collapse in ("year", "year-suffix", "year-suffix-ranged") and len(rendered) > 1:
             return self._collapse_year(citation_el, rendered)
+        group_delim = citation_el.get("cite-group-delimiter")
+        if group_delim is not None and len(rendered) > 1:
+            # cite grouping without collapsing: cites by the same names joined by cite-group-delimiter
+            out: list[Any] = []
+            for names, group in groupby(rendered, key=lambda p: self._names_key(p[0])):
+                wrapped = [self._wrap_item(it, t) for it, t in group if t is not None]
+                if names is not None and len(wrapped) > 1:
+                    out.append(join(wrapped, group_delim))
+                else:
+                    out.extend(wrapped)
+            return out
         return [self._wrap_item(item, text) for item, text in rendered if text is not None]
 
-    def _collapse_year(self, citation_el: Any, rendered: list[tuple[CitationItem, Any]]) -> list[Any]:
-        """ "(Smith 2001, 2005)": cites by the same names keep only the first names (CSL collapse=year)."""
-        out: list[Any] = []
-        cite_group_delim = citation_el.layout.get("delimiter", "; ")
-        cite_group_delim = citation_el.get("cite-group-delimiter", ", ")
-        for _names, group in groupby(rendered, key=lambda p: self._names_key(p[0])):
-            group = list(group)
-            if _names is None or len(group) == 1:
-                out.extend(self._wrap_item(it, t) for it, t in group)
+    def _group_cites(self, citation_el: Any, items: list[CitationItem]) -> list[CitationItem]:
+        """CSL cite grouping: in a sorted citation with collapse or cite-group-delimiter, cites by the same
+        names move up to the first of them ("Smith 2003, 2010; Jones 2005"), the order otherwise kept;
+        an unsorted citation keeps the author's order, as citeproc-js keeps it."""
+        grouping = citation_el.get("collapse") in ("year", "year-suffix", "year-suffix-ranged")
+        if not (grouping or citation_el.get("cite-group-delimiter") is not None) or len(items) < 3:
+            return items
+        if citation_el.sort is None:
+            return items
+        keys = [self._names_key(it) for it in items]
+        placed = [False] * len(items)
+        out: list[CitationItem] = []
+        for i, it in enumerate(items):
+            if placed[i]:
                 continue
-            first_item, first_text = group[0]
-            parts = [self._wrap_item(first_item, first_text)]
-            for it, _t in group[1:]:
-                it["_mode_saved"] = it["_mode"]
-                it["_mode"] = "suppress-author"
-                text = self._render_item(it)
-                it["_mode"] = it["_mode_saved"]
-                parts.append(self._wrap_item(it, text))
-            out.append(join(parts, cite_group_delim))
+            placed[i] = True
+            out.append(it)
+            if keys[i] is None:
+                continue
+            for j in range(i + 1, len(items)):
+                if not placed[j] and keys[j] == keys[i]:
+                    placed[j] = True
+                    out.append(items[j])
         return out
+
+    def _collapse_year(self, citation_el: Any, rendered: list[tuple[CitationItem, Any]]) -> list[Any]:
+        """CSL collapse="year", "year-suffix" and "year-suffix-ranged": consecutive cites by the same names
+        print the names once ("Smith 2001, 2005"); with year-suffix, cites of the same year print only
+        their suffix ("2000a, b", ranged "2000a–e"). A collapsed group, and a cite with a locator inside
+        one, is followed by after-collapse-delimiter. Returns the whole citation body as one piece."""
+        collapse = citation_el.get("collapse")
+        layout_delim = citation_el.layout.get("delimiter", "")
+        # as citeproc-js reads them: under year-suffix collapsing the cite-group and year-suffix
+        # delimiters fall back to the layout's; under "year" the cite-group delimiter is CSL's ", "
+        cite_group = citation_el.get("cite-group-delimiter")
+        group_delim = cite_group if cite_group is not None else ", " if collapse == "year" else layout_delim
+        suffix_delim = citation_el.get("year-suffix-delimiter", group_delim)
+        after_delim = citation_el.get("after-collapse-delimiter", layout_delim)
+        body: Any = None
+
+        def add(piece: Any, delimiter: str) -> None:
+            nonlocal body
+            body = piece if body is None else body + String(delimiter) + piece
+
+        delimiter_next = layout_delim
+        for names, group_iter in groupby(rendered, key=lambda p: self._names_key(p[0])):
+            group = [(it, t) for it, t in group_iter if t is not None]
+            if not group:
+                continue
+            if names is None or len(group) == 1:
+                for it, t in group:
+                    add(self._wrap_item(it, t), delimiter_next)
+                    # citeproc-js: once cites are grouped by names, every group ends with this one
+                    delimiter_next = after_delim if names is not None else layout_delim
+                continue
+            piece: Any = None
+            piece_delim = group_delim
+            previous_bare: str | None = None
+            letters: list[tuple[CitationItem, str]] = []  # suffix-only cites after a year's first cite
+
+            first_letter = ""
+            for k, (it, t) in enumerate(group):
+                spec: CiteItem = it["_spec"]
+                text = t if k == 0 else self._render_suppressed(it)
+                if text is None:
+                    continue
+                suffix = it.reference.get("year_suffix")
+                bare = None
+                if collapse != "year" and suffix and not spec.locator and not spec.prefix and not spec.suffix:
+                    bare = self._without_suffix(it)
+                if bare is not None and bare == previous_bare and piece is not None:
+                    letters.append((it, suffix))
+                    continue
+                piece = self._add_suffixes(piece, first_letter, letters, collapse, suffix_delim)
+                wrapped = self._wrap_item(it, text)
+                piece = wrapped if piece is None else piece + String(piece_delim) + wrapped
+                piece_delim = after_delim if spec.locator else group_delim
+                previous_bare = bare
+                first_letter = suffix or ""
+            piece = self._add_suffixes(piece, first_letter, letters, collapse, suffix_delim)
+            if piece is not None:
+                add(piece, delimiter_next)
+                delimiter_next = after_delim
+        return [body] if body is not None else []
+
+    def _add_suffixes(
+        self, piece: Any, first_letter: str, letters: list[tuple[CitationItem, str]], collapse: str, delim: str
+    ) -> Any:
+        """``piece`` (ending in a year's first cite, "2000a") followed by the suffix-only cites of that
+        year: ", b" each, or as ranges of three or more consecutive letters ("–e") when ranged."""
+        if not letters:
+            return piece
+        runs: list[list[tuple[CitationItem | None, str]]] = [[(None, first_letter)]]
+        for it, letter in letters:
+            if collapse == "year-suffix-ranged" and _next_letter(runs[-1][-1][1]) == letter:
+                runs[-1].append((it, letter))
+            else:
+                runs.append([(it, letter)])
+        for n, run in enumerate(runs):
+            if len(run) >= 3:
+                if n:
+                    piece = piece + String(delim) + self._wrap_item(run[0][0], String(run[0][1]))
+                piece = piece + String("\u2013") + self._wrap_item(run[-1][0], String(run[-1][1]))
+            else:
+                for it, letter in run[1:] if n == 0 else run:
+                    piece = piece + String(delim) + self._wrap_item(it, String(letter))
+        letters.clear()
+        return piece
+
+    def _render_suppressed(self, item: CitationItem) -> Any:
+        saved = item["_mode"]
+        item["_mode"] = "suppress-author"
+        try:
+            return self._render_item(item)
+        finally:
+            item["_mode"] = saved
+
+    def _without_suffix(self, item: CitationItem) -> str | None:
+        """The cite's suppressed-author text without its year-suffix: equal for cites of the same year."""
+        ref = item.reference
+        suffix = ref.pop("year_suffix", None)
+        saved_cites = list(self.bib._cites)
+        try:
+            text = self._render_suppressed(item)
+        finally:
+            if suffix is not None:
+                ref["year_suffix"] = suffix
+            self.bib._cites[:] = saved_cites
+        return mk.strip_markers(str(text)) if text is not None else None
 
     def _names_key(self, item: CitationItem) -> str | None:
         mode = item["_mode"]
@@ -426,7 +603,7 @@ class Processor:
         """(user key, marker string) per entry, in bibliography order."""
         if not self.style.has_bibliography():
             return []
-        with LOCK:
+        with engine_fixes():
             self._prepare_style()
             bib_el = self.bib_el
             layout = self.bib_layout
@@ -445,10 +622,12 @@ class Processor:
                 STATE.in_bibliography_entry = True
                 STATE.names_seen = 0
                 STATE.names_marked = False
+                STATE.year_suffix_pending = self._implicit_suffix(item)
                 try:
                     text = self._render_entry(item, layout, children, left_idx)
                 finally:
                     STATE.in_bibliography_entry = False
+                    STATE.year_suffix_pending = None
                 if text is None:
                     continue
                 text = str(text)
@@ -553,13 +732,12 @@ class Processor:
         for it in items:
             authors = it.reference.get("author") or []
             if authors and "family" in authors[0]:
-                given = str(authors[0].get("given", ""))
-                by_family.setdefault(str(authors[0]["family"]), set()).add(given)
+                by_family.setdefault(family_of(authors[0]), set()).add(given_of(authors[0]))
         for it in items:
             authors = it.reference.get("author") or []
             if not authors or "family" not in authors[0]:
                 continue
-            givens = by_family.get(str(authors[0]["family"]), set())
+            givens = by_family.get(family_of(authors[0]), set())
             if len(givens) < 2:
                 continue
             initials = {initialize_given(g, ".", True) for g in givens}
@@ -584,18 +762,73 @@ class Processor:
         return items
 
 
+def family_of(name: Any) -> str:
+    """The family name as the short form prints it: "dos Santos" and "Santos" are not the same."""
+    return " ".join(str(name[k]) for k in ("non-dropping-particle", "family") if name.get(k))
+
+
+def given_of(name: Any) -> str:
+    """A given name with its initials normalised: "J. J." and "J.J." are one name spelt two ways."""
+    return initialize_given(str(name.get("given", "")), ". ", True, initialize=False)
+
+
+def _same_people(group: list[Any]) -> bool:
+    """Whether every item of the group has the same authors, so given names cannot tell them apart."""
+    people = {
+        tuple((family_of(n), given_of(n), str(n.get("literal", ""))) for n in it.reference.get("author") or [])
+        for it in group
+    }
+    return len(people) == 1
+
+
+def _alias_hyphenated(source: Any) -> None:
+    """Give name and number variables their CSL (hyphenated) name beside the engine's Python one.
+
+    citeproc-py stores "container-author" as ``container_author`` but cs:names and cs:number look it up
+    as written in the style, so a container author, a collection editor or number-of-volumes
+    ("(Vols. 1–3)") never printed.
+    """
+    for ref in source.values():
+        for key in list(ref):
+            if "_" in key and (key in citeproc.NAMES or key in citeproc.NUMBERS):
+                ref[key.replace("_", "-")] = ref[key]
+
+
 def _escalate(groups: list[list[Any]], key: str, values: Any, ambiguous: Any) -> None:
-    """One CSL disambiguation method: for each ambiguous group, set ``_disamb[key]`` to each of
-    ``values(group)`` in turn until the group's items render apart; when none does, take it back off."""
+    """One CSL disambiguation method: for each ambiguous group, set ``_disamb[key]`` to the first of
+    ``values(group)`` that tells the most of the group's items apart (all of them, if one does); when
+    none tells any more apart than before, take it back off. Like citeproc-js, names that separate an
+    item from some of the others are kept even when others stay ambiguous ("Smith, Brown, et al." for
+    all, because of a "Smith, Benson, et al."). Given names are not tried on items by the same people."""
+
+    def distinct(group: list[Any]) -> int:
+        return len(group) - sum(len(g) - 1 for g in ambiguous(group))
+
     for group in groups:
+        if key == "given" and _same_people(group):
+            continue
+        best, best_count = None, distinct(group)
         for value in values(group):
             for it in group:
                 it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), key: value}
-            if not ambiguous(group):
+            count = distinct(group)
+            if count > best_count:
+                best, best_count = value, count
+            if count == len(group):
                 break
-        else:
-            for it in group:
+        for it in group:
+            if best is None:
                 (it.reference.get("_disamb") or {}).pop(key, None)
+            else:
+                it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), key: best}
+
+
+def _next_letter(letters: str) -> str:
+    """The year-suffix after ``letters`` ("a" -> "b", "z" -> "aa")."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - ord("a") + 1)
+    return _suffix_letters(n)
 
 
 def _suffix_letters(n: int) -> str:

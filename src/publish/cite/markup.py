@@ -14,6 +14,7 @@ moved inside quotes, doubled punctuation ("et al.." -> "et al."), curly apostrop
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -198,9 +199,14 @@ _DOUBLE_SPACE_RE = re.compile(rf" ((?:{_ANY_MARK})*) ")
 
 
 def _merge_punct(m: re.Match[str]) -> str:
+    """Two punctuation marks meeting at a join, as citeproc-js merges them: one of a doubled mark;
+    "!" and "?" absorb a following "." or ":"; ";" and ":" absorb a following "." or ":" and give way to
+    a following "!" or "?"; other pairs (".:", ",." ...) both stay."""
     first, closers, second = m.group(1), m.group(2), m.group(3)
-    if first == second or (first in "!?" and second == "."):
+    if first == second or (first in "!?;:" and second in ".:"):
         return first + closers
+    if first in ";:" and second in "!?":
+        return closers + second
     return m.group(0)
 
 
@@ -214,6 +220,24 @@ def fix_seams(text: str, punctuation_in_quote: bool) -> str:
     """
     text = _DOI_PREFIX_RE.sub(lambda m: DOI[0] + m.group(1), text)
     text = _URL_PREFIX_RE.sub(lambda m: DOI[0] + m.group(1), text)
+    # a DOI or URL prints exactly as given ("10.1002/x::y" keeps both colons): hide them from the fixes
+    links: list[str] = []
+
+    def hide(m: re.Match[str]) -> str:
+        links.append(m.group(0))
+        return _LINK_SLOT + index_char(len(links) - 1)
+
+    text = _LINK_RE.sub(hide, text)
+    text = _fix_punctuation(text, punctuation_in_quote)
+    return _LINK_SLOT_RE.sub(lambda m: links[ord(m.group(1)) - INDEX_BASE], text)
+
+
+_LINK_RE = re.compile(f"{DOI[0]}[^{DOI[1]}]*{DOI[1]}|{URL[0]}[^{URL[1]}]*{URL[1]}")
+_LINK_SLOT = "\ue01d"
+_LINK_SLOT_RE = re.compile(_LINK_SLOT + "([\U000f0000-\U000fffff])")
+
+
+def _fix_punctuation(text: str, punctuation_in_quote: bool) -> str:
     for _ in range(3):
         new = _DOUBLE_PUNCT_RE.sub(_merge_punct, text)
         if new == text:
@@ -327,6 +351,45 @@ _SINGLE_QUOTED_RE = re.compile(r"(^|[\s(\[])'([^'\s][^']*?)'(?=$|[\s.,;:!?)\]])"
 _DOUBLE_QUOTED_RE = re.compile(r'(^|[\s(\[])"([^"]+)"(?=$|[\s.,;:!?)\]])')
 
 
+def _super_base(ch: str) -> str | None:
+    """The letter or digit a superscript character stands for ("ª" -> "a", "ʳ" -> "r"), else None."""
+    if ch.isascii():
+        return None
+    decomposition = unicodedata.decomposition(ch)
+    if not decomposition.startswith("<super> "):
+        return None
+    return "".join(chr(int(code, 16)) for code in decomposition.split()[1:])
+
+
+def _superscripts(inlines: list[dict]) -> list[dict]:
+    """Superscript characters ("1ʳᵉ", "1.ª") as Superscript inlines of their letters, as citeproc-js
+    prints them ("1<sup>re</sup>"): fonts lack most of those characters."""
+    out: list[dict] = []
+    for node in inlines:
+        text = node.get("c") if node["t"] == "Str" else None
+        if not text or not any(_super_base(ch) for ch in text):
+            out.append(node)
+            continue
+        plain, sup = "", ""
+        for ch in text:
+            base = _super_base(ch)
+            if base is not None:
+                if plain:
+                    out.append({"t": "Str", "c": plain})
+                    plain = ""
+                sup += base
+                continue
+            if sup:
+                out.append({"t": "Superscript", "c": [{"t": "Str", "c": sup}]})
+                sup = ""
+            plain += ch
+        if sup:
+            out.append({"t": "Superscript", "c": [{"t": "Str", "c": sup}]})
+        if plain:
+            out.append({"t": "Str", "c": plain})
+    return out
+
+
 def smart_text(text: str) -> str:
     """Straight quotes and apostrophes -> typographic ones, as citeproc-js and pandoc print them."""
     if "'" in text:
@@ -348,26 +411,26 @@ def to_inlines(text: str, ctx: RenderContext | None = None) -> list[dict]:
     """Marker string -> list of pandoc inline JSON objects."""
     ctx = ctx or RenderContext()
     root = parse(text)
-    return _merge_adjacent(_build(root.children, ctx, italic=False, quote_level=0))
+    return _merge_adjacent(_flatten_upright(_build(root.children, ctx, italic=False, quote_level=0)))
 
 
 def _build(children: list[Node | str], ctx: RenderContext, *, italic: bool, quote_level: int) -> list[dict]:
     out: list[dict] = []
     for child in children:
         if isinstance(child, str):
-            out.extend(str_inlines(smart_text(child)))
+            out.extend(_superscripts(str_inlines(child)))
             continue
         kind = child.kind
         if kind == "Emph":
             inner = _build(child.children, ctx, italic=not italic, quote_level=quote_level)
-            # CSL flip-flop: italics inside italics print upright
-            out.extend(_wrap_node("Emph", inner) if not italic else inner)
+            # CSL flip-flop: italics inside italics print upright, so the outer italics stop around them
+            out.extend(_wrap_split("Emph", inner) if not italic else [{"t": UPRIGHT, "c": inner}])
         elif kind == "Normal":
             inner = _build(child.children, ctx, italic=False, quote_level=quote_level)
-            out.extend(inner)
+            out.extend([{"t": UPRIGHT, "c": inner}] if italic else inner)
         elif kind in ("Strong", "SmallCaps", "Superscript", "Subscript", "Underline"):
             inner = _build(child.children, ctx, italic=italic, quote_level=quote_level)
-            out.extend(_wrap_node(kind, inner))
+            out.extend(_wrap_split(kind, inner))
         elif kind == "NoCase":
             out.extend(_build(child.children, ctx, italic=italic, quote_level=quote_level))
         elif kind == "Quote":
@@ -399,6 +462,48 @@ def _build(children: list[Node | str], ctx: RenderContext, *, italic: bool, quot
             out.append({"t": "FieldSep"})
         else:
             out.extend(_build(child.children, ctx, italic=italic, quote_level=quote_level))
+    return out
+
+
+UPRIGHT = "_Upright"  # text the enclosing italics must leave out (never reaches the final tree)
+
+
+def _wrap_split(kind: str, inner: list[dict]) -> list[dict]:
+    """Wrap ``inner`` in ``kind``; upright pieces inside split an Emph ("<i>My </i>Amazing<i> Title</i>")
+    and pass through any other formatting, keeping it, to the italics above."""
+    if not any(n["t"] == UPRIGHT for n in inner):
+        return _wrap_node(kind, inner)
+    out: list[dict] = []
+    seg: list[dict] = []
+    for node in inner:
+        if node["t"] != UPRIGHT:
+            seg.append(node)
+            continue
+        if seg:
+            out.append({"t": kind, "c": seg})
+            seg = []
+        if kind == "Emph":
+            out.extend(node["c"])
+        else:
+            out.append({"t": UPRIGHT, "c": [{"t": kind, "c": node["c"]}]})
+    if seg:
+        out.append({"t": kind, "c": seg})
+    return out
+
+
+def _flatten_upright(inlines: list[dict]) -> list[dict]:
+    """Upright pieces no italics took out (inside a link inside italics, say) are plain content."""
+    out: list[dict] = []
+    for node in inlines:
+        if node["t"] == UPRIGHT:
+            out.extend(_flatten_upright(node["c"]))
+            continue
+        c = node.get("c")
+        if node["t"] in ("Link", "Span", "Quoted") and isinstance(c, list) and len(c) > 1:
+            node = {"t": node["t"], "c": [c[0], _flatten_upright(c[1]), *c[2:]]}
+        elif isinstance(c, list) and c and isinstance(c[0], dict):
+            node = {"t": node["t"], "c": _flatten_upright(c)}
+        out.append(node)
     return out
 
 

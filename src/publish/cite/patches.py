@@ -1,12 +1,13 @@
-"""Controlled fixes to citeproc-py's element classes, applied once at import.
+"""Controlled fixes to citeproc-py's element classes, installed around the citation step.
 
 citeproc-py (0.11.1) is the engine, but it misses parts of CSL 1.0.2 that every style we ship relies on.
 Each fix here replaces one method of one engine class with a version that does what the CSL specification
 (and citeproc-js, the reference implementation) does; every fix has a unit test in
 ``tests/unit/test_cite_engine.py`` that fails without it. Rendering state that CSL keeps per citation item
 (suppress-author, disambiguation) travels in :data:`STATE` and in private ``_``-prefixed keys of the
-engine's ``Reference``/``CitationItem`` dicts; all rendering happens under :data:`LOCK`, so that state is
-never shared between threads.
+engine's ``Reference``/``CitationItem`` dicts. :func:`engine_fixes` installs the fixes for the duration of
+a block and holds :data:`LOCK` meanwhile, so that state is never shared between threads and nothing stays
+changed in citeproc-py after the block.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from citeproc import model
@@ -38,6 +41,9 @@ class _State(threading.local):
         self.position_subsequent = False  # the item was cited before (et-al-subsequent-*)
         self.names_marked = False  # the entry's first names are wrapped in NAMES markers
         self.name_overrides: dict[str, Any] | None = None  # disambiguation: add names / given names
+        self.year_suffix_pending: str | None = None  # implicit year-suffix not yet printed for the item
+        self.variables_called = 0  # variables the rendering elements asked for (cs:group's rule)
+        self.variables_rendered = 0  # ... and how many of them printed something
 
 
 STATE = _State()
@@ -63,7 +69,8 @@ def _capitalize_first_text(s: str) -> str:
     for i, ch in enumerate(s):
         if mk.MARKER_RE.match(ch) or ch.isspace():
             continue
-        word = mk.strip_markers(s[i:]).split(" ", 1)[0]
+        # any space ends the word, a non-breaking one too (the French "o\u00a0A." of a term)
+        word = (mk.strip_markers(s[i:]).split(None, 1) or [""])[0]
         if not word.islower() and any(c.isalpha() for c in word[1:]):
             return s
         return s[:i] + ch.upper() + s[i + 1 :]
@@ -158,8 +165,16 @@ def title_case(text: Any) -> Any:
         sep_before = tokens[k - 1][0] if k > 0 else " "
         first = n == 0 or prev_word_end in (":", "?", "!")
         after_hyphen = k > 0 and not sep_before.isspace()
+        if after_hyphen and not _core(tokens[k - 2][0] if k > 1 else "")[:1].isalpha():
+            # "07-x" is one token of a number, not a compound of words: its letter stays as it is
+            out_tokens[k] = word
+            prev_word_end = mk.strip_markers(word)[-1:] or prev_word_end
+            continue
         # like citeproc-js: only all-lowercase words change; capitalised words (also stop words) stay
-        if core and core.islower() and (first and not after_hyphen or core.lower() not in STOP_WORDS):
+        before_hyphen = k + 1 < len(tokens) and tokens[k + 1][0][:1] in "-\u2010"
+        # a stop word opening a hyphenated compound is a word of its own ("Pro-Environmental")
+        stop = core.lower() in STOP_WORDS and not (before_hyphen and not after_hyphen)
+        if core and core.islower() and (first and not after_hyphen or not stop):
             word = _capitalize_first_text(word)
         out_tokens[k] = word
         stripped = mk.strip_markers(word)
@@ -199,10 +214,10 @@ def _case(self: Any, text: Any, language: str | None = None) -> Any:
         # case entirely ("(ed.)" instead of "(Ed.)"): default to the style's locale like CSL says.
         root = self.get_root()
         language = (root.get("default-locale") or "en")[:2]
-    if text_case == "lowercase":
-        return text.lower()
-    if text_case == "uppercase":
-        return text.upper()
+    if text_case in ("lowercase", "uppercase"):
+        # nocase spans (a proper name inside a title) keep their case here too
+        change = str.lower if text_case == "lowercase" else str.upper
+        return _rebuild([(t if nc else change(t), nc) for t, nc in _segments(text)])
     if text_case == "capitalize-first":
         return text.capitalize_first()
     if text_case == "capitalize-all":
@@ -230,20 +245,58 @@ def _case(self: Any, text: Any, language: str | None = None) -> Any:
 # Names: initials, suppress-author/author-only, substitution, et-al overrides for disambiguation.
 
 
-def _initial_letters(word: str) -> list[str]:
-    """The initials a given-name word stands for: "John" -> J, "J.R." -> J R, "11" -> 11.
+_SEGMENT_RE = re.compile(r"[^.]+\.?")
 
-    An all-caps word is one name ("KW" -> K), as citeproc-js and pandoc read it.
+
+def _given_tokens(group: str, initialize: bool) -> list[tuple[str, bool]]:
+    """(text, is an initial) for the words of a given name, as citeproc-js reads them.
+
+    A part ending in a period is an abbreviation and kept whole ("Ph.", "Ts.", "ME."); a whole word
+    becomes its first letter when initialising ("John" -> J; an all-caps "ME" is one name -> M); a single
+    letter is an initial either way; a lowercase particle stays a word ("de").
     """
-    if "." in word.rstrip("."):
-        return [w[0] if not w[0].isdigit() else w for w in word.split(".") if w]
-    if word[:1].isdigit():
-        return [word.rstrip(".")]
-    return [word[0]] if word else []
+    out: list[tuple[str, bool]] = []
+    for word in group.split():
+        if word[:1].islower() and "." not in word:
+            out.append((word, False))
+            continue
+        for seg in _SEGMENT_RE.findall(word):
+            core = seg.rstrip(".")
+            if not core:
+                continue
+            if seg.endswith("."):
+                out.append((core, True))
+            elif core[:1].isdigit():
+                out.append((core, initialize))  # "11" in a name is kept as written unless initialising
+            elif initialize:
+                out.append((core[0].upper(), True))
+            elif len(core) == 1:
+                out.append((core, True))
+            else:
+                out.append((core, False))
+    return out
+
+
+def _render_given(tokens: list[tuple[str, bool]], mark: str) -> str:
+    """Initials each followed by the mark ("J. R. R.", "JRR"), words by a space."""
+    parts: list[str] = []
+    run = ""
+    for text, initial in tokens:
+        if initial:
+            run += text + mark
+            continue
+        if run:
+            parts.append(run.strip())
+            run = ""
+        parts.append(text)
+    if run:
+        parts.append(run.strip())
+    return " ".join(parts)
 
 
 def initialize_given(given: str, mark: str, hyphen: bool, initialize: bool = True) -> str:
-    """Initialise a given name as citeproc-js does: "Jean-Pierre" -> "J.-P.", "Pierre-luc" -> "P.-L.".
+    """Initialise a given name as citeproc-js does: "Jean-Pierre" -> "J.-P.", "Pierre-luc" -> "P.",
+    "Ph. M.E." -> "Ph. M. E." (see :func:`_given_tokens`).
 
     With ``initialize="false"`` names are kept but initials are normalised ("J.R.R." -> "J. R. R.",
     "John R" -> "John R."), as CSL 1.0.2 specifies.
@@ -252,25 +305,20 @@ def initialize_given(given: str, mark: str, hyphen: bool, initialize: bool = Tru
     if not given:
         return given
     if not initialize:
-        words = []
-        for word in given.split(" "):
-            bare = word.rstrip(".")
-            if "." in bare or len(bare) == 1:
-                words.append(mark.join(_initial_letters(word)) + mark)
-            else:
-                words.append(word)
-        return " ".join(w.strip() for w in words)
+        return _render_given(_given_tokens(given, False), mark)
     groups = given.split("-") if hyphen else [given.replace("-", " ")]
     # a lowercase part after a hyphen is not initialised ("Pierre-luc" -> "P."), as in citeproc-js
     groups = [g for k, g in enumerate(groups) if k == 0 or not g.strip()[:1].islower()]
-    rendered = []
-    for group in groups:
-        letters: list[str] = []
-        for word in group.split():
-            letters.extend(_initial_letters(word))
-        if letters:
-            rendered.append(mark.join(c.upper() for c in letters) + mark)
-    return "-".join(r.strip() for r in rendered).strip()
+    rendered = [_render_given(_given_tokens(group, True), mark) for group in groups]
+    return "-".join(r for r in rendered if r).strip()
+
+
+def _join_particles(*parts: Any) -> str:
+    """Particles and family name joined by spaces, but not after an apostrophe ("d’Jones")."""
+    out = ""
+    for part in (str(p) for p in parts if p):
+        out = part if not out else out + ("" if out[-1] in "'’" else " ") + part
+    return out
 
 
 def _name_process(orig: Any) -> Any:
@@ -309,7 +357,9 @@ def _name_process_impl(
         return self.get_option(name, context, sort_options)
 
     over = STATE.name_overrides or {}
-    and_ = get_option("and")
+    # a sort key compares names, not the "and" before the last one ("Baines, Lightfoot, and Kay" sorts
+    # after "Baines, Lightfoot, Benedettini"), as citeproc-js and pandoc sort
+    and_ = get_option("and") if sort_options is None else None
     delimiter = get_option("delimiter")
     delimiter_precedes_et_al = get_option("delimiter-precedes-et-al")
     delimiter_precedes_last = get_option("delimiter-precedes-last")
@@ -371,11 +421,13 @@ def _name_process_impl(
         if given is not None and name_init is not None:
             given = initialize_given(str(given), name_init, hyphen, initialize)
         if "literal" in name:
-            text = family
+            # an institution's name takes the family name-part's formatting (text-case, affixes), as
+            # citeproc-js and citeproc-py itself apply it
+            _, text = format_name_parts(None, family)
         elif name_form == "long":
             if name_as_sort_order == "all" or (name_as_sort_order == "first" and i == 0):
                 if demote_ndp in ("never", "sort-only"):
-                    family = " ".join([str(n) for n in (ndp, family) if n])
+                    family = _join_particles(ndp, family)
                     given = " ".join([str(n) for n in (given, dp) if n])
                 else:
                     given = " ".join([str(n) for n in (given, dp, ndp) if n])
@@ -383,7 +435,7 @@ def _name_process_impl(
                 order = family, given, suffix
                 text = join([n for n in order if n], sort_separator)
             else:
-                family = " ".join([str(n) for n in (dp, ndp, family) if n])
+                family = _join_particles(dp, ndp, family)
                 given, family = format_name_parts(given, family)
                 if suffix:
                     sep = ", " if name.get("comma-suffix") else " "
@@ -391,7 +443,7 @@ def _name_process_impl(
                 else:
                     text = " ".join([str(n) for n in (given, family) if n])
         else:
-            family = " ".join([str(n) for n in (ndp, family) if n])
+            family = _join_particles(ndp, family)
             given, family = format_name_parts(given, family)
             text = family
         output.append(String(str(text)) if not isinstance(text, (String, MixedString)) else text)
@@ -457,6 +509,18 @@ def _names_process(orig: Any) -> Any:
                     STATE.recording[-1].add("names:" + role)
         roles = (self.get("variable") or "").split()
         keep = [r for r in roles if r not in repressed]
+        name_el = (names_context if names_context is not None else self).name
+        if name_el is not None and name_el.get("form") == "count" and any(r in item.reference for r in keep):
+            # CSL: the count of all the variables' names together ("5" for 3 authors and 2 editors);
+            # citeproc-py printed each count as text, side by side ("32")
+            total = sum(
+                int(name_el.process(item, role, context=context, **kwargs) or 0)
+                for role in keep
+                if role in item.reference
+            )
+            if kwargs.get("sort_options") is not None:
+                return total  # a sort key compares counts as numbers (2 before 10)
+            return String(str(total))
         if len(keep) != len(roles):
             # render only the roles a substitution has not used up
             self.set("variable", " ".join(keep))
@@ -530,12 +594,63 @@ def _text_variable(orig: Any) -> Any:
             return None
         if variable in ("year-suffix",) and "year_suffix" not in item.reference:
             return None
+        if variable == "first-reference-note-number":
+            return _first_note_number(self, item, context)
+        STATE.variables_called += 1
         text = orig(self, item, context)
+        if text:
+            STATE.variables_rendered += 1
         if STATE.recording and text:
             STATE.recording[-1].add("text:" + variable)
         return text
 
     return _variable
+
+
+def _number_render(orig: Any) -> Any:
+    """cs:number honours and feeds cs:substitute's repression like cs:text: an anonymous book whose title
+    (with its edition) stands in for the author does not print the edition a second time."""
+
+    def render(self: Any, item: Any, *args: Any, **kwargs: Any) -> Any:
+        variable = self.get("variable")
+        context = kwargs.get("context")
+        repressed = getattr(layout_of(context, self), "repressed", {})
+        STATE.variables_called += 1
+        if variable in repressed.get("text", []) or variable in repressed.get("number", []):
+            raise VariableError  # empty to the enclosing group, so its label goes too
+        text = orig(self, item, *args, **kwargs)
+        if text:
+            STATE.variables_rendered += 1
+        if STATE.recording and text:
+            STATE.recording[-1].add("text:" + variable)
+        return text
+
+    return render
+
+
+def _label_render(orig: Any) -> Any:
+    """A cs:label of a variable that cs:substitute used up is empty too (its variable is, for CSL)."""
+
+    def render(self: Any, item: Any, *args: Any, **kwargs: Any) -> Any:
+        variable = self.get("variable")
+        repressed = getattr(layout_of(kwargs.get("context"), self), "repressed", {})
+        if variable in repressed.get("text", []) or variable in repressed.get("number", []):
+            return None
+        return orig(self, item, *args, **kwargs)
+
+    return render
+
+
+def _first_note_number(self: Any, item: Any, context: Any) -> Any:
+    """CSL first-reference-note-number: the note of the item's first cite ("supra note 1")."""
+    if not STATE.in_citation_item:
+        return None
+    cites = (context if context is not None else self).get_layout().getparent().cites
+    for cite in cites:
+        if cite.key == item.key:
+            number = getattr(cite.citation, "note_number", 0)
+            return String(str(number)) if number else None
+    return None
 
 
 def _text_markup(orig: Any) -> Any:
@@ -553,6 +668,77 @@ def _quote(self: Any, string: Any) -> Any:
     if self.get("quotes", "false").lower() == "true":
         return String(mk.QUOTE[0]) + string + String(mk.QUOTE[1])
     return string
+
+
+# ---------------------------------------------------------------------------------------------------
+# Groups: CSL's rule counts the variables actually rendered, through macros and cs:choose.
+
+
+def _counting_render(orig: Any) -> Any:
+    """cs:names and cs:date each call a variable: count the call and whether it printed."""
+
+    def render(self: Any, *args: Any, **kwargs: Any) -> Any:
+        STATE.variables_called += 1
+        try:
+            text = orig(self, *args, **kwargs)
+        except VariableError:
+            raise
+        if text:
+            STATE.variables_rendered += 1
+        return text
+
+    return render
+
+
+def _suppressed(called: int, rendered: int) -> bool:
+    return STATE.variables_called > called and STATE.variables_rendered == rendered
+
+
+def _group_process(self: Any, item: Any, context: Any = None, **kwargs: Any) -> Any:
+    """cs:group is suppressed when it calls variables and none of them prints (CSL 1.0.2, "Group").
+
+    citeproc-py asked each child whether it *could* call a variable, so a cs:choose whose branch printed
+    only a value ("Publication" before an empty thesis number) counted as a rendered variable.
+    """
+    called, rendered = STATE.variables_called, STATE.variables_rendered
+    output = []
+    delimiter = self.get("delimiter", "")
+    for child in self.iterchildren():
+        try:
+            if isinstance(child, model.Choose):
+                text = child.render(item, context=context, delimiter=delimiter, **kwargs)
+            else:
+                text = child.render(item, context=context, **kwargs)
+        except VariableError:
+            continue
+        if text is not None:
+            output.append(text)
+    if _suppressed(called, rendered) or not output:
+        raise VariableError
+    # a group that prints is content to the group around it, as a macro is (citeproc-js)
+    STATE.variables_called += 1
+    STATE.variables_rendered += 1
+    return self.join(output)
+
+
+def _macro_render(orig: Any) -> Any:
+    """A macro call is a group of its own, as citeproc-js treats it: "In " before an empty container
+    title goes with it; and what a macro prints counts as a rendered variable for the group around it."""
+
+    def render(self: Any, *args: Any, **kwargs: Any) -> Any:
+        called, rendered = STATE.variables_called, STATE.variables_rendered
+        text = orig(self, *args, **kwargs)
+        if not text:
+            return text
+        if _suppressed(called, rendered):
+            return None
+        # a macro that prints something is content to the group around it, like a variable ("Anon.",
+        # "n.d." from a macro keep their group; a bare value or term beside empty variables does not)
+        STATE.variables_called += 1
+        STATE.variables_rendered += 1
+        return text
+
+    return render
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -577,6 +763,49 @@ def _is_numeric(self: Any, item: Any) -> list[bool]:
             continue
         out.append(bool(_NUMERIC_RE.match(mk.strip_markers(str(item.reference[key])))))
     return out
+
+
+def _position(orig: Any) -> Any:
+    """near-note from real note numbers: the item's previous cite stands in a note at most
+    near-note-distance (default 5) notes back. citeproc-py counted citations instead of notes, and
+    crashed on a style that leaves the distance out."""
+
+    def position(self: Any, item: Any, context: Any) -> list[bool]:
+        tokens = self.get("position").split()
+        if "near-note" not in tokens:
+            return orig(self, item, context)
+        others = [t for t in tokens if t != "near-note"]
+        results: list[bool] = []
+        if others:
+            self.set("position", " ".join(others))
+            try:
+                results = orig(self, item, context)
+            finally:
+                self.set("position", " ".join(tokens))
+        if (context if context is not None else self).xpath_search("./ancestor::*[self::cs:bibliography]"):
+            near = False
+        else:
+            near = _near_note(self, item, context)
+        by_token = iter(results)
+        return [near if t == "near-note" else next(by_token) for t in tokens]
+
+    return position
+
+
+def _near_note(self: Any, item: Any, context: Any) -> bool:
+    cites = (context if context is not None else self).get_layout().getparent().cites
+    earlier = [c for c in cites if c.key == item.key]
+    if not earlier:
+        return False
+    note = getattr(item.citation, "note_number", 0)
+    last_note = getattr(earlier[-1].citation, "note_number", 0)
+    try:
+        distance = int(self.get_root().get("near-note-distance") or 5)
+    except ValueError:
+        distance = 5
+    if not note or not last_note:
+        return True  # no notes to count: a cite seen before in the same run of text is near
+    return 0 <= note - last_note <= distance
 
 
 def _if_render(self: Any, item: Any, context: Any = None, delimiter: str = "", **kwargs: Any) -> Any:
@@ -623,6 +852,30 @@ def _date_part_render(orig: Any) -> Any:
             self.attrib.update(saved)
 
     return render
+
+
+def implicit_year_suffix(root: Any) -> bool:
+    """CSL: with disambiguate-add-year-suffix and no cs:text for the year-suffix variable anywhere in the
+    style, the suffix follows the first year a cite or entry renders ("2001a")."""
+    cached = getattr(root, "_publish_implicit_suffix", None)
+    if cached is None:
+        citation = root.citation
+        on = citation is not None and citation.get("disambiguate-add-year-suffix", "false") == "true"
+        explicit = bool(_xpath_search(root, ".//cs:text[@variable='year-suffix']"))
+        cached = on and not explicit
+        root._publish_implicit_suffix = cached
+    return cached
+
+
+def _date_part_process(orig: Any) -> Any:
+    def process(self: Any, date: Any, context: Any = None) -> Any:
+        text = orig(self, date, context)
+        if text is not None and STATE.year_suffix_pending and self.get("name") == "year":
+            text = str(text) + STATE.year_suffix_pending
+            STATE.year_suffix_pending = None
+        return text
+
+    return process
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -680,14 +933,19 @@ def format_last_page(first: str, last: str, range_format: str | None) -> str:
     prefix, a, b = m1.group(1), m1.group(2), m2.group(2)
     if len(b) < len(a):
         b = a[: len(a) - len(b)] + b
-    if int(b) < int(a) or not range_format or range_format == "expanded":
+    if not range_format:
+        return last.strip()  # CSL: without page-range-format, ranges print as given ("110-5")
+    if int(b) < int(a) or range_format == "expanded":
         return (m2.group(1) + m2.group(2)) if int(b) < int(a) else prefix + b if m2.group(1) else b
     fmt = range_format
     if fmt in ("chicago", "chicago-15", "chicago-16"):
         n = int(a)
         if n < 100 or n % 100 == 0:
             return b
-        if fmt == "chicago-15" and len(a) >= 4 and a[:-3] != b[:-3]:
+        common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+        if fmt in ("chicago", "chicago-15") and len(a) == 4 and len(a) - common >= 3:
+            # CSL 1.0.2: "chicago" is the 15th edition's rule; four digits with three changing print in
+            # full ("1496–1504")
             return b
         fmt = "minimal" if n % 100 < 10 else "minimal-two"
     if len(a) != len(b):
@@ -721,27 +979,27 @@ def _label_is_plural(self: Any, item: Any) -> bool:
     return self.RE_MULTIPLE_NUMBERS.search(str(value)) is not None
 
 
-_APPLIED = False
-
-
-_MACROS: dict[int, tuple[Any, dict[str, Any]]] = {}
+def _style_cache(root: Any, name: str) -> dict:
+    """A cache that lives on a parsed style's root element, so it goes when the style goes (the parsed
+    style cache in :mod:`.styles` is bounded) and a re-read style never sees another's answers."""
+    cache = getattr(root, name, None)
+    if cache is None:
+        cache = {}
+        setattr(root, name, cache)
+    return cache
 
 
 def _get_macro(self: Any, name: str) -> Any:
     """citeproc-py finds a macro with an XPath query on every use (thousands per document, a third of
     the citation time). Macros never change after a style is parsed, so each is looked up once per
-    parsed style; the root is kept in the entry so its id cannot be reused by another style."""
+    parsed style."""
     root = self.get_root()
-    entry = _MACROS.get(id(root))
-    if entry is None or entry[0] is not root:
-        entry = _MACROS[id(root)] = (root, {})
-    macros = entry[1]
+    macros = _style_cache(root, "_publish_macros")
     if name not in macros:
-        macros[name] = root.xpath_search(f"cs:macro[@name='{name}'][1]")[0]
+        macros[name] = _xpath_search(root, f"cs:macro[@name='{name}'][1]")[0]
     return macros[name]
 
 
-_XPATHS: dict[int, tuple[Any, dict[tuple[Any, str], list[Any]]]] = {}
 _xpath_search = model.CitationStylesElement.xpath_search
 
 
@@ -750,43 +1008,82 @@ def _cached_xpath_search(self: Any, expression: str) -> list[Any]:
     times per document with the same few dozen (element, query) pairs. The style tree never changes after
     it is parsed, so each answer is kept per parsed style. The key holds the element itself, which keeps
     lxml's proxy (and so its identity) alive; callers get a copy of the list."""
-    root = self.get_root()
-    entry = _XPATHS.get(id(root))
-    if entry is None or entry[0] is not root:
-        entry = _XPATHS[id(root)] = (root, {})
+    answers = _style_cache(self.get_root(), "_publish_xpaths")
     key = (self, expression)
-    found = entry[1].get(key)
+    found = answers.get(key)
     if found is None:
-        found = entry[1][key] = _xpath_search(self, expression)
+        found = answers[key] = _xpath_search(self, expression)
     return list(found)
 
 
-def apply() -> None:
-    """Install the fixes (idempotent)."""
-    global _APPLIED
-    if _APPLIED:
-        return
-    _APPLIED = True
-    STATE.position_subsequent = False
-    STATE.names_marked = False
-    STATE.name_overrides = None
-    String.capitalize_first = _string_capitalize_first
-    NoCase.capitalize_first = _nocase_capitalize_first
-    MixedString.capitalize_first = _mixed_capitalize_first
-    model.TextCased.case = _case
-    model.Name.process = _name_process(model.Name.process)
-    model.Names.process = _names_process(model.Names.process)
-    model.Names.markup = _names_markup(model.Names.markup)
-    model.Substitute.render = _substitute_render
-    model.Text._variable = _text_variable(model.Text._variable)
-    model.Text.markup = _text_markup(model.Text.markup)
-    model.Quoted.quote = _quote
-    model.If.render = _if_render
-    model.If._is_numeric = _is_numeric
-    model.Date_Part.render = _date_part_render(model.Date_Part.render)
-    model.Date.render_single_date = _render_single_date
-    model.FormatNumber._format_last_page = _format_last_page
-    model.Label._is_plural = _label_is_plural
-    model.Key.sort_keys = _key_sort_keys(model.Key.sort_keys)
-    model.CitationStylesElement.get_macro = _get_macro
-    model.CitationStylesElement.xpath_search = _cached_xpath_search
+def _fixes() -> list[tuple[Any, str, Any]]:
+    """(class, attribute, our version) for every fix; wrappers are built over citeproc-py's originals."""
+    return [
+        (String, "capitalize_first", _string_capitalize_first),
+        (NoCase, "capitalize_first", _nocase_capitalize_first),
+        (MixedString, "capitalize_first", _mixed_capitalize_first),
+        (model.TextCased, "case", _case),
+        (model.Name, "process", _name_process(model.Name.process)),
+        (model.Names, "process", _names_process(model.Names.process)),
+        (model.Names, "markup", _names_markup(model.Names.markup)),
+        (model.Substitute, "render", _substitute_render),
+        (model.Group, "process", _group_process),
+        (model.Names, "render", _counting_render(model.Names.render)),
+        (model.Date, "render", _counting_render(model.Date.render)),
+        (model.Macro, "render", _macro_render(model.Macro.render)),
+        (model.Text, "_variable", _text_variable(model.Text._variable)),
+        (model.Text, "markup", _text_markup(model.Text.markup)),
+        (model.Number, "render", _number_render(model.Number.render)),
+        (model.Label, "render", _label_render(model.Label.render)),
+        (model.Quoted, "quote", _quote),
+        (model.If, "render", _if_render),
+        (model.If, "_is_numeric", _is_numeric),
+        (model.If, "_position", _position(model.If._position)),
+        (model.Date_Part, "render", _date_part_render(model.Date_Part.render)),
+        (model.Date_Part, "process", _date_part_process(model.Date_Part.process)),
+        (model.Date, "render_single_date", _render_single_date),
+        (model.FormatNumber, "_format_last_page", _format_last_page),
+        (model.Label, "_is_plural", _label_is_plural),
+        (model.Key, "sort_keys", _key_sort_keys(model.Key.sort_keys)),
+        (model.CitationStylesElement, "get_macro", _get_macro),
+        (model.CitationStylesElement, "xpath_search", _cached_xpath_search),
+    ]
+
+
+_depth = 0
+
+
+@contextmanager
+def engine_fixes() -> Iterator[None]:
+    """Run a block with the fixes installed in citeproc-py's classes, under :data:`LOCK`.
+
+    Installed on entry and taken back off on exit (re-entrant: only the outermost block installs), so
+    importing :mod:`publish.cite` changes nothing for other users of citeproc-py in the process, and
+    every render happens in one thread at a time because the installed methods are process-wide.
+    """
+    global _depth
+    with LOCK:
+        saved: list[tuple[Any, str, Any]] = []
+        if _depth == 0:
+            STATE.__init__()  # type: ignore[misc]
+            for owner, name, fixed in _fixes():
+                saved.append((owner, name, owner.__dict__.get(name, _MISSING)))
+                setattr(owner, name, fixed)
+        _depth += 1
+        try:
+            yield
+        finally:
+            _depth -= 1
+            for owner, name, original in reversed(saved):
+                if original is _MISSING:
+                    delattr(owner, name)
+                else:
+                    setattr(owner, name, original)
+
+
+def installed() -> bool:
+    """Whether the calling thread is inside :func:`engine_fixes` (tests check it is left)."""
+    return _depth > 0
+
+
+_MISSING = object()

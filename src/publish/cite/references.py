@@ -14,13 +14,14 @@ from typing import Any
 
 import yaml
 
-from publish.errors import PublishError, line_col_of_offset
+from publish.errors import PublishError, Warning_, line_col_of_offset
 
 _BIB_SUFFIXES = (".bib", ".bibtex", ".biblatex")
 
 
-def load_references(path: Path) -> list[dict]:
-    """CSL-JSON, CSL-YAML or BibTeX/BibLaTeX -> CSL-JSON items (see the package docstring)."""
+def load_references(path: Path, warnings: list[Warning_] | None = None) -> list[dict]:
+    """CSL-JSON, CSL-YAML or BibTeX/BibLaTeX -> CSL-JSON items (see the package docstring). Problems that
+    do not stop the build (a BibTeX organisation split into people) are appended to ``warnings``."""
     path = Path(path)
     if not path.is_file():
         raise PublishError(
@@ -42,6 +43,8 @@ def load_references(path: Path) -> list[dict]:
         items, places = _load_yaml(text, path)
     elif suffix in _BIB_SUFFIXES:
         items, places = _load_bib(text, path)
+        if warnings is not None:
+            warnings.extend(corporate_names(text, path))
     else:
         raise PublishError(
             f"unknown bibliography format {path.suffix!r}",
@@ -159,12 +162,15 @@ def _load_bib(text: str, path: Path) -> tuple[list[Any], list[int | None]]:
         m = re.search(r"\(line (\d+), column (\d+)\):\s*(.*?)(?:\n|$)(.*)", message, re.S)
         if m:
             detail = m.group(3).strip() or "syntax error"
+            line, col = int(m.group(1)), int(m.group(2))
+            key = _entry_at(text, line)
+            where = f" in entry '{key}'" if key else ""
             raise PublishError(
-                f"invalid BibTeX: {detail}",
+                f"invalid BibTeX{where}: {detail}",
                 file=path,
-                line=int(m.group(1)),
-                col=int(m.group(2)),
-                hint="check braces and commas of the entry above",
+                line=line,
+                col=col,
+                hint="check that entry's braces, quotes and the commas between its fields",
             ) from None
         raise PublishError(f"invalid BibTeX: {message.strip().splitlines()[-1]}", file=path) from None
     except OSError as exc:
@@ -213,3 +219,87 @@ def _validate(items: list[Any], lines: list[int | None], path: Path) -> list[dic
             item["type"] = "document"
         out.append(item)
     return out
+
+
+_ENTRY = re.compile(r"@(\w+)\s*[{(]\s*([^,\s]+)\s*,")
+_NAME_FIELD = re.compile(r"\b(author|editor|translator)\s*=\s*([{\"])", re.I)
+#: Words a person's name does not have and an organisation's usually does ("Centers for Disease Control").
+_ORGANISATION_WORDS = {"for", "of", "the", "on", "in", "at", "to", "und", "für", "de", "del", "des", "du", "la"}
+
+
+def _entry_at(text: str, line: int) -> str | None:
+    """The key of the BibTeX entry that a line belongs to (the last one opened at or before it)."""
+    offset = sum(len(x) + 1 for x in text.split("\n")[: max(line - 1, 0)])
+    found = None
+    for m in _ENTRY.finditer(text):
+        if m.start() > offset:
+            break
+        found = m.group(2)
+    return found
+
+
+def _field_value(text: str, start: int, opener: str) -> tuple[str, int] | None:
+    """A braced or quoted field value starting just after its opener; returns it and where it ends
+    (braces nest inside both, as in BibTeX)."""
+    depth = 1 if opener == "{" else 0
+    for i in range(start, len(text)):
+        ch = text[i]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if opener == "{" and depth == 0:
+                return text[start:i], i
+        elif ch == '"' and opener == '"' and depth == 0:
+            return text[start:i], i
+    return None
+
+
+def _top_level_parts(value: str) -> list[str]:
+    """A name list split at ' and ' outside braces, as BibTeX splits it."""
+    parts, depth, current, i = [], 0, [], 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        if depth == 0 and value[i:i + 5].lower() == " and ":
+            parts.append("".join(current))
+            current, i = [], i + 5
+            continue
+        current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return [" ".join(p.split()) for p in parts]
+
+
+def corporate_names(text: str, path: Path) -> list[Warning_]:
+    """BibTeX splits a name list at every " and " outside braces, so ``author = {Centers for Disease Control
+    and Prevention}`` becomes two people, "Centers for Disease Control" and "Prevention". Warn where a name
+    so split reads like an organisation (it has a word like "for" or "of", or it is one word among
+    several), and give the fix: double braces keep it one name."""
+    found = []
+    for m in _NAME_FIELD.finditer(text):
+        got = _field_value(text, m.end(), m.group(2))
+        if got is None:
+            continue
+        value = got[0]
+        if value.startswith("{") and value.endswith("}"):
+            continue  # {{...}}: one name, as written
+        parts = _top_level_parts(value)
+        if len(parts) < 2 or any("," in p for p in parts):
+            continue  # "Last, First and Last, First": people
+        bare = [part for part in parts if not (part.startswith("{") and part.endswith("}"))]
+        organisation = any({w.lower() for w in part.split()} & _ORGANISATION_WORDS for part in bare) or \
+            any(len(part.split()) == 1 for part in bare)
+        if organisation:
+            line, col = line_col_of_offset(text, m.start())
+            key = _entry_at(text, line)
+            field = m.group(1).lower()
+            found.append(Warning_(
+                f"{field} {' '.join(value.split())!r}{f' of entry {key!r}' if key else ''} is read as "
+                f"{len(parts)} names ({'; '.join(parts)}): BibTeX splits names at 'and'",
+                file=str(path), line=line, col=col,
+                hint=f"for an organisation write {field} = {{{{{' '.join(value.split())}}}}}"))
+    return found

@@ -1,13 +1,17 @@
-"""CSL style resolution and the per-process cache of parsed styles and locales.
+"""CSL style resolution and a bounded cache of parsed styles and locales.
 
 Parsing a style with citeproc-py (lxml plus locale files) costs far more than rendering a document's
-citations, so each (style file, mtime, language) is parsed once per process and reused.
+citations, so each (style content, language) is parsed once and reused while it is among the most
+recently used.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import threading
 import warnings
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -124,38 +128,52 @@ def normalize_lang(lang: str | None) -> str | None:
     return "en-US"
 
 
-_CACHE: dict[tuple[str, int, str | None], CitationStylesStyle] = {}
+# Parsed styles are large (an lxml tree plus locale files): a preview server that sees many edits of a
+# .csl must not keep every version, so the cache holds the few most recently used.
+CACHE_SIZE = 8
+_CACHE: OrderedDict[tuple[str, str | None], CitationStylesStyle] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
 def load_engine_style(path: Path, lang: str | None) -> CitationStylesStyle:
-    """The parsed citeproc-py style for ``path`` in locale ``lang``, cached per process.
+    """The parsed citeproc-py style for ``path`` in locale ``lang``, from a small LRU cache.
 
-    The cache key includes the file's mtime so an edited style is re-read in a long-running process.
+    The key is the file's content hash (not its name or mtime), so an edited style is re-read at once
+    even within the mtime's resolution, and the same style under two names is parsed once.
     Locale fallback is citeproc-py's (CSL's): de-AT -> de -> de-DE -> en-US.
     """
     path = Path(path)
     try:
-        mtime = path.stat().st_mtime_ns
+        data = path.read_bytes()
     except OSError as exc:
         raise PublishError(f"cannot read citation style: {exc}", file=path) from None
     locale = normalize_lang(lang)
-    key = (str(path.resolve()), mtime, locale)
+    key = (hashlib.sha256(data).hexdigest(), locale)
     with _CACHE_LOCK:
         style = _CACHE.get(key)
-        if style is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    style = CitationStylesStyle(str(path), locale=locale, validate=False)
-                except etree.XMLSyntaxError as exc:
-                    raise PublishError(
-                        f"citation style is not valid XML: {exc.msg}", file=path, line=exc.lineno
-                    ) from None
-                except (ValueError, OSError) as exc:
-                    raise PublishError(f"cannot load citation style: {exc}", file=path) from None
-            _CACHE[key] = style
+        if style is not None:
+            _CACHE.move_to_end(key)
+            return style
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                style = CitationStylesStyle(io.BytesIO(data), locale=locale, validate=False)
+            except etree.XMLSyntaxError as exc:
+                raise PublishError(
+                    f"citation style is not valid XML: {exc.msg}", file=path, line=exc.lineno
+                ) from None
+            except (ValueError, OSError) as exc:
+                raise PublishError(f"cannot load citation style: {exc}", file=path) from None
+        _CACHE[key] = style
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
         return style
+
+
+def cached_styles() -> int:
+    """How many parsed styles the cache holds."""
+    with _CACHE_LOCK:
+        return len(_CACHE)
 
 
 def clear_cache() -> None:

@@ -119,7 +119,7 @@ class DaskExecutor:
                                     key=f"publish-{kind}-{key}" if key else None, pure=False, retries=RETRIES)
         return self._bridge(remote)
 
-    def warm(self, *, heavy: bool) -> None:
+    def warm(self, *, heavy: int) -> None:
         """Nothing to do: every worker imported WeasyPrint when it joined (the WarmWorker plugin)."""
 
     def shutdown(self, *, cancel: bool = False) -> None:

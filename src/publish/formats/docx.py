@@ -91,7 +91,7 @@ class DocxFormat(Format):
     def render(self, doc: Document, brand: Brand, edition: str = "",
                links: Sequence[Link] = ()) -> dict[Path, bytes]:
         reference = reference_docx(self.reference_spec(brand, hanging_indent=hanging_indent(doc)))
-        ast = dict(doc.ast, meta=self.metadata(doc))
+        ast = dict(doc.ast, meta=self.metadata(doc), blocks=doc.ast.get("blocks", []) + self.review_blocks(doc, brand))
         args = ["--from", "json", "--to", "docx", "--output", "-", "--reference-doc", "reference.docx",
                 "--resource-path", str(doc.source.parent)]  # the manuscript's images, embedded
         shift = heading_shift(doc)
@@ -103,6 +103,18 @@ class DocxFormat(Format):
             (Path(tmp) / "reference.docx").write_bytes(reference)
             out = run_pandoc(args, data, what="write the DOCX", cwd=tmp, env=env)
         return {self.output(doc.stem, brand, edition): out}
+
+    def review_blocks(self, doc: Document, brand: Brand) -> list[dict[str, Any]]:
+        """The review record (last reviewed, by whom, next review, version, owner) as the document's last
+        paragraph, in Word's own "Review" paragraph style (pandoc's custom-style)."""
+        from ..dates import review
+        from ..labels import labels
+
+        record = review(doc.settings, labels(doc.settings.lang, self.template_paths(brand)))
+        if record is None:
+            return []
+        para = {"t": "Para", "c": [{"t": "Str", "c": record["line"]}]}
+        return [{"t": "Div", "c": [["", ["review"], [["custom-style", "Review"]]], [para]]}]
 
     def metadata(self, doc: Document) -> dict[str, Any]:
         """What pandoc puts on the title lines and in the document properties: the Document's title,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..brand import Brand
+from ..dates import printed, review
 from ..document import Document
 from ..errors import PublishError
 from ..labels import Labels, labels
@@ -82,7 +83,8 @@ class EpubFormat(Format):
             "author": _meta_list(list(s.authors)),
             "identifier": _meta_string(f"urn:uuid:{doc.identifier(brand.name)}"),
             "publisher": _meta_string(s.publisher or brand.full_name),
-            "date": _meta_string(doc.date.isoformat()),
+            "date": _meta_string(doc.date.isoformat()),  # dc:date stays ISO 8601; the title page prints:
+            "date-text": _meta_string(printed(doc.date, s.lang, s.date_format)),
             "lang": _meta_string(s.lang),
             "subject": _meta_list(list(s.keywords)),
             "toc-title": _meta_string(str(s.raw.get("toc-title") or self.words(doc, brand).contents)),
@@ -93,8 +95,9 @@ class EpubFormat(Format):
             meta["subtitle"] = _meta_string(s.subtitle)
         d = brand.details
         contact = " · ".join(str(d[k]) for k in ("address", "phone", "email") if d.get(k))
+        record = review(s, self.words(doc, brand))
         for key, value in (("clinic-contact", contact), ("clinic-crisis", d.get("crisis")),
-                           ("clinic-disclaimer", d.get("disclaimer"))):
+                           ("clinic-disclaimer", d.get("disclaimer")), ("clinic-review", record and record["line"])):
             if value:
                 meta[key] = _meta_string(str(value))
         return meta

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..brand import Brand
+from ..dates import printed, review
 from ..document import Document
 from ..inlines import elements, meta_inlines
 from ..inlines import html as inline_html
@@ -153,6 +155,8 @@ def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backli
             "short_title": s.short_title,
             "authors": list(s.authors),
             "date": doc.date.isoformat(),
+            "date_text": printed(doc.date, s.lang, s.date_format),
+            "review": review(s, words),
             "lang": s.lang,
             "description": s.description,
             "keywords": list(s.keywords),
@@ -175,6 +179,9 @@ def json_ld(doc: Document, brand: Brand, url: str | None) -> dict[str, Any]:
         "description": doc.settings.description,
         "inLanguage": doc.settings.lang,
         "datePublished": doc.date.isoformat(),
+        **({"lastReviewed": doc.settings.reviewed.isoformat()} if doc.settings.reviewed else {}),
+        **({"reviewedBy": {"@type": "Person", "name": doc.settings.reviewed_by}} if doc.settings.reviewed_by else {}),
+        **({"version": doc.settings.version} if doc.settings.version else {}),
         "keywords": ", ".join(doc.settings.keywords),
         "author": [{"@type": "Organization" if len(a.split()) > 3 else "Person", "name": a}
                    for a in doc.settings.authors],
@@ -256,6 +263,9 @@ class HtmlFormat(Format):
     def render_index(self, brand: Brand, entries: list[dict[str, Any]]) -> dict[Path, bytes]:
         """``build/<brand>/index.html``: every manuscript of the brand with links to its outputs."""
         lang = entries[0]["lang"] if entries else "en"
+        for e in entries:
+            due = e.get("next_review")
+            e["next_review_text"] = printed(dt.date.fromisoformat(due), e["lang"], "long") if due else ""
         context = {
             "t": labels(lang, self.template_paths(brand)),
             "brand": brand_context(brand),
