@@ -11,6 +11,7 @@ Needs the dask extra (``make dask``); without it the group says so in one row.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 from bench.projects import seed_project
@@ -28,7 +29,7 @@ def rows(ctx: Context) -> Iterator[Row]:
         return
     n = 8 if ctx.quick else 32
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=None, silence_logs=logging.ERROR) as cluster:
         address = cluster.scheduler_address
         took = interleaved({  # taken in turn: a slow moment of a shared machine lands on both sides
             "local": lambda: publish_build(seed_project(ctx.folder("local"), n), *BRANDS, "-j", "2").seconds,

@@ -23,7 +23,6 @@ from .errors import PublishError, did_you_mean
 from .plan import (
     ANALYSE,
     CITE,
-    INDEX,
     RENDER,
     DocInfo,
     Selection,
@@ -530,7 +529,7 @@ class _Build:
         if files is None:
             return False
         future: Future[Outcome] = Future()
-        future.set_result(Outcome("ok", files, 0.0))
+        future.set_result(Outcome("ok", _unpack(step, files), 0.0))
         self.pending[future] = (step, reason)
         self.cached.add(step.name)
         return True
@@ -554,6 +553,8 @@ class _Build:
         reason = self.stale(step)
         if reason is None:
             self.up_to_date(step)
+            return doc
+        if self.from_cache(step, reason):
             return doc
         info = self.docs[step.manuscript]
         targets = []
@@ -597,8 +598,8 @@ class _Build:
         if outcome.status != "ok":
             self.fail(step.name, outcome)
             return
-        if self.runner.cache is not None and step.kind in (RENDER, INDEX) and step.name not in self.cached:
-            self.runner.cache.store(self.digest(step), outcome.value)
+        if self.runner.cache is not None and step.name not in self.cached:
+            self.runner.cache.store(self.digest(step), _pack(step, outcome.value))
         if step.kind not in (RENDER, ANALYSE):  # an index is written once every render has succeeded
             self.index_files.append((step, reason, outcome))
             return
@@ -740,6 +741,20 @@ class _Build:
         for name in self.orphans():
             self.rep.would_remove(name, list(self.state.steps[name]["targets"]))
         return 0
+
+
+def _pack(step: Step, value: Any) -> dict[str, bytes]:
+    """A step's result as the cache keeps it: a render's or index's files; a readability step's files and
+    warnings (project-relative already) as one pickle."""
+    import pickle
+
+    return {"value": pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)} if step.kind == ANALYSE else value
+
+
+def _unpack(step: Step, files: dict[str, bytes]) -> Any:
+    import pickle
+
+    return pickle.loads(files["value"]) if step.kind == ANALYSE else files
 
 
 #: How a cached cite step's warnings name the project folder (whichever copy of it reads them).

@@ -34,6 +34,14 @@ pytestmark = pytest.mark.e2e
 SQUARE = "![A blue square, the study's logo](images/square.png)\n\n"
 
 
+@pytest.fixture(autouse=True)
+def _sigterm_as_it_was() -> Iterator[None]:
+    """``cli.main`` makes SIGTERM an interrupt for its process: here that is pytest's, so put it back."""
+    saved = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, saved)
+
+
 @pytest.fixture()
 def make_project(tmp_path: Path) -> Callable[..., Path]:
     """A fixture project in tmp_path with one brand: the seed manuscript (``copies`` of it, each showing an
@@ -205,12 +213,12 @@ def test_a_second_copy_builds_from_the_cache_without_rendering(make_project: Cal
     assert quiet_build(first, OPTS._replace(scheduler=address, cache=str(cache)))[0] == 0
     # the second copy: nothing cited or rendered (those steps would fail), the bytes of the first
     with monkeypatch.context() as m:
-        for step in ("cite_step", "render_step", "index_step"):
+        for step in ("cite_step", "render_step", "index_step", "analysis_step"):
             m.setattr(run, step, _no_rendering)
         code, out, err = quiet_build(second, OPTS._replace(cache=str(cache), quiet=False))
     assert code == 0, err
     assert outputs(second) == outputs(first)
-    assert f"publish: 5 step results from the cache in {cache} (not rendered)" in out
+    assert f"publish: 6 step results from the cache in {cache} (not rendered)" in out
     # a damaged entry: reported, rebuilt (the same bytes again), and replaced
     pdf = outputs(first)["default/handout-0.pdf"]
     damaged = [p for p in (cache / "objects").rglob("*") if p.is_file() and p.read_bytes() == pdf]
@@ -222,7 +230,7 @@ def test_a_second_copy_builds_from_the_cache_without_rendering(make_project: Cal
         f"{cache}: warning: cache entry for pdf default/handout-0 is damaged (build/default/handout-0.pdf does not "
         "match its recorded hash); ignored; the step is rebuilt and its entry replaced"]
     assert outputs(third) == outputs(first)
-    assert f"publish: 4 step results from the cache in {cache} (not rendered)" in out
+    assert f"publish: 5 step results from the cache in {cache} (not rendered)" in out
     assert [p.read_bytes() for p in (cache / "objects").rglob("*") if p.is_file() and p.read_bytes() == pdf] == [pdf]
 
 

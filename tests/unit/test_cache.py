@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,14 @@ from publish.cli import main
 from publish.errors import PublishError
 
 FILES = {"build/b/one.html": b"<p>one</p>", "build/b/assets/site.css": b"body{}"}
+
+
+@pytest.fixture(autouse=True)
+def _sigterm_as_it_was() -> Iterator[None]:
+    """``cli.main`` makes SIGTERM an interrupt for its process: here that is pytest's, so put it back."""
+    saved = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, saved)
 
 
 def test_a_stored_result_comes_back_for_its_digest_only(tmp_path: Path) -> None:
