@@ -19,6 +19,7 @@ still citing), and every heavy step goes there; everything else goes to the ligh
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -105,31 +106,58 @@ def _nothing() -> None:
 
 
 class PoolExecutor:
-    """Two ``ProcessPoolExecutor``\\ s of up to ``jobs`` workers each, started on first use and kept for
-    the executor's life (a server keeps its warm workers between rebuilds). Workers are forked from this
-    process, so what it has imported they have too."""
+    """Two ``ProcessPoolExecutor``\\ s, started on first use and kept for the executor's life (a server
+    keeps its warm workers between rebuilds). Workers are forked from this process, so what it has
+    imported they have too.
+
+    Sizes: with the fork start method a ``ProcessPoolExecutor`` starts all its workers at its first task
+    (cpython#90622), so the heavy pool gets as many workers as heavy steps are expected (one PDF, one
+    WeasyPrint import) and the light pool the CPUs the heavy one leaves (at least one): more would only
+    compete with the PDFs, each importing the renderers anew. A light step goes to a heavy worker that has
+    nothing to do (a WeasyPrint worker renders a web page as well as any), so no CPU idles while light
+    steps wait."""
 
     def __init__(self, jobs: int) -> None:
         self.jobs = max(1, jobs)
         self._heavy: ProcessPoolExecutor | None = None
         self._light: ProcessPoolExecutor | None = None
+        self._size = {True: 0, False: 0}
+        self._busy = {True: 0, False: 0}
+        self._lock = threading.Lock()
 
     def _pool(self, heavy: bool, size: int | None = None) -> ProcessPoolExecutor:
-        """A pool, started on first use. With the fork start method a ``ProcessPoolExecutor`` starts all
-        its workers at its first task (cpython#90622), so the heavy pool is sized to the heavy steps
-        expected: one PDF needs one WeasyPrint import, not ``jobs`` of them competing for the CPUs with
-        the citing."""
         if heavy:
             if self._heavy is None:
-                self._heavy = ProcessPoolExecutor(max(1, min(self.jobs, size or self.jobs)), initializer=_init_heavy)
+                self._size[True] = max(1, min(self.jobs, size or self.jobs))
+                self._heavy = ProcessPoolExecutor(self._size[True], initializer=_init_heavy)
             return self._heavy
         if self._light is None:
-            self._light = ProcessPoolExecutor(self.jobs, initializer=_ignore_interrupts)
+            self._size[False] = max(1, self.jobs - self._size[True])
+            self._light = ProcessPoolExecutor(self._size[False], initializer=_ignore_interrupts)
         return self._light
+
+    def _where(self, heavy: bool) -> bool:
+        """The pool a step goes to: its own, or for a light step an idle heavy worker's."""
+        if heavy:
+            return True
+        self._pool(False)
+        with self._lock:
+            spare_heavy = self._heavy is not None and self._busy[True] < self._size[True]
+            light_full = self._busy[False] >= self._size[False]
+        return spare_heavy and light_full
 
     def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False,
                key: str = "", inputs: tuple[str, ...] | None = None) -> Future[Outcome]:
-        return self._pool(heavy).submit(perform, fn, args)
+        where = self._where(heavy)
+        with self._lock:
+            self._busy[where] += 1
+        future = self._pool(where).submit(perform, fn, args)
+        future.add_done_callback(lambda _f: self._done(where))
+        return future
+
+    def _done(self, where: bool) -> None:
+        with self._lock:
+            self._busy[where] -= 1
 
     def warm(self, *, heavy: int) -> None:
         if heavy and self._heavy is None:
@@ -143,6 +171,8 @@ class PoolExecutor:
                 stop_pool_workers(pool)
             pool.shutdown(wait=not cancel, cancel_futures=cancel)
         self._heavy = self._light = None
+        self._size = {True: 0, False: 0}
+        self._busy = {True: 0, False: 0}
 
 
 def make_executor(jobs: int) -> Executor:

@@ -584,6 +584,8 @@ class _Build:
 
     def collect(self, *, block: bool) -> None:
         """Write the results that are in (all of them, with ``block``), in the order they finish."""
+        if not self.pending:  # a no-op build never imports concurrent.futures
+            return
         from concurrent.futures import FIRST_COMPLETED, wait
 
         while self.pending:

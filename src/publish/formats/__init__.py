@@ -14,8 +14,6 @@ no-op build knows the formats without importing their modules.
 from __future__ import annotations
 
 import functools
-import importlib
-import pkgutil
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,6 +27,9 @@ _NOT_FORMATS = {"base"}
 @functools.cache
 def registry() -> dict[str, type[Format]]:
     """Name -> format class, importing each module of this package once, in the formats' ``rank``."""
+    import importlib
+    import pkgutil  # here: a no-op build reads FormatInfo from this package and lists no modules
+
     from . import base
 
     for module in pkgutil.iter_modules(__path__):
