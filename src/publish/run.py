@@ -506,13 +506,13 @@ class _Build:
             return doc
         if self.from_cache(step, reason):  # made before with these brand files, so they passed the checks
             return doc
-        brand = self.brand(step.brand)
-        if brand is None:
-            return doc
         if doc is None:
             doc = self.load_doc(step.manuscript)
         if step.heavy and not isinstance(self.runner.executor, _inline()):
-            self.prepare_print_body(doc)
+            self.prepare_print_body(doc)  # first: the brand's check may still be running meanwhile
+        brand = self.brand(step.brand)
+        if brand is None:
+            return doc
         future = self.runner.executor.submit(render_step, (self.root, doc, brand, step.format, step.edition,
                                                            step.links), heavy=step.heavy, key=self.digest(step),
                                              inputs=step.inputs + self.doc_files(doc))
