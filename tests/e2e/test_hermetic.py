@@ -47,11 +47,11 @@ def clone_like_copy(dest: Path) -> Path:
 
 def add_users_own_files(clone: Path) -> None:
     """What a clinic does to its own project, each of which breaks a build of that project."""
-    acme = clone / "styles" / "brands" / "acme"
-    acme.mkdir()
+    acme = clone / "styles" / "brands" / "acme"  # the clone may hold the user's own files already
+    acme.mkdir(exist_ok=True)
     (acme / "_brand.yml").write_text("meta:\n  name: [Acme Clinic\ncolor:\n  primary: not-a-colour\n")
     images = clone / "manuscript" / "images"
-    images.mkdir()
+    images.mkdir(exist_ok=True)
     (images / "waiting-room.png").write_bytes(b"\x89PNG\r\n\x1a\n not really a picture")
     (clone / "manuscript" / "mine.md").write_text("---\ntitle: [My handout\nauthor: Me\n---\n\nMy own text.\n")
     seed = clone / "manuscript" / "cbt-realness.md"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, require
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, copy_project, require
 
 pytestmark = pytest.mark.e2e
 
@@ -31,12 +30,8 @@ SEED = "cbt-realness"
 
 
 def make_project(dest: Path) -> Path:
-    """The test project: the seed manuscript and brands, and the checkout's templates. The one place
-    that copies them (to switch to tests/fixtures/project/ when it lands)."""
-    shutil.copytree(ROOT / "manuscript", dest / "manuscript")
-    shutil.copytree(ROOT / "styles" / "brands", dest / "styles" / "brands")
-    shutil.copytree(ROOT / "styles" / "templates", dest / "styles" / "templates")
-    return dest
+    """The test project: the fixture seed and brands (never the user's own), the product's templates."""
+    return copy_project(dest)
 
 
 SAVED = [0.0]  # when the tests last saved a file (Served.idle waits for a build after it)
