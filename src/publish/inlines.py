@@ -30,6 +30,18 @@ def elements(node: Any, prune: Callable[[dict[str, Any]], bool] | None = None) -
             yield from elements(child, prune)
 
 
+def lists(node: Any) -> Iterator[list[Any]]:
+    """Every list of a pandoc AST (inline lists, block lists, ...), each after the lists inside it: a
+    caller may rewrite a list in place once it is given, its contents already rewritten."""
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from lists(value)
+    elif isinstance(node, list):
+        for child in node:
+            yield from lists(child)
+        yield node
+
+
 def plain_text(inlines: list[dict[str, Any]]) -> str:
     """The text a reader sees, without markup (quotes kept as curly quotes)."""
     out: list[str] = []

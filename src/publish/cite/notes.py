@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..inlines import lists
+
 _PUNCTUATION = ".,;:!?"
 
 
@@ -82,17 +84,12 @@ def capitalise_first(inlines: list[dict]) -> list[dict]:
 def move_after_punctuation(node: Any, made: set[int]) -> None:
     """In every inline list, put each Cite whose id is in ``made`` after the punctuation that follows
     it, and drop the space before it (pandoc's placement of a note citation)."""
-    if isinstance(node, dict):
-        for value in node.values():
-            if isinstance(value, (list, dict)):
-                move_after_punctuation(value, made)
-        return
-    if not isinstance(node, list):
-        return
-    for child in node:
-        move_after_punctuation(child, made)
-    if not any(isinstance(x, dict) and x.get("t") == "Cite" and id(x) in made for x in node):
-        return
+    for inlines in lists(node):
+        if any(isinstance(x, dict) and x.get("t") == "Cite" and id(x) in made for x in inlines):
+            _move_after_punctuation(inlines, made)
+
+
+def _move_after_punctuation(node: list[Any], made: set[int]) -> None:
     out: list[Any] = []
     k = 0
     while k < len(node):
@@ -124,16 +121,12 @@ def move_after_punctuation(node: Any, made: set[int]) -> None:
 def drop_doubled_periods(node: Any, cites: set[int]) -> None:
     """A citation ending in a period ("Life of Doe.") followed by the sentence's own period prints one,
     as pandoc prints it: "See [@a]." inside a footnote is "See John Doe, Life of Doe."."""
-    if isinstance(node, dict):
-        for value in node.values():
-            if isinstance(value, (list, dict)):
-                drop_doubled_periods(value, cites)
-        return
-    if not isinstance(node, list):
-        return
+    for inlines in lists(node):
+        _drop_doubled_periods(inlines, cites)
+
+
+def _drop_doubled_periods(node: list[Any], cites: set[int]) -> None:
     for k, item in enumerate(node):
-        if isinstance(item, (list, dict)):
-            drop_doubled_periods(item, cites)
         if not (isinstance(item, dict) and item.get("t") == "Cite" and id(item) in cites):
             continue
         following = node[k + 1] if k + 1 < len(node) else None

@@ -589,22 +589,31 @@ def _substitute_render(self: Any, item: Any, context: Any = None, **kwargs: Any)
 def _text_variable(orig: Any) -> Any:
     def _variable(self: Any, item: Any, context: Any) -> Any:
         variable = self.get("variable")
-        repressed = getattr(layout_of(context, self), "repressed", {})
-        if variable in repressed.get("text", []) or variable in repressed.get(self.tag, []):
+        if _repressed(context, self, variable, self.tag):
             return None
         if variable in ("year-suffix",) and "year_suffix" not in item.reference:
             return None
         if variable == "first-reference-note-number":
             return _first_note_number(self, item, context)
         STATE.variables_called += 1
-        text = orig(self, item, context)
-        if text:
-            STATE.variables_rendered += 1
-        if STATE.recording and text:
-            STATE.recording[-1].add("text:" + variable)
-        return text
+        return _rendered(variable, orig(self, item, context))
 
     return _variable
+
+
+def _repressed(context: Any, node: Any, variable: str, tag: str) -> bool:
+    """Whether cs:substitute has used ``variable`` up for this layout (as text, or as a ``tag``)."""
+    repressed = getattr(layout_of(context, node), "repressed", {})
+    return variable in repressed.get("text", []) or variable in repressed.get(tag, [])
+
+
+def _rendered(variable: str, text: Any) -> Any:
+    """Count a variable that printed something, and note it for the group being recorded."""
+    if text:
+        STATE.variables_rendered += 1
+    if STATE.recording and text:
+        STATE.recording[-1].add("text:" + variable)
+    return text
 
 
 def _number_render(orig: Any) -> Any:
@@ -613,17 +622,10 @@ def _number_render(orig: Any) -> Any:
 
     def render(self: Any, item: Any, *args: Any, **kwargs: Any) -> Any:
         variable = self.get("variable")
-        context = kwargs.get("context")
-        repressed = getattr(layout_of(context, self), "repressed", {})
         STATE.variables_called += 1
-        if variable in repressed.get("text", []) or variable in repressed.get("number", []):
+        if _repressed(kwargs.get("context"), self, variable, "number"):
             raise VariableError  # empty to the enclosing group, so its label goes too
-        text = orig(self, item, *args, **kwargs)
-        if text:
-            STATE.variables_rendered += 1
-        if STATE.recording and text:
-            STATE.recording[-1].add("text:" + variable)
-        return text
+        return _rendered(variable, orig(self, item, *args, **kwargs))
 
     return render
 
@@ -632,9 +634,7 @@ def _label_render(orig: Any) -> Any:
     """A cs:label of a variable that cs:substitute used up is empty too (its variable is, for CSL)."""
 
     def render(self: Any, item: Any, *args: Any, **kwargs: Any) -> Any:
-        variable = self.get("variable")
-        repressed = getattr(layout_of(kwargs.get("context"), self), "repressed", {})
-        if variable in repressed.get("text", []) or variable in repressed.get("number", []):
+        if _repressed(kwargs.get("context"), self, self.get("variable"), "number"):
             return None
         return orig(self, item, *args, **kwargs)
 
@@ -679,10 +679,7 @@ def _counting_render(orig: Any) -> Any:
 
     def render(self: Any, *args: Any, **kwargs: Any) -> Any:
         STATE.variables_called += 1
-        try:
-            text = orig(self, *args, **kwargs)
-        except VariableError:
-            raise
+        text = orig(self, *args, **kwargs)
         if text:
             STATE.variables_rendered += 1
         return text
