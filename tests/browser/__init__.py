@@ -24,6 +24,25 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, launched through Playwright and closed afterwards; a missing Playwright or
+    Chromium fails under CI=true and skips elsewhere (``tests.conftest.require``)."""
+    from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "the Python package playwright")
+    require(Path(CHROMIUM).exists(), f"chromium ({CHROMIUM})")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
 def serve(folder: Path) -> Iterator[str]:
     """Serve ``folder`` over http on 127.0.0.1 (a free port) in a thread; yields the base URL."""
     handler = functools.partial(_QuietHandler, directory=str(folder))

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser import WIDTHS, WatchedPage, axe, describe, serve
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, require, require_node_module
+from tests.browser import WIDTHS, WatchedPage, axe, chromium, describe, serve
+from tests.conftest import ROOT, require_node_module
 from tests.projects import BRANDS as BRAND_DIR
 from tests.projects import brand_names, manuscript_stems
 
@@ -33,20 +33,13 @@ def site(seed_build: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def watched(site: str) -> Iterator[WatchedPage]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "the Python package playwright")
-    require(Path(CHROMIUM).exists(), f"chromium ({CHROMIUM})")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=True)
         page = context.new_page()
         try:
             yield WatchedPage(page, site)
         finally:
             context.close()
-            browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from tests.browser import WatchedPage, axe, describe, serve
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, require, require_cmd, require_node_module, run_publish
+from tests.browser import WatchedPage, axe, chromium, describe, serve
+from tests.conftest import ROOT, require_cmd, require_node_module, run_publish
 
 pytestmark = pytest.mark.e2e
 
@@ -62,23 +62,14 @@ def test_web_page_is_valid_html(built: Path) -> None:
 
 def test_web_page_in_browser(built: Path) -> None:
     """axe-core finds nothing, and the browser's accessibility tree has the chart and not the divider."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "the Python package playwright")
-    require(Path(CHROMIUM).exists(), f"chromium ({CHROMIUM})")
     axe_js = require_node_module("axe-core") / "axe.min.js"
-    with serve(built) as site, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            watched = WatchedPage(page, site)
-            page.goto(f"{site}images.html", wait_until="load")
-            violations = axe(page, axe_js)
-            images = page.get_by_role("img").evaluate_all("els => els.map(e => e.getAttribute('src'))")
-            presentational = page.locator('img[src="divider.png"]').get_attribute("alt")
-        finally:
-            browser.close()
+    with serve(built) as site, chromium() as browser:
+        page = browser.new_page()
+        watched = WatchedPage(page, site)
+        page.goto(f"{site}images.html", wait_until="load")
+        violations = axe(page, axe_js)
+        images = page.get_by_role("img").evaluate_all("els => els.map(e => e.getAttribute('src'))")
+        presentational = page.locator('img[src="divider.png"]').get_attribute("alt")
     assert not violations, describe(violations)
     assert "chart.png" in images and "divider.png" not in images
     assert presentational == ""

@@ -14,8 +14,8 @@ from publish.analysis import analyse, render_report
 from publish.document import cite_manuscript
 from publish.manuscript import load_manuscript
 from publish.project import Project
-from tests.browser import WIDTHS, WatchedPage, axe, describe, serve
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require, require_cmd, require_node_module
+from tests.browser import WIDTHS, WatchedPage, axe, chromium, describe, serve
+from tests.conftest import require_cmd, require_node_module
 
 pytestmark = pytest.mark.e2e
 
@@ -55,32 +55,23 @@ def test_report_is_valid_html(reports: Path) -> None:
 
 
 def test_report_passes_axe_at_every_width(reports: Path) -> None:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "the Python package playwright")
-    require(Path(CHROMIUM).exists(), f"chromium ({CHROMIUM})")
     axe_js = require_node_module("axe-core") / "axe.min.js"
     problems: list[str] = []
-    with serve(reports) as site, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            watched = WatchedPage(page, site)
-            for name in ("hard", "plain"):
-                watched.reset()
-                response = page.goto(f"{site}reports/{name}.readability.html", wait_until="load")
-                assert response is not None and response.ok
-                assert page.locator("mark").count() >= (1 if name == "hard" else 0)
-                for width in WIDTHS:
-                    page.set_viewport_size({"width": width, "height": 900})
-                    violations = axe(page, axe_js)
-                    if violations:
-                        problems.append(f"{name} at {width}px:\n{describe(violations)}")
-                    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-                    if overflow:
-                        problems.append(f"{name} scrolls sideways at {width}px")
-                problems += [f"{name}: {x}" for x in watched.external + watched.failed + watched.console_errors]
-        finally:
-            browser.close()
+    with serve(reports) as site, chromium() as browser:
+        page = browser.new_page()
+        watched = WatchedPage(page, site)
+        for name in ("hard", "plain"):
+            watched.reset()
+            response = page.goto(f"{site}reports/{name}.readability.html", wait_until="load")
+            assert response is not None and response.ok
+            assert page.locator("mark").count() >= (1 if name == "hard" else 0)
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                violations = axe(page, axe_js)
+                if violations:
+                    problems.append(f"{name} at {width}px:\n{describe(violations)}")
+                overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+                if overflow:
+                    problems.append(f"{name} scrolls sideways at {width}px")
+            problems += [f"{name}: {x}" for x in watched.external + watched.failed + watched.console_errors]
     assert not problems, "\n".join(problems)

@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, copy_project, require
+from tests.browser import chromium
+from tests.conftest import copy_project
 
 pytestmark = pytest.mark.e2e
 
@@ -123,17 +124,8 @@ def server(project: Path) -> Iterator[Served]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "the Python package playwright")
-    require(Path(CHROMIUM).exists(), f"chromium ({CHROMIUM})")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture
