@@ -73,8 +73,19 @@ def _parser(full_help: bool = False) -> argparse.ArgumentParser:
     return parser
 
 
+_MAIN_PID = [os.getpid()]  # the process that installed the handler (set again by main)
+
+
 def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM behaves like Ctrl-C: stop, leave every output as it was or complete."""
+    """SIGTERM behaves like Ctrl-C: stop, leave every output as it was or complete.
+
+    A pool worker forked before its initializer has set its own handler inherits this one; there it
+    ends the worker as SIGTERM means to (an interrupted build stops its workers so), instead of raising
+    KeyboardInterrupt and printing a traceback."""
+    if os.getpid() != _MAIN_PID[0]:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     raise KeyboardInterrupt
 
 
@@ -82,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _parser(full_help="-h" in argv or "--help" in argv).parse_args(argv)
     debug = getattr(args, "debug", False) or os.environ.get("PUBLISH_DEBUG") == "1"
+    _MAIN_PID[0] = os.getpid()
     signal.signal(signal.SIGTERM, _terminate)
     try:
         if args.command == "build":
