@@ -127,10 +127,11 @@ class InputLister:
         self.root = project.root.resolve()
         self._brand: dict[str, tuple[str, ...]] = {}
         self._templates: dict[str, tuple[str, ...]] = {}
+        self._both: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def _rel(self, paths: Iterator[Path] | list[Path]) -> tuple[str, ...]:
-        return tuple(sorted(p.resolve().relative_to(self.root).as_posix() for p in paths
-                            if p.resolve().is_relative_to(self.root)))
+        resolved = (p.resolve() for p in paths)
+        return tuple(sorted(p.relative_to(self.root).as_posix() for p in resolved if p.is_relative_to(self.root)))
 
     def brand(self, brand: str) -> tuple[str, ...]:
         if brand not in self._brand:
@@ -141,11 +142,13 @@ class InputLister:
     def __call__(self, brand: str, fmt: str) -> tuple[str, ...]:
         if not fmt:
             return self.brand(brand)
-        if fmt not in self._templates:
-            from .templates import search_path, template_files
+        if (brand, fmt) not in self._both:
+            if fmt not in self._templates:
+                from .templates import search_path, template_files
 
-            self._templates[fmt] = self._rel(template_files(search_path(self.project.templates, None, fmt)))
-        return tuple(sorted({*self.brand(brand), *self._templates[fmt]}))
+                self._templates[fmt] = self._rel(template_files(search_path(self.project.templates, None, fmt)))
+            self._both[brand, fmt] = tuple(sorted({*self.brand(brand), *self._templates[fmt]}))
+        return self._both[brand, fmt]
 
 
 def _no_inputs(brand: str, fmt: str) -> tuple[str, ...]:
@@ -335,8 +338,12 @@ class _Build:
         found: dict[tuple[str, str], set[tuple[str, str]]] = {}
         for rec in self.state.steps.values():
             step = rec.get("step", {})
-            if step.get("kind") == RENDER and all((self.project.root / t).exists() for t in rec["targets"]):
-                found.setdefault((step["manuscript"], step["brand"]), set()).add((step["format"], step["edition"]))
+            fmt = self.formats.get(step.get("format", "")) if step.get("kind") == RENDER else None
+            if fmt is None:  # not a render, or of a format that is gone
+                continue
+            stem, brand, edition = step["manuscript"], step["brand"], step["edition"]
+            if (self.project.build / brand / fmt.filename(stem, edition)).exists():  # its output, not its assets
+                found.setdefault((stem, brand), set()).add((step["format"], edition))
         return found
 
     def built(self, stem: str, brand: str) -> set[tuple[str, str]]:
