@@ -23,6 +23,18 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def http_get(url: str, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+    """A GET as a browser makes it: status, headers and body, an HTTP error status included."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
 @contextlib.contextmanager
 def chromium() -> Iterator[Any]:
     """Debian's Chromium, launched through Playwright and closed afterwards; a missing Playwright or

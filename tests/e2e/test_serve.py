@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import chromium
+from tests.browser import chromium, http_get
 from tests.conftest import copy_project
 
 pytestmark = pytest.mark.e2e
@@ -154,11 +154,7 @@ def page(browser: Any, server: Served) -> Iterator[Any]:
 
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+    return http_get(url, timeout=10)
 
 
 def _edit(path: Path, old: str, new: str) -> str:

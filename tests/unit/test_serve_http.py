@@ -14,6 +14,7 @@ import pytest
 from publish.errors import PublishError
 from publish.serve_events import Channel
 from publish.serve_http import RELOAD_TAG, bind, handler, inject, is_loopback, resolve
+from tests.browser import http_get
 
 
 @pytest.fixture
@@ -112,11 +113,7 @@ def server(build: Path, channel: Channel) -> Iterator[str]:
 
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+    return http_get(url, timeout=5)
 
 
 def test_served_page_has_the_script_and_build_stays_script_free(server: str, build: Path) -> None:

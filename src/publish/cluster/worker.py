@@ -172,20 +172,19 @@ def _relocate(value: Any, client: Path, root: Path) -> Any:
 
 @contextlib.contextmanager
 def _environment(env: Mapping[str, str | None]) -> Iterator[None]:
+    def apply(values: Mapping[str, str | None]) -> None:  # None: the variable is unset
+        for k, v in values.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
     saved = {k: os.environ.get(k) for k in env}
     try:
-        for k, v in env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        apply(env)
         yield
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        apply(saved)
 
 
 def _localise(outcome: Outcome, root: str, client: str) -> Outcome:
