@@ -15,12 +15,15 @@ from itertools import groupby
 from typing import Any
 
 import citeproc
-from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, Locator
+from citeproc import CitationStylesStyle, Locator
 from citeproc.source import Date, LiteralDate, VariableError
 from citeproc.source.json import CiteProcJSON
 from citeproc.string import String, join
 
 from . import markup as mk
+from .memo import CitedCluster as Citation
+from .memo import CitedItem as CitationItem
+from .memo import MemoBibliography, RenderMemo, item_key, watch
 from .patches import STATE, engine_fixes, implicit_year_suffix, initialize_given
 
 
@@ -235,7 +238,8 @@ class Processor:
             except TypeError:
                 self.source = self._tolerant_source(prepared)
         _alias_hyphenated(self.source)
-        self.bib = CitationStylesBibliography(style, self.source, mk.AstFormatter)
+        self.bib = MemoBibliography(style, self.source, mk.AstFormatter)
+        self.memo = RenderMemo()
         # lxml element proxies lose Python attributes (citeproc-py's ``cites``, ``repressed``) when no
         # Python reference keeps them alive: hold the elements the engine stores state on.
         self.citation_el = style.root.citation
@@ -318,19 +322,56 @@ class Processor:
             return [self._render_citation(c, items) for c, items in self.citations]
 
     def _render_item(self, item: CitationItem) -> Any:
+        """One item's citation text, kept in :attr:`memo` under what it reads (see :mod:`.memo`)."""
+        subsequent = item.key in (c.key for c in self.bib._cites)
+        key = item_key(item, subsequent)
+        kept = self.memo.renders.get(key) if key is not None else None
+        if kept is not None:
+            self.memo.hits += 1
+            text, STATE.captured_names, STATE.names_seen, repressed = kept
+            self.citation_layout.repressed = {kind: list(names) for kind, names in repressed.items()}
+            STATE.layout = self.citation_layout
+            STATE.position_subsequent = subsequent
+            return text
+        self.memo.misses += 1
+        with watch() as history_read:
+            text = self._render_item_now(item, subsequent)
+        if key is not None and not history_read[0]:
+            repressed = {kind: list(names) for kind, names in self.citation_layout.repressed.items()}
+            self.memo.renders[key] = (text, STATE.captured_names, STATE.names_seen, repressed)
+        return text
+
+    def _render_item_now(self, item: CitationItem, subsequent: bool) -> Any:
         layout = self.citation_layout
         layout.repressed = {}
         STATE.layout = layout
         STATE.in_citation_item = True
         STATE.names_seen = 0
         STATE.captured_names = None
-        STATE.position_subsequent = item.key in (c.key for c in self.bib._cites)
+        STATE.position_subsequent = subsequent
         STATE.year_suffix_pending = self._implicit_suffix(item)
         try:
             return layout.render_children(item)
         finally:
             STATE.in_citation_item = False
             STATE.year_suffix_pending = None
+
+    def _sort_group(self, citation_el: Any, group: list[CitationItem], layout: Any) -> list[CitationItem]:
+        """cs:citation's cs:sort over one group of cites; a group of one needs no sort keys, and the
+        order of a group is kept by the keys of its items (see :mod:`.memo`)."""
+        if len(group) < 2:
+            return group
+        history = {c.key for c in self.bib._cites}
+        keys = tuple(item_key(it, it.key in history) for it in group)
+        known = None if None in keys else self.memo.sorts.get(keys)
+        if known is not None:
+            return [group[i] for i in known]
+        with watch() as history_read:
+            ordered = citation_el.sort.sort(group, layout)
+        if None not in keys and not history_read[0]:
+            position = {id(it): i for i, it in enumerate(group)}
+            self.memo.sorts[keys] = tuple(position[id(it)] for it in ordered)
+        return ordered
 
     def _implicit_suffix(self, item: CitationItem) -> str | None:
         if not implicit_year_suffix(self.style.root):
@@ -352,7 +393,7 @@ class Processor:
                 if not groups or spec.prefix or groups[-1][-1]["_spec"].suffix:
                     groups.append([])
                 groups[-1].append(it)
-            items = [it for group in groups for it in citation_el.sort.sort(group, layout)]
+            items = [it for group in groups for it in self._sort_group(citation_el, group, layout)]
         items = self._group_cites(citation_el, items)
         author_in_text = len(items) == 1 and items[0]["_mode"] == "author-in-text"
         author_text = None
