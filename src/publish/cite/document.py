@@ -7,7 +7,6 @@ Conventions follow pandoc's own citeproc so that pandoc's writers treat our outp
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from publish.inlines import elements
 from . import markup as mk
 from .clusters import ends_sentence
 from .engine import CiteItem, Processor
+from .incremental import CiteMemo, ClusterKey, Kept, Rendered, copy_tree, digest, style_hash
 from .locators import parse_locator
 from .notes import cites_with_notes, drop_doubled_periods, footnote, move_after_punctuation
 from .patches import engine_fixes
@@ -140,21 +140,24 @@ def cite_document(
     source_text: str | None = None,
     source_path: Path | None = None,
     bibliography_path: Path | None = None,
+    memo: CiteMemo | None = None,
 ) -> CiteResult:
     """Render citations and the bibliography into a copy of ``ast`` (see the package docstring).
 
-    The engine fixes are installed for this call only (:func:`.patches.engine_fixes`).
+    With a ``memo``, a document whose citations are what they were when the memo was written (see
+    :mod:`.incremental`) takes them from it without running the engine. The engine fixes are installed
+    for the engine's part only (:func:`.patches.engine_fixes`).
     """
-    with engine_fixes():
-        return _cite_document(
-            ast,
-            references,
-            style,
-            lang,
-            source_text=source_text,
-            source_path=source_path,
-            bibliography_path=bibliography_path,
-        )
+    return _cite_document(
+        ast,
+        references,
+        style,
+        lang,
+        source_text=source_text,
+        source_path=source_path,
+        bibliography_path=bibliography_path,
+        memo=memo,
+    )
 
 
 def _cite_document(
@@ -166,85 +169,146 @@ def _cite_document(
     source_text: str | None,
     source_path: Path | None,
     bibliography_path: Path | None,
+    memo: CiteMemo | None,
 ) -> CiteResult:
-    ast = copy.deepcopy(ast)
+    ast = copy_tree(ast)
     meta = ast.setdefault("meta", {})
     blocks = ast.setdefault("blocks", [])
-    warnings: list[Warning_] = []
     known = [str(r["id"]) for r in references]
-    known_set = set(known)
-    engine_style = load_engine_style(Path(style), lang)
-    proc = Processor(engine_style, references)
-    locale = normalize_lang(lang) or engine_style.root.get("default-locale") or "en-US"
+    index_of = {key: i for i, key in enumerate(known)}
 
-    note_style = engine_style.root.get("class") == "note"
+    def unknown(key: str) -> PublishError:
+        return _unknown_key_error(key, known, source_text, source_path, bibliography_path)
+
+    style_digest = style_hash(Path(style))
+    kept = memo.load() if memo is not None else None
+    engine_style = None
+    if kept is not None and kept.style_digest == style_digest:
+        note_style = kept.rendered.note_style
+    else:
+        kept = None
+        engine_style = load_engine_style(Path(style), lang)
+        note_style = engine_style.root.get("class") == "note"
     placed = cites_with_notes(blocks, note_style)
-    cites = [node for node, _, _ in placed]
-    extras: list[tuple[list[dict], list[dict]]] = []  # (prefix, remaining suffix) per item index
-    for node, note_number, _in_note in placed:
-        specs = []
-        for c in node["c"][0]:
-            key = c["citationId"]
-            if key not in known_set:
-                raise _unknown_key_error(key, known, source_text, source_path, bibliography_path)
-            mode = {"AuthorInText": "author-in-text", "SuppressAuthor": "suppress-author"}.get(
-                c.get("citationMode", {}).get("t"), "normal"
-            )
-            suffix = list(c.get("citationSuffix") or [])
-            prefix = list(c.get("citationPrefix") or [])
-            label, value, used = parse_locator(_plain(suffix), locale)
-            rest = drop_chars(suffix, used) if value is not None else suffix
-            specs.append(
-                CiteItem(
-                    key=key,
-                    mode=mode,
-                    label=label,
-                    locator=value,
-                    prefix=bool(prefix),
-                    prefix_ends_sentence=ends_sentence(_plain(prefix)),
-                    suffix=bool(rest),
-                    index=len(extras),
-                )
-            )
-            extras.append((prefix, rest))
-        proc.register(specs, note_number=note_number)
-
+    clusters = _clusters(placed, index_of, unknown)
     nocite = _nocite_keys(meta)
     if "*" in nocite:
         nocite = known
     for key in nocite:
-        if key not in known_set:
-            raise _unknown_key_error(key, known, source_text, source_path, bibliography_path)
-    proc.register_nocite(nocite)
-    proc.finalize()
+        if key not in index_of:
+            raise unknown(key)
+    key = digest(style_digest, lang, clusters, nocite, references, index_of)
+    if kept is not None and kept.digest == key:
+        rendered = kept.rendered
+    else:
+        if engine_style is None:
+            engine_style = load_engine_style(Path(style), lang)
+        rendered = _render(engine_style, references, lang, clusters, nocite)
+        if memo is not None:
+            memo.store(Kept(key, style_digest, rendered))
+    warnings = _splice(blocks, meta, placed, rendered, source_path)
+    cited: list[str] = []
+    for k in [*(item[0] for cluster in clusters for item in cluster.items), *nocite]:
+        if k not in cited:
+            cited.append(k)
+    return CiteResult(ast=ast, warnings=warnings, cited_ids=cited)
 
-    root = engine_style.root
-    has_bib = engine_style.has_bibliography()
-    counters: dict[str, int] = {}
-    key_of_index = {spec_index: None for spec_index in range(len(extras))}
-    flat_keys = [c["citationId"] for node in cites for c in node["c"][0]]
-    for i, k in enumerate(flat_keys):
-        key_of_index[i] = k
 
-    def item_link(index: int, inner: list[dict]) -> list[dict]:
-        key = key_of_index.get(index)
-        if not key or not has_bib or not inner:
-            return inner
-        counters[key] = counters.get(key, 0) + 1
-        return [{"t": "Link", "c": [[f"cite-{key}-{counters[key]}", [], []], inner, [f"#ref-{key}", ""]]}]
+def _clusters(
+    placed: list[tuple[dict, int, bool]], index_of: dict[str, int], unknown: Callable[[str], PublishError]
+) -> list[ClusterKey]:
+    """Each Cite as the digest and the engine read it: its note, and per item the key, the mode, the
+    prefix and suffix inlines (a locator is read from the suffix)."""
+    out = []
+    for node, note_number, in_note in placed:
+        items = []
+        for c in node["c"][0]:
+            key = c["citationId"]
+            if key not in index_of:
+                raise unknown(key)
+            mode = c.get("citationMode", {}).get("t") or "NormalCitation"
+            items.append((key, mode, list(c.get("citationPrefix") or []), list(c.get("citationSuffix") or [])))
+        out.append(ClusterKey(note_number, in_note, items))
+    return out
 
-    def prefix(index: int) -> list[dict]:
-        pre = copy.deepcopy(extras[index][0])
-        if pre and pre[-1]["t"] not in ("Space", "SoftBreak"):
-            pre.append({"t": "Space"})
-        return pre
 
-    def suffix(index: int) -> list[dict]:
-        return copy.deepcopy(extras[index][1])
+def _render(
+    engine_style: Any, references: list[dict], lang: str | None, clusters: list[ClusterKey], nocite: list[str]
+) -> Rendered:
+    """Run the engine over the clusters: every citation's inlines and the bibliography's entries."""
+    with engine_fixes():
+        proc = Processor(engine_style, references)
+        locale = normalize_lang(lang) or engine_style.root.get("default-locale") or "en-US"
+        note_style = engine_style.root.get("class") == "note"
+        extras: list[tuple[list[dict], list[dict]]] = []  # (prefix, remaining suffix) per item index
+        for cluster in clusters:
+            specs = []
+            for key, citation_mode, prefix, suffix in cluster.items:
+                mode = {"AuthorInText": "author-in-text", "SuppressAuthor": "suppress-author"}.get(
+                    citation_mode, "normal"
+                )
+                label, value, used = parse_locator(_plain(suffix), locale)
+                rest = drop_chars(suffix, used) if value is not None else suffix
+                specs.append(
+                    CiteItem(
+                        key=key,
+                        mode=mode,
+                        label=label,
+                        locator=value,
+                        prefix=bool(prefix),
+                        prefix_ends_sentence=ends_sentence(_plain(prefix)),
+                        suffix=bool(rest),
+                        index=len(extras),
+                    )
+                )
+                extras.append((prefix, rest))
+            proc.register(specs, note_number=cluster.note_number)
+        proc.register_nocite(nocite)
+        proc.finalize()
 
-    ctx, fix = render_context(engine_style, item_link=item_link, prefix=prefix, suffix=suffix)
-    for node, text in zip(cites, proc.render_citations(), strict=True):
-        inlines = mk.to_inlines(fix(text), ctx)
+        root = engine_style.root
+        has_bib = engine_style.has_bibliography()
+        counters: dict[str, int] = {}
+        key_of_index = [key for cluster in clusters for key, _, _, _ in cluster.items]
+
+        def item_link(index: int, inner: list[dict]) -> list[dict]:
+            key = key_of_index[index] if 0 <= index < len(key_of_index) else None
+            if not key or not has_bib or not inner:
+                return inner
+            counters[key] = counters.get(key, 0) + 1
+            return [{"t": "Link", "c": [[f"cite-{key}-{counters[key]}", [], []], inner, [f"#ref-{key}", ""]]}]
+
+        def prefix(index: int) -> list[dict]:
+            pre = copy_tree(extras[index][0])
+            if pre and pre[-1]["t"] not in ("Space", "SoftBreak"):
+                pre.append({"t": "Space"})
+            return pre
+
+        def suffix(index: int) -> list[dict]:
+            return copy_tree(extras[index][1])
+
+        ctx, fix = render_context(engine_style, item_link=item_link, prefix=prefix, suffix=suffix)
+        citations = [mk.to_inlines(fix(text), ctx) for text in proc.render_citations()]
+        entries = None
+        bib_attrs: dict[str, str | None] = {}
+        if has_bib:
+            bib_ctx, _ = render_context(engine_style)
+            entries = [(k, mk.to_inlines(fix(t), bib_ctx)) for k, t in proc.render_bibliography()]
+            bib_attrs = {name: root.bibliography.get(name) for name in ("hanging-indent", "entry-spacing",
+                                                                        "line-spacing")}
+        return Rendered(note_style, citations, entries, bib_attrs)
+
+
+def _splice(
+    blocks: list[dict], meta: dict, placed: list[tuple[dict, int, bool]], rendered: Rendered,
+    source_path: Path | None,
+) -> list[Warning_]:
+    """Put rendered citations and the bibliography into the document (a copy of each: the AST is the
+    caller's to change, the rendered result may be kept)."""
+    warnings: list[Warning_] = []
+    note_style = rendered.note_style
+    cites = [node for node, _, _ in placed]
+    for node, inlines in zip(cites, rendered.citations, strict=True):
         if not inlines:
             keys = ", ".join(c["citationId"] for c in node["c"][0])
             warnings.append(
@@ -254,7 +318,7 @@ def _cite_document(
                     hint="the item lacks the fields the style prints (title, author, date)",
                 )
             )
-        node["c"][1] = inlines
+        node["c"][1] = copy_tree(inlines)
     made = {id(node) for node, _, in_note in placed if note_style and not in_note}
     for node in cites:
         if id(node) in made and node["c"][1]:
@@ -263,21 +327,9 @@ def _cite_document(
         move_after_punctuation(blocks, made)
     if note_style:
         drop_doubled_periods(blocks, {id(node) for node, _, in_note in placed if in_note})
-
-    entries = proc.render_bibliography() if has_bib else []
-    if entries:
-        bib_ctx, _ = render_context(engine_style)
-        _place_bibliography(
-            blocks,
-            meta,
-            [(k, mk.to_inlines(fix(t), bib_ctx)) for k, t in entries],
-            root.bibliography,
-        )
-    cited: list[str] = []
-    for key in [*flat_keys, *nocite]:
-        if key not in cited:
-            cited.append(key)
-    return CiteResult(ast=ast, warnings=warnings, cited_ids=cited)
+    if rendered.entries:
+        _place_bibliography(blocks, meta, copy_tree(rendered.entries), rendered.bib_attrs)
+    return warnings
 
 
 def render_context(
@@ -346,7 +398,7 @@ def _find_refs(blocks: list[Any]) -> tuple[list[Any], int] | None:
 
 
 def _place_bibliography(
-    blocks: list[dict], meta: dict, entries: list[tuple[str, list[dict]]], bib_el: Any
+    blocks: list[dict], meta: dict, entries: list[tuple[str, list[dict]]], bib_el: dict[str, str | None]
 ) -> None:
     classes = ["references", "csl-bib-body"]
     if str(bib_el.get("hanging-indent", "false")).lower() == "true":

@@ -221,7 +221,11 @@ def _clean_date(value: dict) -> dict | None:
 class Processor:
     """One document's citations against one style."""
 
+    #: Processors made in this process: what incremental citing must not make on a text-only edit.
+    made = 0
+
     def __init__(self, style: CitationStylesStyle, references: list[dict]) -> None:
+        Processor.made += 1
         self.style = style
         self.internal: dict[str, str] = {}
         self.user: dict[str, str] = {}
@@ -361,8 +365,8 @@ class Processor:
         order of a group is kept by the keys of its items (see :mod:`.memo`)."""
         if len(group) < 2:
             return group
-        history = {c.key for c in self.bib._cites}
-        keys = tuple(item_key(it, it.key in history) for it in group)
+        history = self.bib._cites
+        keys = tuple(item_key(it, it.key in (c.key for c in history)) for it in group)
         known = None if None in keys else self.memo.sorts.get(keys)
         if known is not None:
             return [group[i] for i in known]
