@@ -148,6 +148,7 @@ def _cite(project: Project, ms: Manuscript, remember: bool) -> Document:
         source_path=ms.path,
         bibliography_path=settings.bibliography,
         memo=cite.CiteMemo(project.cite_memo(ms.stem), write=remember),
+        copy=False,  # the manuscript's AST is read once, for this document
     )
     warnings.extend(result.warnings)
     return Document(ms.stem, ms.path, settings, result.ast, inputs, images, warnings)

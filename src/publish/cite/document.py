@@ -141,8 +141,10 @@ def cite_document(
     source_path: Path | None = None,
     bibliography_path: Path | None = None,
     memo: CiteMemo | None = None,
+    copy: bool = True,
 ) -> CiteResult:
-    """Render citations and the bibliography into a copy of ``ast`` (see the package docstring).
+    """Render citations and the bibliography into a copy of ``ast`` (see the package docstring), or
+    into ``ast`` itself with ``copy=False`` (a caller that has no further use for it saves the copy).
 
     With a ``memo``, a document whose citations are what they were when the memo was written (see
     :mod:`.incremental`) takes them from it without running the engine. The engine fixes are installed
@@ -157,6 +159,7 @@ def cite_document(
         source_path=source_path,
         bibliography_path=bibliography_path,
         memo=memo,
+        copy=copy,
     )
 
 
@@ -170,8 +173,10 @@ def _cite_document(
     source_path: Path | None,
     bibliography_path: Path | None,
     memo: CiteMemo | None,
+    copy: bool,
 ) -> CiteResult:
-    ast = copy_tree(ast)
+    if copy:
+        ast = copy_tree(ast)
     meta = ast.setdefault("meta", {})
     blocks = ast.setdefault("blocks", [])
     known = [str(r["id"]) for r in references]
