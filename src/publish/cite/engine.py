@@ -328,7 +328,7 @@ class Processor:
     def _render_item(self, item: CitationItem) -> Any:
         """One item's citation text, kept in :attr:`memo` under what it reads (see :mod:`.memo`)."""
         subsequent = item.key in (c.key for c in self.bib._cites)
-        key = item_key(item, subsequent)
+        key = item_key(item, subsequent) if self.memo.enabled else None
         kept = self.memo.renders.get(key) if key is not None else None
         if kept is not None:
             self.memo.hits += 1
@@ -363,8 +363,8 @@ class Processor:
     def _sort_group(self, citation_el: Any, group: list[CitationItem], layout: Any) -> list[CitationItem]:
         """cs:citation's cs:sort over one group of cites; a group of one needs no sort keys, and the
         order of a group is kept by the keys of its items (see :mod:`.memo`)."""
-        if len(group) < 2:
-            return group
+        if len(group) < 2 or not self.memo.enabled:
+            return group if len(group) < 2 else citation_el.sort.sort(group, layout)
         history = self.bib._cites
         keys = tuple(item_key(it, it.key in (c.key for c in history)) for it in group)
         known = None if None in keys else self.memo.sorts.get(keys)
