@@ -188,6 +188,14 @@ def test_another_version_of_the_citation_layer_cites_again(tmp_path: Path, monke
     assert cite(TEXT, refs, "apa", "en-US", memo)[1] == 1
 
 
+def test_a_memo_without_a_path_is_its_own() -> None:
+    refs = references()
+    first = CiteMemo()
+    cite(TEXT, refs, "apa", "en-US", first)
+    assert cite(TEXT, refs, "apa", "en-US", first)[1] == 0
+    assert cite(TEXT, refs, "apa", "en-US", CiteMemo())[1] == 1
+
+
 def test_a_read_only_memo_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "memo.pickle"
     cite(TEXT, references(), "apa", "en-US", CiteMemo(path, write=False))

@@ -138,16 +138,17 @@ class CiteMemo:
     def __init__(self, path: Path | None = None, *, write: bool = True) -> None:
         self.path = path
         self.write = write
-        self._key = str(path) if path is not None else f"memo-{id(self)}"
+        self._key = str(path) if path is not None else ""
+        self._own: Kept | None = None  # without a path: this object's own result, shared with no other
 
     def load(self) -> Kept | None:
+        if self.path is None:
+            return self._own
         with self._lock:
             kept = self._memory.get(self._key)
             if kept is not None:
                 self._memory.move_to_end(self._key)
                 return kept
-        if self.path is None:
-            return None
         try:
             layout, kept = pickle.loads(self.path.read_bytes())
         except Exception:  # absent, half-written by a killed process, or another shape: cite afresh
@@ -160,11 +161,13 @@ class CiteMemo:
     def store(self, kept: Kept) -> None:
         if not self.write:
             return
-        self._remember(kept)
-        if self.path is not None:
-            from publish.state import write_atomic
+        if self.path is None:
+            self._own = kept
+            return
+        from publish.state import write_atomic
 
-            write_atomic(self.path, pickle.dumps((LAYOUT, kept), protocol=pickle.HIGHEST_PROTOCOL))
+        self._remember(kept)
+        write_atomic(self.path, pickle.dumps((LAYOUT, kept), protocol=pickle.HIGHEST_PROTOCOL))
 
     def _remember(self, kept: Kept) -> None:
         with self._lock:
