@@ -1,0 +1,101 @@
+"""The e-books: EPUBCheck 5 and Ace by DAISY (from the browser half).
+
+EPUBCheck has no batch mode (its command line takes one publication), so it runs once per e-book that is not
+in the cache; the books run two at a time beside the browser, which is what a machine's cores allow.
+A message's line inside a chapter is read back to the element it points into, like the Nu checker's.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from . import elements
+from .findings import ERROR, WARNING, Raw
+from .html import Meta
+from .rules import message_for
+from .tools import Tools
+
+
+def epubcheck_start(tools: Tools, book: Path) -> tuple[subprocess.Popen[str], Path]:
+    report = Path(tempfile.mkstemp(prefix="publish-epubcheck-", suffix=".json")[1])
+    cmd = [tools.java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", str(tools.epubcheck_jar),
+           str(book), "--json", str(report)]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), report
+
+
+def _chapter(book: Path, name: str, cache: dict[str, Any]) -> tuple[Any, Any] | None:
+    if name not in cache:
+        try:
+            with zipfile.ZipFile(book) as zf:
+                root = elements.parse(zf.read(name), xml=True)
+            cache[name] = (root, elements.body_of(root, xml=True))
+        except (KeyError, OSError, zipfile.BadZipFile, ValueError):
+            cache[name] = None
+    return cache[name]
+
+
+def epubcheck_finish(run: tuple[subprocess.Popen[str], Path], book: Path, meta: Meta) -> list[Raw]:
+    proc, report = run
+    out, err = proc.communicate(timeout=1800)
+    output, fmt, brand = meta
+    try:
+        messages = json.loads(report.read_text())["messages"]
+    except (OSError, ValueError, KeyError):
+        return [Raw("epubcheck", "run", ERROR, f"EPUBCheck gave no report ({(err or out).strip()[:200]})",
+                    output, fmt, brand)]
+    finally:
+        report.unlink(missing_ok=True)
+    found: list[Raw] = []
+    parsed: dict[str, Any] = {}
+    for m in messages:
+        severity = {"FATAL": ERROR, "ERROR": ERROR, "WARNING": WARNING}.get(m.get("severity", ""))
+        if severity is None:  # USAGE and INFO: advice, not a fault
+            continue
+        locations = m.get("locations") or [{}]
+        for loc in locations[:5]:
+            where, element = None, loc.get("path", "")
+            if loc.get("line", -1) > 0:
+                element += f":{loc['line']}:{max(loc.get('column', 1), 1)}"
+            if element.endswith((".xhtml", ".html")) or ".xhtml:" in element:
+                chapter = _chapter(book, loc.get("path", ""), parsed)
+                if chapter and loc.get("line", -1) > 0:
+                    el = elements.at_line(chapter[0], loc["line"])
+                    if el is not None:
+                        where = elements.describe(el, chapter[1])
+            found.append(Raw("epubcheck", m.get("ID", ""), severity, m.get("message", "").rstrip("."), output,
+                             fmt, brand, "", element, where))
+    return found
+
+
+def ace_findings(book: Mapping[str, Any], meta: Meta) -> list[Raw]:
+    """Ace's violations ("serious" and "critical" are errors, "moderate" and "minor" warnings) and the
+    accessibility metadata it found empty."""
+    output, fmt, brand = meta
+    if book.get("error"):
+        return [Raw("ace", "run", ERROR, f"Ace could not check the e-book ({book['error']})", output, fmt, brand)]
+    found: list[Raw] = []
+    for f in book.get("findings", []):
+        severity = ERROR if f.get("impact") in ("critical", "serious") else WARNING
+        where = None
+        if f.get("html"):
+            try:
+                root = elements.parse(f["html"].encode(), xml=False)
+                el = root.find(".//body/*") if root.find(".//body/*") is not None else root
+                where = elements.describe(el, None)
+                where["region"] = "body"  # a chapter's body is the manuscript's; locate says if it is not
+            except (ValueError, TypeError):
+                where = None
+        message, hint = message_for(f.get("rule", ""), f.get("message", ""), {
+            "src": (where or {}).get("src", ""), "href": (where or {}).get("href", "")})
+        element = f"{f.get('file', '')} {f.get('css', '')}".strip()
+        found.append(Raw("ace", f.get("rule", ""), severity, message, output, fmt, brand, "", element, where, hint))
+    for key in book.get("metadata", []):
+        found.append(Raw("ace", "metadata", ERROR, f"accessibility metadata {key} is empty", output, fmt, brand,
+                         "", "content.opf", {"region": "template"}, "check the e-book template's metadata"))
+    return found
