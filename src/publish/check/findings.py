@@ -106,19 +106,32 @@ def _natural(value: str) -> tuple[Any, ...]:
     return (0, int(head), value) if head.isdigit() else (1, 0, value)
 
 
+def rule_id(rule: str) -> str:
+    """``axe heading-order`` -> ``heading-order``: the fault, whichever validator found it."""
+    return rule.split(" ", 1)[-1]
+
+
+def rule_tools(rule: str) -> list[str]:
+    return rule.split(" ", 1)[0].split("/")
+
+
 def fold(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per (place, rule, message): widths, brands, formats and outputs merged, occurrences
-    counted. A finding that is not located folds by its element, so a fault of the template seen in every
-    page is one line, not one per page."""
+    """One finding per (place, fault): widths, brands, formats, outputs and the validators that found it merged,
+    occurrences counted, an error if any of them is one. A skipped heading that axe, Ace and the Nu checker
+    all report is one line. A finding that is not located folds by its element, so a fault of the template
+    seen in every page is one line, not one per page."""
     groups: dict[tuple[Any, ...], list[Finding]] = {}
     for f in findings:
-        key = (f.file, f.line, f.col, f.rule, f.message, f.severity) if f.located else \
-            (_without_brand(f), f.rule, f.message, f.severity, f.element)
+        key = (f.file, f.line, f.col, rule_id(f.rule)) if f.located else \
+            (_without_brand(f), f.rule, f.message, f.element)
         groups.setdefault(key, []).append(f)
     out = []
     for group in groups.values():
-        first = group[0]
-        out.append(first._replace(
+        best = next((f for f in group if f.hint), group[0])
+        tools = list(dict.fromkeys(t for f in group for t in rule_tools(f.rule)))
+        out.append(best._replace(
+            severity=ERROR if any(f.severity == ERROR for f in group) else WARNING,
+            rule="/".join(tools) + " " + rule_id(best.rule),
             outputs=_sorted_union(o for f in group for o in f.outputs),
             formats=_sorted_union((x for f in group for x in f.formats), ("html", "epub", "pdf", "docx")),
             brands=_sorted_union(b for f in group for b in f.brands),

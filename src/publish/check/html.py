@@ -4,6 +4,7 @@ Checker on every page in one JVM (its own batch mode: every file named on one co
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -100,7 +101,18 @@ def nu_finish(proc: subprocess.Popen[str] | None, meta_of: Callable[[Path], Meta
     return found
 
 
+#: The Nu checker's messages that are a fault another validator names too, by that fault's rule id.
+NU_RULES = (
+    (re.compile(r"^The heading .* skipping \d+ heading level"), "heading-order"),
+    (re.compile(r"^An .img. element must have an .alt. attribute"), "image-alt"),
+    (re.compile(r"^Duplicate ID"), "duplicate-id"),
+)
+
+
 def _nu_rule(message: str) -> str:
-    """The Nu checker has no rule ids: its message's first words, as a stable short name."""
+    """The Nu checker has no rule ids: a known fault's id, else its message's first words, as a stable name."""
+    for pattern, rule in NU_RULES:
+        if pattern.search(message):
+            return rule
     words = [w for w in message.replace("“", " ").replace("”", " ").split()[:4] if w.isalpha()]
     return "-".join(w.lower() for w in words[:3]) or "message"

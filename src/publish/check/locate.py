@@ -91,7 +91,10 @@ def _target_at(text: str, target: str, nth: int, opener: str) -> int | None:
     places = []
     for m in re.finditer(r"\]\(\s*<?" + re.escape(target), text):
         at = text.rfind(opener, 0, m.start())
-        if at >= 0:
+        if opener == "[":  # a link's bracket, not an image's: skip back over "![...]"
+            while at > 0 and text[at - 1] == "!":
+                at = text.rfind("[", 0, at - 1)
+        if at >= 0 and (opener != "[" or at == 0 or text[at - 1] != "!"):
             places.append(at)
     for m in re.finditer(r"""<(img|a|source|object)\b[^>]*?(?:src|href|data)\s*=\s*["']?""" + re.escape(target),
                          text, re.I):
@@ -125,6 +128,9 @@ def manuscript_place(text: str, where: Mapping[str, Any]) -> int | None:
         at = heading_at(body, where.get("text", ""), nth)
     elif tag == "table" and where.get("cell"):
         at = find_words(body, _words(where["cell"]), nth)
+        if at is not None:  # the table's first line: the start of the block its first cell is in
+            blank = body.rfind("\n\n", 0, at)
+            at = blank + 2 if blank >= 0 else 0
     if at is None and where.get("text"):
         at = find_words(body, _words(where["text"]), nth)
     if at is None and where.get("alt"):

@@ -28,7 +28,7 @@ import yaml
 from ..config import YamlPlaces
 from ..errors import PublishError, PublishErrors, Warning_
 from ..project import Project
-from .findings import Finding
+from .findings import Finding, rule_id, rule_tools
 
 SETTINGS_FILE = "publish.yml"
 
@@ -113,7 +113,9 @@ def apply(findings: Iterable[Finding], acks: list[Acknowledgement]) -> tuple[lis
     out = []
     for f in findings:
         for i, ack in enumerate(acks):
-            if ack.rule == f.rule and (ack.file == f.file or ack.file in f.outputs):
+            tool, _, rule = ack.rule.partition(" ")
+            if (tool in rule_tools(f.rule) and rule == rule_id(f.rule)
+                    and (ack.file == f.file or ack.file in f.outputs)):
                 f = f._replace(reason=ack.reason)
                 used.add(i)
                 break
