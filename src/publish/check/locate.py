@@ -54,8 +54,9 @@ def find_words(text: str, words: Sequence[str], nth: int = 0, start: int = 0) ->
     (``*very* important`` is found as "very important"); fewer words are tried when markup (a link's target)
     stands between them."""
     words = list(words)
-    for n in (min(len(words), 6), 3, 2, 1):
-        if n <= 0 or n > len(words):
+    least = min(len(words), 2)  # one word of several would be found anywhere
+    for n in dict.fromkeys((min(len(words), 6), 3, 2, 1)):
+        if n < max(least, 1) or n > len(words):
             continue
         pattern = r"(?<!\w)" + r"[\W_]+".join(re.escape(w) for w in words[:n]) + r"(?!\w)"
         hits = [m.start() for m in re.finditer(pattern, text[start:], re.I)]
