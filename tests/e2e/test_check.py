@@ -2,7 +2,8 @@
 
 The fixture (tests/fixtures/check) is a handout with one planted fault of each kind the build lets through
 (an image whose description is its file name, a table without header cells, a link that reads "click here",
-a skipped heading level, and a link to a file the e-book does not carry), and a brand whose grey headings pass
+a skipped heading level; a chart drawn in raw HTML with no description, which is also the PDF's figure without
+/Alt; and a link to a file the e-book does not carry), and a brand whose grey headings pass
 the contrast gate on white while its own stylesheet tints the crisis box grey. Each fault must be one located
 line, the run exit 1; after the fixes it exits 0, and a second run with nothing changed costs a tenth of the
 first. The shipped fixture handouts check clean in every brand. Chromium and Java are heavy: one check run per
@@ -83,6 +84,7 @@ def test_each_planted_fault_is_one_located_line(faults: tuple[Path, subprocess.C
         "link-purpose": ("manuscript/" + HANDOUT, line_of(text, "[click here]")),
         "heading-order": ("manuscript/" + HANDOUT, line_of(text, "#### If you wake")),
         "RSC-007": ("manuscript/" + HANDOUT, line_of(text, "[click here]")),  # the e-book lacks the linked file
+        "svg-img-alt": ("manuscript/" + HANDOUT, line_of(text, "<svg")),  # and the PDF's figure without /Alt
         "color-contrast": ("styles/brands/tinted/templates/site.css.j2", None),
     }
     for rule, (file, line) in planted.items():
@@ -98,6 +100,8 @@ def test_each_planted_fault_is_one_located_line(faults: tuple[Path, subprocess.C
     heading = next(m for m in lines if m["rule"].endswith("heading-order"))
     assert set(heading["rule"].split(" ")[0].split("/")) >= {"axe", "ace"}  # folded across validators
     assert re.search(r"320/375/1280 px; \d+ times\)", heading["rest"])
+    chart = next(m for m in lines if m["rule"].endswith("svg-img-alt"))
+    assert {"axe", "pdf"} <= set(chart["rule"].split(" ")[0].split("/")), chart.group(0)  # one fault, one line
     assert len(lines) == len(planted), proc.stderr  # nothing else: the rest of the handout is clean
 
 
@@ -130,6 +134,7 @@ def test_after_the_fixes_exit_0_and_a_second_run_costs_a_tenth(
     text = handout.read_text(encoding="utf-8")
     text = text.replace("![chart.png](chart.png)", "![A blank sleep diary with one row for each night](chart.png)")
     text = text.replace("#### If you wake", "### If you wake")
+    text = text.replace('viewBox="0 0 240 24">', 'viewBox="0 0 240 24"><title>Two thirds of the night asleep</title>')
     text = text.replace("-----------  ---\nCaffeine", "Drink        Had it\n-----------  ------\nCaffeine")
     text = text.replace("Alcohol      no\n-----------  ---\n", "Alcohol      no\n")
     text = text.replace("[click here](chart.png)", "print the chart above")  # the e-book's missing file too

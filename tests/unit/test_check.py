@@ -217,3 +217,30 @@ def test_cache_keys_by_content_and_assets(tmp_path: Path) -> None:
 def test_raw_round_trips_as_json() -> None:
     raw = _raw({"tag": "img", "nth": 2})
     assert F.Raw.from_json(raw.to_json()) == raw
+
+
+def test_fold_one_fault_named_differently_by_validators_and_editions() -> None:
+    """axe's svg-img-alt and the PDF's figure without /Alt at one place are one fault; an unplaced finding
+    of both editions of a PDF is one line."""
+    (one,) = fold([_found("axe svg-img-alt"), _found("pdf figure-alt", fmt="pdf", width="")])
+    assert one.rule == "axe/pdf svg-img-alt" and one.formats == ("html", "pdf")
+    unplaced = [_found("pdf tagged", line=None, fmt="pdf", width="")._replace(file=f"build/default/x{e}.pdf")
+                for e in ("", ".large-print")]
+    assert len(fold(unplaced)) == 1
+
+
+def test_raw_html_images_without_a_description_are_the_pdfs_bare_figures() -> None:
+    from publish.check.pdf import _undescribed
+
+    class Doc:
+        ast = {"blocks": [
+            {"t": "RawBlock", "c": ["html", '<svg role="img"><title>A chart</title></svg>']},
+            {"t": "RawBlock", "c": ["html", '<svg role="img"><rect/></svg>']},
+            {"t": "Para", "c": [{"t": "RawInline", "c": ["html", '<img src="a.png">']}]},
+            {"t": "RawBlock", "c": ["html", '<svg aria-label="Sleep, by night"></svg>']},
+        ]}
+
+    assert _undescribed(Doc()) == [{"tag": "svg", "nth": 1}, {"tag": "img", "nth": 0}]
+    text = "---\ntitle: x\n---\n\n<svg role=\"img\"><title>A</title></svg>\n\n<svg role=\"img\"><rect/></svg>\n"
+    at = manuscript_place(text, {"tag": "svg", "nth": 1, "region": "body"})
+    assert at is not None and line_col(text, at) == (7, 1)

@@ -106,6 +106,17 @@ def _natural(value: str) -> tuple[Any, ...]:
     return (0, int(head), value) if head.isdigit() else (1, 0, value)
 
 
+#: Rule ids that name one fault in different validators' words: folded into one line.
+SAME_FAULT = {"svg-img-alt": "image-alt", "role-img-alt": "image-alt", "figure-alt": "image-alt",
+              "td-has-header": "table-header"}
+
+
+def fault(rule: str) -> str:
+    """The fault a rule names, whichever validator's rule it is."""
+    rid = rule_id(rule)
+    return SAME_FAULT.get(rid, rid)
+
+
 def rule_id(rule: str) -> str:
     """``axe heading-order`` -> ``heading-order``: the fault, whichever validator found it."""
     return rule.split(" ", 1)[-1]
@@ -122,8 +133,8 @@ def fold(findings: Iterable[Finding]) -> list[Finding]:
     seen in every page is one line, not one per page."""
     groups: dict[tuple[Any, ...], list[Finding]] = {}
     for f in findings:
-        key = (f.file, f.line, f.col, rule_id(f.rule)) if f.located else \
-            (_without_brand(f), f.rule, f.message, f.element)
+        key = (f.file, f.line, f.col, fault(f.rule)) if f.located else \
+            (_handout(f), f.formats, f.rule, f.message, f.element)
         groups.setdefault(key, []).append(f)
     out = []
     for group in groups.values():
@@ -141,10 +152,9 @@ def fold(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(out, key=sort_key)
 
 
-def _without_brand(f: Finding) -> str:
-    """An output's path without its brand folder: the same handout's file in every brand."""
-    head, _, tail = f.file.rpartition("/")
-    return head.rpartition("/")[0] + "/" + tail if head else f.file
+def _handout(f: Finding) -> str:
+    """An output's handout: its file name's stem, the same in every brand and edition."""
+    return f.file.rpartition("/")[2].split(".", 1)[0]
 
 
 def sort_key(f: Finding) -> tuple[Any, ...]:

@@ -132,6 +132,9 @@ def manuscript_place(text: str, where: Mapping[str, Any]) -> int | None:
         if at is not None:  # the table's first line: the start of the block its first cell is in
             blank = body.rfind("\n\n", 0, at)
             at = blank + 2 if blank >= 0 else 0
+    if at is None and tag in ("svg", "math", "object", "iframe", "video", "audio", "canvas"):
+        hits = [m.start() for m in re.finditer(rf"<{tag}\b", body, re.I)]  # raw HTML: the nth such tag
+        at = hits[min(nth, len(hits) - 1)] if hits else None
     if at is None and where.get("text"):
         at = find_words(body, _words(where["text"]), nth)
     if at is None and where.get("alt"):

@@ -77,6 +77,30 @@ def _figures(reader: Any) -> list[Any]:
     return found
 
 
+_RAW_FIGURE = re.compile(r"<(svg|img)\b[^>]*>(.*?</svg>)?", re.I | re.S)
+
+
+def _undescribed(doc: Document) -> list[dict[str, Any]]:
+    """The manuscript's raw HTML images that say nothing of what they show (Markdown images are refused
+    without a description by the build itself): an ``<svg>`` without a ``<title>`` or label, an ``<img>``
+    without ``alt``; each with its place among the raw tags of its kind."""
+    found: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for node in elements(doc.ast.get("blocks", [])):
+        if node.get("t") not in ("RawBlock", "RawInline") or node["c"][0] not in ("html", "html5"):
+            continue
+        for m in _RAW_FIGURE.finditer(node["c"][1]):
+            tag = m.group(1).lower()
+            nth = seen.get(tag, 0)
+            seen[tag] = nth + 1
+            whole = m.group(0)
+            named = re.search(r"\baria-label(ledby)?\s*=", m.group(0).split(">", 1)[0], re.I) or (
+                re.search(r"<title\b", whole, re.I) if tag == "svg" else re.search(r"\balt\s*=", whole, re.I))
+            if not named:
+                found.append({"tag": tag, "nth": nth})
+    return found
+
+
 def _outline_titles(outline: list[Any]) -> list[str]:
     out: list[str] = []
     for item in outline:
@@ -129,10 +153,16 @@ def check(path: Path, doc: Document | None, meta: Meta) -> list[Raw]:
         if not embedded:
             add("font-embedded", f"font {name} is not embedded",
                 "use fonts the brand ships as files (typography.fonts in _brand.yml)", f"font {name}")
-    for n, fig in enumerate(_figures(reader), 1):
-        if not str(fig.get("/Alt") or fig.get("/ActualText") or "").strip():
-            add("figure-alt", "figure has no alternate text in the structure tree",
-                "describe the image: ![what it shows](...)", f"Figure {n} of the structure tree")
+    bare = [n for n, fig in enumerate(_figures(reader), 1)
+            if not str(fig.get("/Alt") or fig.get("/ActualText") or "").strip()]
+    written = _undescribed(doc) if doc is not None else []
+    for i, n in enumerate(bare):
+        # The figures without alternate text are the manuscript's images written without one, in order; when
+        # the counts differ, some came from elsewhere (a template) and none is placed.
+        where = dict(written[i], region="body") if len(written) == len(bare) else None
+        add("figure-alt", "image has no alternate text in the PDF's structure tree",
+            "say what it shows: a <title> inside an <svg>, alt=\"...\" on an <img>",
+            f"Figure {n} of the structure tree", where)
     if doc is None:
         return found
     outline = {canonical(t) for t in _outline_titles(reader.outline)}
