@@ -127,6 +127,31 @@ def test_report_lists_every_finding_and_passes_axe_and_nu(faults: tuple[Path, su
     assert all(v == [] for v in result["widths"].values()), result["widths"]
 
 
+def test_acknowledged_finding_prints_its_reason_and_no_longer_counts(
+        faults: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """publish.yml's check.acknowledge: the contrast finding becomes a note with its reason (from the cache: the
+    outputs did not change), the others still fail the run, and an acknowledgement that matches nothing warns."""
+    project, first = faults
+    (project / "publish.yml").write_text(
+        "check:\n  acknowledge:\n"
+        "    - rule: axe color-contrast\n      file: styles/brands/tinted/templates/site.css.j2\n"
+        "      reason: the tint is being replaced this week\n"
+        "    - rule: axe image-alt\n      file: manuscript/elsewhere.md\n      reason: no such finding\n",
+        encoding="utf-8")
+    try:
+        proc = run_check(project, "--brand", "tinted")
+    finally:
+        (project / "publish.yml").unlink()
+    assert proc.returncode == 1
+    lines = finding_lines(proc)
+    (contrast,) = [m for m in lines if m["rule"].endswith("color-contrast")]
+    assert contrast["kind"] == "note" and contrast["rest"].endswith("acknowledged: the tint is being replaced this week")
+    assert len(lines) == len(finding_lines(first))
+    assert "publish.yml:6:7: warning: acknowledgement of axe image-alt in manuscript/elsewhere.md matches no finding" \
+        in proc.stderr
+    assert re.search(r"\((\d+) unchanged since the last check\)", proc.stdout + proc.stderr)
+
+
 def test_after_the_fixes_exit_0_and_a_second_run_costs_a_tenth(
         faults: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     project, _ = faults

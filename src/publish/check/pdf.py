@@ -25,6 +25,11 @@ def canonical(text: str) -> str:
     return re.sub(rf"[\s{HYPHENS}'\"‘’“”]+", "", text).casefold()
 
 
+def letters(text: str) -> str:
+    """Only the letters: footnote marks, maths and punctuation come out of a PDF in many ways, words in one."""
+    return re.sub(r"[\W\d_]+", "", text).casefold()
+
+
 def _fonts(reader: Any) -> dict[str, bool]:
     """Every font of every page (form XObjects included): name -> embedded."""
     found: dict[str, bool] = {}
@@ -190,7 +195,7 @@ def _page_texts(path: Path) -> str:
             texts.append(textpage.get_text_range())
             textpage.close()
             page.close()
-        return canonical("\n".join(texts))
+        return letters("\n".join(texts))
     finally:
         pdf.close()
 
@@ -206,7 +211,9 @@ def _reading_order(doc: Document, text: str, meta: Meta) -> list[Raw]:
     for tag, plain in _blocks(doc):
         key = (tag, plain)
         nth[key] = nth.get(key, 0) + 1
-        c = canonical(plain)
+        c = letters(plain)
+        if not c:
+            continue
         head, tail = c[:24], c[-24:]
         where = {"tag": tag, "text": plain, "region": "body", "nth": nth[key] - 1}
         at = text.find(head, cursor)
