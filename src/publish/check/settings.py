@@ -38,6 +38,7 @@ class Acknowledgement(NamedTuple):
     file: str
     reason: str
     line: int | None = None
+    col: int | None = None
 
 
 def load(project: Project) -> list[Acknowledgement]:
@@ -102,7 +103,7 @@ def parse(section: Any, places: YamlPlaces) -> list[Acknowledgement]:
                   "write it as the finding shows it, e.g. axe color-contrast")
             continue
         found.append(Acknowledgement(rule, Path(str(item["file"]).strip()).as_posix(),
-                                     " ".join(str(item["reason"]).split()), places.of(keys)[0]))
+                                     " ".join(str(item["reason"]).split()), *places.of(keys)))
     PublishErrors.check(errors)
     return found
 
@@ -120,6 +121,6 @@ def apply(findings: Iterable[Finding], acks: list[Acknowledgement]) -> tuple[lis
                 used.add(i)
                 break
         out.append(f)
-    stale = [Warning_(f"acknowledgement of {a.rule} in {a.file} matches no finding", SETTINGS_FILE, a.line, None,
+    stale = [Warning_(f"acknowledgement of {a.rule} in {a.file} matches no finding", SETTINGS_FILE, a.line, a.col,
                       "remove it from check.acknowledge") for i, a in enumerate(acks) if i not in used]
     return out, stale
