@@ -244,3 +244,24 @@ def test_raw_html_images_without_a_description_are_the_pdfs_bare_figures() -> No
     text = "---\ntitle: x\n---\n\n<svg role=\"img\"><title>A</title></svg>\n\n<svg role=\"img\"><rect/></svg>\n"
     at = manuscript_place(text, {"tag": "svg", "nth": 1, "region": "body"})
     assert at is not None and line_col(text, at) == (7, 1)
+
+
+def test_missing_tools_are_one_line_naming_them_and_the_apt_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from publish.check import tools
+
+    monkeypatch.setattr(tools, "_chromium", lambda: None)
+    monkeypatch.setattr(tools.shutil, "which", lambda name: None if name == "java" else f"/usr/bin/{name}")
+    with pytest.raises(PublishError) as info:
+        tools.ensure(lambda line: None)
+    assert info.value.format() == (
+        "error: publish check needs Java (EPUBCheck, the Nu Html Checker), Chromium (axe-core, Ace); "
+        "install them: sudo apt-get install default-jre-headless chromium")
+
+
+def test_tools_live_in_a_folder_named_by_the_lock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from publish.check import tools
+
+    monkeypatch.setenv("PUBLISH_TOOLS", str(tmp_path))
+    assert tools.tools_home() == tmp_path / tools.lock_digest()
+    assert not tools.npm_installed()
+    assert tools.lock_digest() in tools.versions()
