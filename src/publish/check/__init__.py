@@ -191,8 +191,12 @@ def check(project: Project, opts: CheckOptions, reporter: CheckReporter | None =
         return todo
 
     todo = pending()
-    if todo and tools.missing_python():  # the first run installs what the keys are made of
-        tools.ensure_python(rep.say)
+    if todo and (tools.missing_python() or not tools.npm_installed()):
+        # The first run installs the validators (their versions are part of the keys): one line for all.
+        if any(o.format in ("html", "epub") for o, _ in todo):
+            tools.ensure(rep.say)
+        else:
+            tools.ensure_python(rep.say)
         tools.versions.cache_clear()
         todo = pending()
     if todo:

