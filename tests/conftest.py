@@ -46,7 +46,7 @@ def require_cmd(name: str) -> str:
 
 def require_node_module(name: str) -> Path:
     path = NODE_MODULES / name
-    require(path.exists(), f"the npm package {name} (src/publish/check/tools/package.json)")
+    require(path.exists(), f"the npm package {name} (src/publish/check/npm/package.json)")
     return path
 
 

@@ -2,7 +2,7 @@
 # Installs what the test suite drives, from the registries this project may use:
 #   Debian: chromium (real browser), poppler-utils (pdfinfo/pdftotext), libharfbuzz-subset0 (fast font subsetting
 #           for WeasyPrint), default-jre-headless (EPUBCheck, vnu) when java is missing.
-#   npm:    publish check's checkers (src/publish/check/tools/package.json: axe-core, vnu-jar, @daisy/ace-cli with its
+#   npm:    publish check's checkers (src/publish/check/npm/package.json: axe-core, vnu-jar, @daisy/ace-cli with its
 #           browser download skipped: Debian's chromium is used), installed by publish check's own installer where
 #           publish check finds them, so the suite and publish check use one set;
 #           tests/citations (citeproc-js for the differential citation harness).

@@ -1,6 +1,6 @@
 """One Chromium for the whole run: axe-core in every web page, then Ace by DAISY on every e-book.
 
-Both run in one Node process (``tools/browser.js``), because Ace is a Node program that drives its browser
+Both run in one Node process (``npm/browser.js``), because Ace is a Node program that drives its browser
 through puppeteer: axe is driven through the same puppeteer, and Ace is handed the browser already open
 instead of launching one per book. Axe is injected from the installed ``axe-core`` (the version the tests
 pin), never fetched; every request a page makes that is not for a local file is refused.

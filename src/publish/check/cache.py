@@ -31,7 +31,7 @@ def code_digest() -> str:
     """publish check's modules and its browser script."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for path in sorted([*here.glob("*.py"), *(here / "tools").glob("*.js")]):
+    for path in sorted([*here.glob("*.py"), *(here / "npm").glob("*.js")]):
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]

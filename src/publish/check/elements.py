@@ -1,4 +1,4 @@
-"""An output's element described as the browser half describes it (``tools/browser.js``: ``describe``), for
+"""An output's element described as the browser half describes it (``npm/browser.js``: ``describe``), for
 the validators that name a line of a file instead of an element: the Nu checker and EPUBCheck."""
 
 from __future__ import annotations

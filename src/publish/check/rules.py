@@ -25,7 +25,7 @@ RULES: dict[str, tuple[str, str]] = {
     "list": ("list holds something that is not a list item", "check the list's indentation"),
 }
 
-#: publish's own page rules (tools/browser.js ownRules), for what the validators cannot judge.
+#: publish's own page rules (npm/browser.js ownRules), for what the validators cannot judge.
 OWN: dict[str, tuple[str, str]] = {
     "link-purpose": ("link text does not say where the link goes",
                      "name the destination: [the sleep guide]({href}) instead of \"click here\""),

@@ -3,7 +3,7 @@
 One definition serves both ``publish check`` and the test suite (``tests/tools.sh`` and ``tests/conftest.py``
 call this module), so the versions the tests pass with are the versions a clinic's handouts are checked with:
 
-- npm: ``tools/package.json`` and its lock beside this file (axe-core, the Nu Html Checker's jar, Ace by
+- npm: ``npm/package.json`` and its lock beside this file (axe-core, the Nu Html Checker's jar, Ace by
   DAISY), installed with ``npm ci`` once into a folder named by the lock's digest under the user's cache
   (``$PUBLISH_TOOLS``, else ``$XDG_CACHE_HOME/publish/tools``): a second project, or a later run, reuses it
   without the network, and a changed lock installs beside the old one instead of over it;
@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from ..errors import PublishError
 
-HERE = Path(__file__).resolve().parent / "tools"
+HERE = Path(__file__).resolve().parent / "npm"
 PACKAGE = HERE / "package.json"
 LOCK = HERE / "package-lock.json"
 #: Python modules of the ``check`` extra, by the distribution that provides them.
