@@ -3,8 +3,9 @@
 It builds what is stale (the same runner as ``publish build``), then checks the outputs of the selection:
 
 - web pages: axe-core (WCAG 2.2 AA and best practice) at 320, 375 and 1280 px and publish's own page rules,
-  in one Chromium (``browser.py``), and the Nu Html Checker, every page in one JVM (``html.py``);
-- e-books: EPUBCheck and Ace by DAISY, Ace in the same Chromium (``epub.py``);
+  in one Chromium (``browser.py``), and the Nu Html Checker (``html.py``);
+- e-books: EPUBCheck and Ace by DAISY, Ace in the same Chromium (``epub.py``); EPUBCheck and the Nu checker
+  in one JVM (``jvm.py``);
 - PDFs: tags, language, fonts, outline, title, figures' alternate text, text and reading order (``pdf.py``);
 - DOCX: it opens, its headings are in heading styles (``docx.py``).
 
@@ -20,7 +21,6 @@ import json
 import pickle
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -97,7 +97,7 @@ def _document(project: Project, stem: str) -> Any | None:
 
 def validate(project: Project, todo: list[Output], rep: CheckReporter) -> dict[str, list[Raw]]:
     """Every validator on the outputs that are not in the cache, the slow ones side by side."""
-    from . import browser, docx, epub, html, pdf, tools
+    from . import browser, docx, epub, html, jvm, pdf, tools
 
     pages = [o for o in todo if o.format == "html"]
     books = [o for o in todo if o.format == "epub"]
@@ -114,26 +114,30 @@ def validate(project: Project, todo: list[Output], rep: CheckReporter) -> dict[s
     kit = tools.ensure(rep.say) if (pages or books) else None
     if kit is None and any(o.format == "pdf" for o in todo):
         tools.ensure_python(rep.say)
-    nu = html.nu_start(kit, [o.path for o in pages]) if kit else None
+    java = jvm.start(kit, [o.path for o in pages], [o.path for o in books]) if kit else None
     chrome = browser.start(kit, [o.path for o in pages], [o.path for o in books]) if kit else None
-    pool = ThreadPoolExecutor(2)
     try:
-        checks = {o.rel: pool.submit(lambda o=o: epub.epubcheck_finish(epub.epubcheck_start(kit, o.path), o.path,
-                                                                         meta(o))) for o in books} if kit else {}
         docs: dict[str, Any] = {}
-        for o in todo:
+        for o in todo:  # in this process, while the JVM and the browser work
             if o.format in ("pdf", "docx"):
                 if o.stem not in docs:
                     docs[o.stem] = _document(project, o.stem)
                 module = pdf if o.format == "pdf" else docx
                 found[o.rel] += module.check(o.path, docs[o.stem], meta(o))
-        for rel, future in checks.items():
-            found[rel] += future.result()
-        for rel, raws in html.nu_finish(nu, meta_of).items():
+        nu, reports = jvm.finish(java)
+        for book, report in reports.items():
+            o = by_path[book.resolve()]
+            found[o.rel] += epub.epubcheck_findings(report, book, meta(o))
+        for rel, raws in html.nu_findings(nu, meta_of).items():
             found.setdefault(rel, []).extend(raws)
         results = browser.finish(chrome)
+    except BaseException:
+        for proc in (chrome, java.proc if java else None):  # nothing outlives a failed or interrupted check
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+        raise
     finally:
-        pool.shutdown(wait=True)
+        jvm.cleanup(java)
     for page in results["pages"]:
         o = by_path[Path(page["path"]).resolve()]
         found[o.rel] += html.axe_findings(page, meta(o))

@@ -28,10 +28,10 @@ _REFS = re.compile(rb"""(?:\b(?:src|href)\s*=\s*["']|url\(\s*["']?)([^"'#?)\s]+)
 
 @functools.cache
 def code_digest() -> str:
-    """publish check's modules and its browser script."""
+    """publish check's modules, its browser script and its JVM driver."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for path in sorted([*here.glob("*.py"), *(here / "npm").glob("*.js")]):
+    for path in sorted([*here.glob("*.py"), *(here / "npm").glob("*.js"), *(here / "jvm").glob("*.java")]):
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]

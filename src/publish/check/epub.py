@@ -1,15 +1,11 @@
-"""The e-books: EPUBCheck 5 and Ace by DAISY (from the browser half).
+"""The e-books: EPUBCheck 5 (from the JVM half, ``jvm.py``) and Ace by DAISY (from the browser half).
 
-EPUBCheck has no batch mode (its command line takes one publication), so it runs once per e-book that is not
-in the cache; the books run two at a time beside the browser, which is what a machine's cores allow.
 A message's line inside a chapter is read back to the element it points into, like the Nu checker's.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,14 +15,6 @@ from . import elements
 from .findings import ERROR, WARNING, Raw
 from .html import Meta
 from .rules import message_for
-from .tools import Tools
-
-
-def epubcheck_start(tools: Tools, book: Path) -> tuple[subprocess.Popen[str], Path]:
-    report = Path(tempfile.mkstemp(prefix="publish-epubcheck-", suffix=".json")[1])
-    cmd = [tools.java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", str(tools.epubcheck_jar),
-           str(book), "--json", str(report)]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), report
 
 
 def _chapter(book: Path, name: str, cache: dict[str, Any]) -> tuple[Any, Any] | None:
@@ -40,17 +28,15 @@ def _chapter(book: Path, name: str, cache: dict[str, Any]) -> tuple[Any, Any] | 
     return cache[name]
 
 
-def epubcheck_finish(run: tuple[subprocess.Popen[str], Path], book: Path, meta: Meta) -> list[Raw]:
-    proc, report = run
-    out, err = proc.communicate(timeout=1800)
+def epubcheck_findings(report: Path, book: Path, meta: Meta) -> list[Raw]:
+    """EPUBCheck's fatal errors, errors and warnings (its JSON report), each chapter's line read back to its
+    element."""
     output, fmt, brand = meta
     try:
         messages = json.loads(report.read_text())["messages"]
     except (OSError, ValueError, KeyError):
-        return [Raw("epubcheck", "run", ERROR, f"EPUBCheck gave no report ({(err or out).strip()[:200]})",
-                    output, fmt, brand)]
-    finally:
-        report.unlink(missing_ok=True)
+        return [Raw("epubcheck", "run", ERROR, "EPUBCheck gave no report", output, fmt, brand,
+                    hint="check that java runs: java -version")]
     found: list[Raw] = []
     parsed: dict[str, Any] = {}
     for m in messages:

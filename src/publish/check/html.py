@@ -1,12 +1,11 @@
 """The web pages: axe-core's violations and publish's own page rules (from the browser half), and the Nu Html
-Checker on every page in one JVM (its own batch mode: every file named on one command line)."""
+Checker's errors (from the JVM half, ``jvm.py``: every page in one run)."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ from ..errors import PublishError
 from . import elements
 from .findings import ERROR, WARNING, Raw
 from .rules import message_for
-from .tools import Tools
 
 #: An output's identity for its findings: (project-relative path, format, brand).
 Meta = tuple[str, str, str]
@@ -56,23 +54,12 @@ def axe_findings(page: Mapping[str, Any], meta: Meta) -> list[Raw]:
     return found
 
 
-def nu_start(tools: Tools, pages: Sequence[Path]) -> subprocess.Popen[str] | None:
-    if not pages:
-        return None
-    cmd = [tools.java, "-Xss8m", "-XX:+UseSerialGC", "-jar", str(tools.vnu_jar),
-           "--format", "json", "--errors-only", "--exit-zero-always", *map(str, pages)]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def nu_finish(proc: subprocess.Popen[str] | None, meta_of: Callable[[Path], Meta]) -> dict[str, list[Raw]]:
-    """The Nu checker's errors and warnings, by output, each with the element its line points into."""
-    if proc is None:
-        return {}
-    out, err = proc.communicate(timeout=1800)
+def nu_findings(report: str, meta_of: Callable[[Path], Meta]) -> dict[str, list[Raw]]:
+    """The Nu checker's errors (its JSON report), by output, each with the element its line points into."""
     try:
-        messages = json.loads(err or out or '{"messages": []}')["messages"]
+        messages = json.loads(report or '{"messages": []}')["messages"]
     except (ValueError, KeyError):
-        raise PublishError(f"the Nu Html Checker gave no report ({(err or out).strip()[:200]})",
+        raise PublishError(f"the Nu Html Checker gave no report ({report.strip()[:200]})",
                            hint="check that java runs: java -version") from None
     found: dict[str, list[Raw]] = {}
     parsed: dict[str, Any] = {}
