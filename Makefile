@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 JOBS   ?=
 PUBLISH_FLAGS := $(if $(JOBS),-j $(JOBS),)
 
-.PHONY: all html pdf epub docx serve test bench lint clean distclean setup setup-dev test-tools golden bytecode citations-suite dask
+# publish check's validators go to ~/.cache/publish/tools (src/publish/check/tools.py), shared by projects.
+.PHONY: all html pdf epub docx serve check test bench lint clean distclean setup setup-dev test-tools golden bytecode citations-suite dask
 
 all: setup bytecode
 	$(BIN)/publish build $(PUBLISH_FLAGS)
@@ -43,6 +44,11 @@ $(VENV)/.installed-dask: $(VENV)/.installed
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dask]'
 	touch $@
 
+# Build what is stale, then check every output with the reference validators (EPUBCheck, Ace, axe-core, the Nu
+# checker, the PDF and DOCX read back); installs them the first time. CHECK_FLAGS passes more, e.g. --strict.
+check: setup bytecode
+	$(BIN)/publish check $(PUBLISH_FLAGS) $(CHECK_FLAGS)
+
 # Browsers, checkers and PDF tools the tests drive (tests/tools.sh says what and how).
 test-tools: setup-dev dask
 	bash tests/tools.sh
@@ -69,4 +75,4 @@ clean:
 	rm -rf build
 
 distclean: clean
-	rm -rf $(VENV) tests/node_modules tests/citations/node_modules
+	rm -rf $(VENV) tests/citations/node_modules

@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.projects import ROOT, copy_project
+from publish.check.tools import node_modules
+from tests.projects import ROOT, copy_project  # noqa: F401 (ROOT: the e2e tests import it from here)
 
-NODE_MODULES = ROOT / "tests" / "node" / "node_modules"
+#: The npm checkers, installed where publish check installs them, from its definitions (one place: the suite
+#: checks with the versions a clinic's handouts are checked with).
+NODE_MODULES = node_modules()
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -43,7 +46,7 @@ def require_cmd(name: str) -> str:
 
 def require_node_module(name: str) -> Path:
     path = NODE_MODULES / name
-    require(path.exists(), f"the npm package {name} (tests/node)")
+    require(path.exists(), f"the npm package {name} (src/publish/check/npm/package.json)")
     return path
 
 

@@ -2,7 +2,9 @@
 # Installs what the test suite drives, from the registries this project may use:
 #   Debian: chromium (real browser), poppler-utils (pdfinfo/pdftotext), libharfbuzz-subset0 (fast font subsetting
 #           for WeasyPrint), default-jre-headless (EPUBCheck, vnu) when java is missing.
-#   npm:    tests/node (axe-core, vnu-jar, @daisy/ace-cli with its browser download skipped: Debian's chromium is used),
+#   npm:    publish check's checkers (src/publish/check/npm/package.json: axe-core, vnu-jar, @daisy/ace-cli with its
+#           browser download skipped: Debian's chromium is used), installed by publish check's own installer where
+#           publish check finds them, so the suite and publish check use one set;
 #           tests/citations (citeproc-js for the differential citation harness).
 # Idempotent and quick when everything is present. Without root, it says what to install instead.
 set -euo pipefail
@@ -39,5 +41,7 @@ npm_install() {  # $1: folder with package.json (+ lock); reinstalls only when e
      npm "$cmd" --no-audit --no-fund --loglevel=error >/dev/null)
   echo "$want" > "$stamp"
 }
-npm_install tests/node
+PY=.venv/bin/python
+[ -x "$PY" ] || PY=python3
+PYTHONPATH=src "$PY" -m publish.check.tools
 npm_install tests/citations

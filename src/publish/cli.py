@@ -1,4 +1,4 @@
-"""Command line: ``publish build`` and ``publish serve``. Maps every bad input to one line and exit status 1.
+"""Command line: ``publish build``, ``check`` and ``serve``. Maps every bad input to one line and exit status 1.
 
 A Python traceback reaches the user only with ``--debug``; anything else that escapes is a bug in
 publish and is reported as one line that says so.
@@ -48,6 +48,18 @@ def _parser(full_help: bool = False) -> argparse.ArgumentParser:
                        help="render on this Dask cluster (default: $PUBLISH_SCHEDULER; needs publish[dask])")
     build.add_argument("--cache", default=os.environ.get("PUBLISH_CACHE", ""), metavar="DIR",
                        help="a shared cache of step outputs, by content (default: $PUBLISH_CACHE)")
+    check = sub.add_parser("check", help="build what is stale, then check the outputs with the reference validators")
+    check.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT")
+    check.add_argument("--brand", action="append", dest="brands", metavar="NAME")
+    check.add_argument("--format", action="append", dest="formats", metavar="FORMAT", help=_formats_help(full_help))
+    check.add_argument("--edition", action="append", dest="editions", metavar="standard|large-print",
+                       help="only these editions (default: every edition)")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too (axe best practice, Ace moderate)")
+    check.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                       help="parallel processes for the build (default: the number of CPUs)")
+    check.add_argument("-q", "--quiet", action="store_true", help="print only findings and the summary")
+    check.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    check.add_argument("-C", "--project", type=Path, default=None, help="the project folder (default: here)")
     cache = sub.add_parser("cache", help="look after the shared cache of step outputs")
     cache_sub = cache.add_subparsers(dest="action", required=True)
     for name, what in (("stats", "what the cache holds"), ("prune", "remove the least recently used results")):
@@ -100,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "cache":
             return _cache(args)
+        if args.command == "check":
+            return _check(args)
         if args.command == "serve":
             return _serve(args)
         return 2
@@ -140,6 +154,18 @@ def _build(args: argparse.Namespace) -> int:
         cache=args.cache,
     )
     return build(project, options)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .check import CheckOptions, check
+    from .project import Project
+
+    project = Project.find(args.project)
+    if args.jobs < 0:
+        raise PublishError(f"-j {args.jobs} is not a number of jobs", hint="use -j 1 or more")
+    return check(project, CheckOptions(manuscripts=args.manuscripts or None, brands=args.brands,
+                                       formats=args.formats, editions=args.editions, jobs=args.jobs,
+                                       strict=args.strict, quiet=args.quiet, debug=args.debug))
 
 
 def _serve(args: argparse.Namespace) -> int:

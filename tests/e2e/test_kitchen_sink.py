@@ -41,7 +41,7 @@ def test_html_page(built: Path) -> None:
 def test_html_is_valid(built: Path) -> None:
     java = require_cmd("java")
     jar = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
-    require(jar.exists(), "the npm package vnu-jar (tests/node)")
+    require(jar.exists(), "the npm package vnu-jar (src/publish/check/npm/package.json)")
     proc = subprocess.run([java, "-jar", str(jar), "--errors-only", "--format", "json", str(built / "sink.html")],
                           capture_output=True, text=True)
     assert json.loads(proc.stderr)["messages"] == []  # vnu writes its JSON report to stderr
