@@ -91,6 +91,11 @@ def _engine_versions() -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+# Subpackages that make no output: ``publish check`` reads what the build wrote (its own cache is keyed by
+# the validators' versions), so an edit of it must not rebuild every handout.
+_NOT_RENDERING = frozenset({"check"})
+
+
 def code_digest(hashes: HashCache | None = None) -> str:
     """publish's own source, its data files (labels, word lists, report templates) and the versions of the
     engines it drives: a changed renderer must rebuild, even at the same version number. ``hashes`` lets a
@@ -100,7 +105,8 @@ def code_digest(hashes: HashCache | None = None) -> str:
     for dist in _engine_versions():
         h.update(dist.encode())
     package = Path(__file__).resolve().parent
-    for path in sorted([*package.rglob("*.py"), *(p for p in (package / "data").rglob("*") if p.is_file())]):
+    sources = [p for p in package.rglob("*.py") if p.relative_to(package).parts[0] not in _NOT_RENDERING]
+    for path in sorted([*sources, *(p for p in (package / "data").rglob("*") if p.is_file())]):
         h.update(str(path.relative_to(package)).encode())
         h.update((cache.get(path) or "").encode())
     return h.hexdigest()[:16]

@@ -78,3 +78,15 @@ def test_manuscripts_are_discovered(tmp_path: Path, name: str) -> None:
     (tmp_path / "manuscript" / name).write_text("x")
     (tmp_path / "manuscript" / "_draft.md").write_text("x")
     assert [p.name for p in Project(tmp_path).manuscript_files()] == [name]
+
+
+def test_the_code_digest_leaves_out_publish_check() -> None:
+    """Editing ``publish check`` (which only reads outputs) must not rebuild every handout, while the
+    renderers' own modules are in the digest."""
+    from publish.state import code_digest
+
+    cache = HashCache()
+    code_digest(cache)
+    hashed = {Path(p).as_posix() for p in cache.known}
+    assert any(p.endswith("publish/formats/pdf.py") for p in hashed)
+    assert not [p for p in hashed if "/publish/check/" in p]
