@@ -390,7 +390,9 @@ class Settings:
     rights: str | None = setting(TEXT, None, "a rights statement")
     brands: tuple[str, ...] | None = setting(TEXTS, None, "build this manuscript for these brands only",
                                              default_doc="every brand")
-    toc: bool = setting(BOOL, True, "the web page's table of contents (the e-book always has one, the PDF none)")
+    toc: bool | None = setting(BOOL, None, "a table of contents: true gives the PDF one too, false takes the web "
+                                           "page's away (the e-book always has its own)",
+                               default_doc="the web page's only")
     toc_title: str | None = setting(TEXT, None, "the heading of the e-book's table of contents",
                                     default_doc="Contents, in the document's language")
     cover_image: str | None = setting(TEXT, None, "an image for the e-book's cover, relative to the manuscript",
