@@ -474,13 +474,13 @@ class _Build:
     def read_settings(self) -> None:
         """The settings step, here and first (a YAML file read is cheap): its problems are reported once,
         and a publish.yml with errors holds back the steps it shapes (their last outputs stay)."""
-        from .executors import perform
-
         for step in settings_steps(self.settings_files, self.version):
             reason = self.stale(step)
             if reason is None:
                 self.up_to_date(step)
                 continue
+            from .executors import perform  # only now: a no-op build imports no executor
+
             outcome = perform(settings_step, (self.root,))
             if outcome.status != "ok":
                 self.settings_failed = True

@@ -109,3 +109,20 @@ def test_a_bad_project_file_is_one_line_per_problem_and_keeps_the_last_reports(t
     proc = run_publish(p, *args)
     assert "built       readability cbt-realness" in proc.stdout and proc.stderr == ""
     assert json.loads(report.read_text())["target"] is None
+
+
+def test_a_no_op_build_with_a_project_file_reads_it_not(tmp_path: Path) -> None:
+    """An unchanged publish.yml is known by its stamp: a no-op build parses no YAML and starts no executor
+    (what keeps it a few per cent of a cold build), yet still repeats the warning it causes."""
+    import subprocess
+    import sys
+
+    p = copy_project(tmp_path / "p")
+    (p / "publish.yml").write_text("reading-grade: 8\n")
+    run_publish(p, "--format", "html", "--brand", "default")
+    probe = ("import sys\nfrom publish.cli import main\ntry:\n    main(['build', '--format', 'html', '--brand', "
+             "'default'])\nexcept SystemExit:\n    pass\nheavy = ['yaml', 'publish.config', 'publish.executors', "
+             "'concurrent.futures', 'publish.formats.html']\nprint([m for m in heavy if m in sys.modules])\n")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=p, capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
+    assert "0 built" in proc.stdout and "target 8" in proc.stderr
