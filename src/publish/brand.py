@@ -395,6 +395,7 @@ def load_brand(folder: Path) -> Brand:
         if key == "palette" or value is None:
             continue
         if places.scalar(("color", key)) in bad_palette:
+            bad_palette.add(key)  # primary: slate, slate bad: a name that uses primary is reported at slate too
             continue
         if (colour := palette.get(value) or _colour(value, key, problems)) is not None:
             colors[key] = colour

@@ -2,7 +2,8 @@
 
 Like MkDocs' config options: each front-matter key is declared once, as a field of :class:`Settings`
 made with :func:`setting` (how its value is read, its default, one line of documentation). A brand's
-``defaults.publish`` keys are declared the same way, as :class:`Key` values in ``brand.py``.
+``defaults.publish`` keys are declared the same way, as :class:`Key` values in ``brand.py``, and so are
+the project's own settings file, ``publish.yml``, as the fields of :class:`ProjectSettings`.
 :func:`read_keys` walks a declaration over a YAML mapping and finds every problem in one pass, each at
 its key's own line and column, so the author fixes them all after one run, and a typo names itself
 instead of quietly producing a handout without a bibliography.
@@ -310,10 +311,11 @@ def setting(type: Reader, default: Any, doc: str, *, name: str | None = None, de
 
 def read_keys(keys: Sequence[Key], data: Mapping[Any, Any], file: Path, places: Callable[[], YamlPlaces], *,
               within: tuple[str, ...] = (), unknown_is_error: bool = False, empty_is_error: bool = False,
-              ) -> tuple[dict[str, Any], list[PublishError], list[Warning_]]:
+              noun: str = "front-matter key") -> tuple[dict[str, Any], list[PublishError], list[Warning_]]:
     """Check every key of ``data`` against ``keys`` in one pass; the values by key name (defaults filled
     in), every error and every warning, each at the key's line and column. ``within`` is where the
-    mapping sits (``("defaults", "publish")``); ``places`` is called only when a place is needed."""
+    mapping sits (``("defaults", "publish")``); ``places`` is called only when a place is needed;
+    ``noun`` is what an unknown key's warning calls it."""
     by_name = {k.name: k for k in keys}
     values = {k.name: k.default for k in keys}
     errors: list[PublishError] = []
@@ -335,7 +337,7 @@ def read_keys(keys: Sequence[Key], data: Mapping[Any, Any], file: Path, places: 
                 error(name, f"unknown key {prefix}{name}", near or "known keys: " + ", ".join(by_name))
             else:
                 line, col = places().of((*within, name))
-                warnings.append(Warning_(f"unknown front-matter key '{prefix}{name}'", str(file), line, col,
+                warnings.append(Warning_(f"unknown {noun} '{prefix}{name}'", str(file), line, col,
                                          near or "publish does not read it: check the spelling against the "
                                                  "README's table of keys, or remove it"))
             continue
@@ -388,7 +390,9 @@ class Settings:
     rights: str | None = setting(TEXT, None, "a rights statement")
     brands: tuple[str, ...] | None = setting(TEXTS, None, "build this manuscript for these brands only",
                                              default_doc="every brand")
-    toc: bool = setting(BOOL, True, "the web page's table of contents (the e-book always has one, the PDF none)")
+    toc: bool | None = setting(BOOL, None, "a table of contents: true gives the PDF one too, false takes the web "
+                                           "page's away (the e-book always has its own)",
+                               default_doc="the web page's only")
     toc_title: str | None = setting(TEXT, None, "the heading of the e-book's table of contents",
                                     default_doc="Contents, in the document's language")
     cover_image: str | None = setting(TEXT, None, "an image for the e-book's cover, relative to the manuscript",
@@ -399,7 +403,7 @@ class Settings:
     version: str | None = setting(TEXT, None, "the handout's version, as written (2.10 stays 2.10)")
     owner: str | None = setting(TEXT, None, "the role responsible for the content, not a person")
     reading_grade: float | None = setting(GRADE, None, "the highest reading grade the text should need",
-                                          default_doc="the brand's, if it sets one")
+                                          default_doc="the brand's, else publish.yml's")
     date_format: str = setting(DATE_FORMAT, "long", "how dates are printed: long, medium, short or a CLDR "
                                                     "pattern such as 'd MMMM y'")
     abstract: Any = setting(PANDOC, None, "an abstract")
@@ -451,19 +455,24 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], int]:
             col=1,
             hint="end the YAML block with a line holding only '---'",
         )
-    block = "\n".join(lines[1:end])
+    return load_mapping("\n".join(lines[1:end]), path, "front matter", first_line=2), end + 2
+
+
+def load_mapping(text: str, path: Path, what: str, first_line: int = 1) -> dict[str, Any]:
+    """A YAML mapping (``{}`` when ``text`` is empty); a malformed one raises one located error, at the
+    file's own line (``first_line`` is where ``text`` starts in it). ``what`` names it in the message."""
     try:
         try:
-            data = yaml.load(block, Loader=_Loader) if block.strip() else {}  # noqa: S506 (a SafeLoader)
+            data = yaml.load(text, Loader=_Loader) if text.strip() else {}  # noqa: S506 (a SafeLoader)
         except yaml.YAMLError:
-            data = yaml.load(block, Loader=_PyLoader)  # noqa: S506 (raises again, with the clearer message)
+            data = yaml.load(text, Loader=_PyLoader)  # noqa: S506 (raises again, with the clearer message)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        line = mark.line + first_line if mark is not None else first_line
         col = mark.column + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise PublishError(
-            f"malformed front matter: {problem}",
+            f"malformed {what}: {problem}",
             file=path,
             line=line,
             col=col,
@@ -473,12 +482,12 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], int]:
         data = {}
     if not isinstance(data, dict):
         raise PublishError(
-            "front matter must be a YAML mapping of keys to values",
+            f"{what} must be a YAML mapping of keys to values",
             file=path,
-            line=2,
+            line=first_line,
             hint="write it as 'key: value' lines",
         )
-    return data, end + 2
+    return data
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -522,6 +531,75 @@ def parse_settings(data: dict[str, Any], text: str, path: Path) -> tuple[Setting
 
 
 # --------------------------------------------------------------------------------------------------
+# The project's settings file, publish.yml
+
+
+def _section(value: Any, file: Path) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise Invalid(f"must be a mapping, not {type(value).__name__}",
+                      "write the section's name, then its keys indented below it")
+    return value
+
+
+SECTION = Reader("mapping", _section)
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """What ``publish.yml`` at the project's root says: what holds for every handout of the project
+    unless its brand (``defaults.publish``) or its own front matter says otherwise.
+
+    The file is optional; without it every field has its default. ``sections`` holds the top-level
+    sections that belong to another command, by name, as written: a mapping that is never checked here,
+    so that command reads and checks it itself (``sections["check"]`` is ``publish check``'s; it can
+    check it with :func:`read_keys` and ``within=("check",)``, and place its keys with
+    ``YamlPlaces.parse(file.read_text()).of(("check", key))``). ``{}`` when the section is absent."""
+
+    reading_grade: float | None = setting(GRADE, None, "the highest reading grade a handout should need, "
+                                                       "unless its brand or its front matter sets one")
+    check: Mapping[str, Any] | None = setting(SECTION, None, "the settings of `publish check`, read and checked by it "
+                                                      "(any mapping is accepted here)", default_doc="")
+    file: Path | None = field(default=None, compare=False)  # the file read, when there was one
+
+    @property
+    def sections(self) -> Mapping[str, Mapping[str, Any]]:
+        """The sections read by other commands, by name (see :data:`SECTIONS`)."""
+        return {key.name: getattr(self, key.attr) or {} for key in PROJECT_SETTINGS if key.type is SECTION}
+
+
+#: Every key of ``publish.yml``, in the order of :class:`ProjectSettings`.
+PROJECT_SETTINGS: tuple[Key, ...] = _schema(ProjectSettings)
+#: The top-level sections of ``publish.yml`` that another command reads (``check``).
+SECTIONS: tuple[str, ...] = tuple(k.name for k in PROJECT_SETTINGS if k.type is SECTION)
+
+
+def read_project_settings(path: Path) -> tuple[ProjectSettings, list[Warning_]]:
+    """Read the project's ``publish.yml`` (``Project.settings_file``), every problem found at once.
+
+    A missing file is no error: every setting keeps its default. Unknown keys are warnings with the
+    nearest known key; bad values raise :class:`PublishErrors` (the warnings ride along), each at its
+    key's line and column."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return ProjectSettings(), []
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = raw.count(b"\n", 0, exc.start) + 1, exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise PublishError(f"byte 0x{raw[exc.start]:02x} is not UTF-8 text", file=path, line=line, col=col,
+                           hint="save the file as UTF-8") from None
+    data = load_mapping(text, path, "project settings")
+    places = functools.cache(lambda: YamlPlaces.parse(text))
+    values, errors, warnings = read_keys(PROJECT_SETTINGS, data, path, places, noun="project setting")
+    for key, first, line, col in places().duplicates():
+        warnings.append(Warning_(f"key '{key}' is given twice (first on line {first})", str(path), line, col,
+                                 "only this one counts: remove the other"))
+    PublishErrors.check(errors, warnings)
+    return ProjectSettings(**{key.attr: values[key.name] for key in PROJECT_SETTINGS}, file=path), warnings
+
+
+# --------------------------------------------------------------------------------------------------
 # The README's tables
 
 
@@ -540,10 +618,11 @@ def markdown_table(keys: Sequence[Key]) -> str:
 
 
 def readme_tables() -> dict[str, str]:
-    """The README's generated tables by marker name: the front matter's and the brand's defaults."""
+    """The README's generated tables by marker name: the front matter's, the brand's defaults, publish.yml's."""
     from .brand import PUBLISH_SETTINGS
 
-    return {"front-matter": markdown_table(SETTINGS), "brand-defaults": markdown_table(PUBLISH_SETTINGS)}
+    return {"front-matter": markdown_table(SETTINGS), "brand-defaults": markdown_table(PUBLISH_SETTINGS),
+            "project": markdown_table(PROJECT_SETTINGS)}
 
 
 def _markers(name: str) -> tuple[str, str]:

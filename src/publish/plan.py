@@ -9,6 +9,7 @@ cite step also records the files it finds as it reads, like a compiler's depfile
 
 The graph is planned in two stages, because what a manuscript renders into is known only once it is read:
 
+0. :func:`settings_steps`: reading the project's ``publish.yml``, when it has one;
 1. :func:`cite_steps`: one ``cite`` step per manuscript (read, parse, cite -> a cited document);
 2. :func:`render_steps`: once a manuscript's cite step has run (or was up to date), one ``render`` step per
    brand x format x edition it is built for, keyed on the cited document's digest, and its
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from .formats.base import FormatInfo, Link
 
 CITE, BRAND, RENDER, ANALYSE, INDEX = "cite", "brand", "render", "readability", "index"
+SETTINGS = "settings"
 
 
 class Step(NamedTuple):
@@ -52,6 +54,8 @@ class Step(NamedTuple):
     def name(self) -> str:
         if self.kind == CITE:
             return f"cite {self.manuscript}"
+        if self.kind == SETTINGS:
+            return f"settings {self.source}"
         if self.kind in (BRAND, INDEX):
             return f"{self.kind} {self.brand}"
         if self.kind == ANALYSE:
@@ -128,6 +132,14 @@ def cite_steps(selection: Selection, version: str) -> list[Step]:
             for src in selection.manuscripts]
 
 
+def settings_steps(settings: tuple[str, ...], version: str) -> list[Step]:
+    """Reading the project's settings file (``publish.yml``), when it exists: one step of its own, so its
+    problems are reported once (not once per handout), its warnings repeat while their cause lasts, and
+    ``--dry-run`` names it. ``settings`` is the files that exist, project-relative."""
+    config = config_hash({"version": version})
+    return [Step(SETTINGS, inputs=(src,), config=config, source=src) for src in settings]
+
+
 def doc_path(stem: str) -> str:
     """Where a cite step keeps its cited document between builds (project-relative)."""
     return f"build/.publish/docs/{stem}.pickle"
@@ -178,12 +190,14 @@ def render_steps(selection: Selection, info: DocInfo, formats: Mapping[str, Form
     return steps
 
 
-def analysis_steps(selection: Selection, info: DocInfo, inputs_of: InputsOf, version: str) -> list[Step]:
-    """The author's report on one manuscript (its reading level, against the target its front matter or
-    the brands it is built for set): ``build/reports/<stem>.readability.html`` and ``.json``. Its inputs
-    are the brand files that can set a target; the analysis itself is publish's code (in ``version``)."""
+def analysis_steps(selection: Selection, info: DocInfo, inputs_of: InputsOf, version: str,
+                   settings: tuple[str, ...] = ()) -> list[Step]:
+    """The author's report on one manuscript (its reading level, against the target its front matter,
+    the brands it is built for or the project's ``publish.yml`` set): ``build/reports/<stem>.readability.html``
+    and ``.json``. Its inputs are the files that can set a target (the brands' ``_brand.yml`` and the
+    ``settings`` files that exist); the analysis itself is publish's code (in ``version``)."""
     brands = [b for b in selection.brands if builds_for(info, b)]
-    inputs = tuple(f for b in brands for f in inputs_of(b, "") if f.endswith("/_brand.yml"))
+    inputs = tuple(f for b in brands for f in inputs_of(b, "") if f.endswith("/_brand.yml")) + settings
     config = config_hash({"version": version, "doc": info.digest, "brands": brands})
     base = f"build/reports/{info.stem}.readability"
     return [Step(ANALYSE, info.stem, inputs=inputs, config=config, targets=(f"{base}.html", f"{base}.json"))]
@@ -216,13 +230,14 @@ def index_steps(selection: Selection, docs: Mapping[str, DocInfo], formats: Mapp
 
 
 def plan(selection: Selection, docs: Mapping[str, DocInfo], formats: Mapping[str, FormatInfo],
-         inputs_of: InputsOf, built: BuiltOf, version: str, as_of: str = "") -> list[Step]:
+         inputs_of: InputsOf, built: BuiltOf, version: str, as_of: str = "",
+         settings: tuple[str, ...] = ()) -> list[Step]:
     """Every step of a build, in the order the runner starts them; a manuscript without a DocInfo (never
-    cited) contributes its cite step only."""
-    steps = cite_steps(selection, version) + brand_steps(selection, inputs_of)
+    cited) contributes its cite step only. ``settings``: the project's settings files that exist."""
+    steps = settings_steps(settings, version) + cite_steps(selection, version) + brand_steps(selection, inputs_of)
     for src in selection.manuscripts:
         info = docs.get(stem_of(src))
         if info is not None:
             steps += render_steps(selection, info, formats, inputs_of, built, version)
-            steps += analysis_steps(selection, info, inputs_of, version)
+            steps += analysis_steps(selection, info, inputs_of, version, settings)
     return steps + index_steps(selection, docs, formats, inputs_of, built, version, as_of)

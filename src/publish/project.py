@@ -7,6 +7,9 @@ from typing import NamedTuple
 
 from .errors import PublishError
 
+#: The project's settings file, at its root (project-relative, as the step records keep paths).
+SETTINGS_FILE = "publish.yml"
+
 
 class Project(NamedTuple):
     """A project folder: manuscripts, styles (brands and templates) and the build folder.
@@ -31,6 +34,12 @@ class Project(NamedTuple):
     @property
     def templates(self) -> Path:
         return self.styles / "templates"
+
+    @property
+    def settings_file(self) -> Path:
+        """The project's own settings (``publish.yml``, optional): what holds for every handout unless its
+        brand or its front matter says otherwise; read by ``config.read_project_settings``."""
+        return self.root / SETTINGS_FILE
 
     @property
     def build(self) -> Path:

@@ -80,8 +80,8 @@ class Reporter:
     def would_fail(self, name: str, error: PublishError) -> None:
         self.out(f"would fail {name}: {error.format()}")
 
-    def would_remove(self, name: str, targets: Sequence[str]) -> None:
-        self.out(f"would remove {name} (its manuscript or brand is gone)")
+    def would_remove(self, name: str, targets: Sequence[str], why: str = "its manuscript or brand is gone") -> None:
+        self.out(f"would remove {name} ({why})")
         for target in targets:
             self.out(f"  would delete {target}")
 

@@ -24,6 +24,7 @@ from .plan import (
     ANALYSE,
     CITE,
     RENDER,
+    SETTINGS,
     DocInfo,
     Selection,
     Step,
@@ -33,9 +34,10 @@ from .plan import (
     index_steps,
     plan,
     render_steps,
+    settings_steps,
     stem_of,
 )
-from .project import Project
+from .project import SETTINGS_FILE, Project
 from .report import Reporter, StepResult
 from .state import State, build_lock, code_digest, config_hash, file_hash, write_atomic
 
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
 
     from .brand import Brand
     from .cache import Cache
+    from .config import ProjectSettings
     from .document import Document
     from .executors import Executor, Outcome
     from .formats.base import FormatInfo, Link
@@ -238,16 +241,31 @@ def render_step(root: str, doc: Document, brand: Brand, fmt: str, edition: str,
     return _relative(base, renderer.render(located, brand, edition, links))
 
 
-def analysis_step(root: str, doc: Document, brand_targets: tuple[float | None, ...]) -> dict[str, Any]:
-    """The reading-level report of one manuscript, and a warning when it reads above its target: the
-    front matter's ``reading-grade``, else the strictest of its brands' ``defaults.publish.reading-grade``."""
+def settings_step(root: str) -> tuple[ProjectSettings, list[Any]]:
+    """Read the project's ``publish.yml``: its settings and the warnings about it."""
+    from .config import read_project_settings
+
+    return read_project_settings(Project(Path(root)).settings_file)
+
+
+def reading_target(front_matter: float | None, brands: Sequence[float | None], project: float | None) -> float | None:
+    """The grade a handout is held to: its front matter's ``reading-grade``, else the strictest of its
+    brands' ``defaults.publish.reading-grade``, else the project's (``publish.yml``); None: no target."""
+    given = [t for t in brands if t is not None]
+    if front_matter is not None:
+        return front_matter
+    return min(given) if given else project
+
+
+def analysis_step(root: str, doc: Document, brand_targets: tuple[float | None, ...],
+                  project_target: float | None = None) -> dict[str, Any]:
+    """The reading-level report of one manuscript, and a warning when it reads above its target
+    (:func:`reading_target`)."""
     from .analysis import analyse, check_grade, render_report
 
     located = doc.located(Path(root).resolve())
     result = analyse(located)
-    given = [t for t in brand_targets if t is not None]
-    target = located.settings.reading_grade if located.settings.reading_grade is not None else \
-        (min(given) if given else None)
+    target = reading_target(located.settings.reading_grade, brand_targets, project_target)
     warning = check_grade(result, target, located.source.relative_to(Path(root).resolve()))
     files = {f"build/{rel}": data for rel, data in render_report(located, result, target).items()}
     return {"files": files, "warnings": [warning] if warning else []}
@@ -329,6 +347,10 @@ class _Build:
         self.formats = formats_of(self.state, self.version)
         self.selection = select(self.project, opts, self.formats)
         self.inputs = InputLister(self.project)
+        #: the project's settings files that exist (publish.yml), project-relative: one stat per build
+        self.settings_files = (SETTINGS_FILE,) if self.project.settings_file.is_file() else ()
+        self._settings: ProjectSettings | None = None  # read when a step needs them
+        self.settings_failed = False
         self.docs: dict[str, DocInfo] = {}
         for stem, raw in self.state.info.items():
             with contextlib.suppress(KeyError, TypeError):
@@ -394,7 +416,7 @@ class _Build:
         return render_steps(self.selection, info, self.formats, self.inputs, self.built, self.version)
 
     def analyses(self, info: DocInfo) -> list[Step]:
-        return analysis_steps(self.selection, info, self.inputs, self.version)
+        return analysis_steps(self.selection, info, self.inputs, self.version, self.settings_files)
 
     def indexes(self) -> list[Step]:
         from .dates import reference_day
@@ -408,6 +430,7 @@ class _Build:
     def run(self) -> int:
         if self.opts.dry_run:
             return self.dry_run()
+        self.read_settings()
         cites = [(step, self.stale(step) if step.manuscript in self.docs else "never built")
                  for step in cite_steps(self.selection, self.version)]
         try:
@@ -460,6 +483,31 @@ class _Build:
         else:
             text, tb = outcome.value
             self.rep.step(self.rep.bug(name, text, tb, outcome.seconds))
+
+    def read_settings(self) -> None:
+        """The settings step, here and first (a YAML file read is cheap): its problems are reported once,
+        and a publish.yml with errors holds back the steps it shapes (their last outputs stay)."""
+        for step in settings_steps(self.settings_files, self.version):
+            reason = self.stale(step)
+            if reason is None:
+                self.up_to_date(step)
+                continue
+            from .executors import perform  # only now: a no-op build imports no executor
+
+            outcome = perform(settings_step, (self.root,))
+            if outcome.status != "ok":
+                self.settings_failed = True
+                self.fail(step.name, outcome)
+                continue
+            self._settings, warnings = outcome.value
+            self.record(step, step.inputs, [], warnings)
+            self.rep.step(StepResult(step.name, "built", outcome.seconds, warnings=warnings, reason=reason))
+
+    def project_settings(self) -> ProjectSettings:
+        """What publish.yml says (read once per build, and only when a stale step needs it)."""
+        if self._settings is None:
+            self._settings = settings_step(self.root)[0]
+        return self._settings
 
     def cite(self, step: Step, reason: str) -> Document | None:
         """Run one cite step here; keep its document and what it learnt."""
@@ -574,6 +622,8 @@ class _Build:
         if reason is None:
             self.up_to_date(step)
             return doc
+        if self.settings_failed:  # reported once, by the settings step
+            return doc
         if self.from_cache(step, reason):
             return doc
         info = self.docs[step.manuscript]
@@ -584,8 +634,9 @@ class _Build:
                 targets.append(brand.details.get("reading-grade"))
         if doc is None:
             doc = self.load_doc(step.manuscript)
-        future = self.runner.executor.submit(analysis_step, (self.root, doc, tuple(targets)), key=self.digest(step),
-                                             inputs=self.doc_files(doc))
+        project = self.project_settings().reading_grade
+        future = self.runner.executor.submit(analysis_step, (self.root, doc, tuple(targets), project),
+                                             key=self.digest(step), inputs=self.doc_files(doc))
         self.pending[future] = (step, reason)
         return doc
 
@@ -713,7 +764,8 @@ class _Build:
         """Records of steps the whole project no longer has: a manuscript or brand deleted, a brand no
         longer in a manuscript's ``brands:``, a format gone. The plan says what remains."""
         everything = self.selection.everything(list(self.formats))
-        wanted = {s.name for s in plan(everything, self.docs, self.formats, _no_inputs, self.built, self.version)}
+        wanted = {s.name for s in plan(everything, self.docs, self.formats, _no_inputs, self.built, self.version,
+                                       settings=self.settings_files)}
         return [name for name in self.state.steps if name not in wanted]
 
     def prune(self) -> None:
@@ -725,13 +777,14 @@ class _Build:
         claimed = {t for n, rec in self.state.steps.items() if n not in dead for t in rec["targets"]}
         build = self.project.build.resolve()
         for name in dead:
+            kind = self.state.steps[name].get("step", {}).get("kind")
             for target in self.state.steps.pop(name)["targets"]:
                 path = self.project.root / target
                 if target not in claimed and path.resolve().is_relative_to(build):
                     path.unlink(missing_ok=True)
                     with contextlib.suppress(OSError):  # an emptied brand folder goes too
                         path.parent.rmdir()
-            self.rep.step(StepResult(name, "removed"))
+            self.rep.step(StepResult(name, "removed", reason="the file is gone" if kind == SETTINGS else ""))
         present = {stem_of(src) for src in self.selection.all_manuscripts}
         for stem in [s for s in self.state.info if s not in present]:
             self.state.info.pop(stem, None)
@@ -744,6 +797,13 @@ class _Build:
         memory (nothing is written), so its outputs are listed only if its cited document changes."""
         from .executors import perform
 
+        for step in settings_steps(self.settings_files, self.version):
+            if reason := self.stale(step):
+                self.rep.would(step.name, reason)
+                outcome = perform(settings_step, (self.root,))
+                if outcome.status != "ok":
+                    error = outcome.value if outcome.status == "error" else PublishError(outcome.value[0])
+                    self.rep.would_fail(step.name, error)
         for step in cite_steps(self.selection, self.version):
             reason = self.stale(step) if step.manuscript in self.docs else "never built"
             if reason:
@@ -762,7 +822,10 @@ class _Build:
             if why := self.stale(index):
                 self.rep.would(index.name, why, index.targets)
         for name in self.orphans():
-            self.rep.would_remove(name, list(self.state.steps[name]["targets"]))
+            rec = self.state.steps[name]
+            settings = rec.get("step", {}).get("kind") == SETTINGS
+            self.rep.would_remove(name, list(rec["targets"]),
+                                  "the file is gone" if settings else "its manuscript or brand is gone")
         return 0
 
 

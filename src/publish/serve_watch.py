@@ -4,7 +4,8 @@ The files a build read are on record (each step's ``inputs`` in the state): manu
 CSL files, images, brand files, templates. Watching their *folders* rather than the files themselves is
 what makes editors that save through a temporary file and a rename work: the renamed file is a new
 inode that a watch on the old one would never see. New or removed manuscripts and brands show up as
-changes in ``manuscript/`` and ``styles/``, which are always watched.
+changes in ``manuscript/`` and ``styles/``, which are always watched, and so is the project's settings
+file (``publish.yml``), whether or not a build has read one yet.
 
 :class:`Debouncer` decides when to build. The first change after a quiet spell builds at once (a single
 save is shown as fast as the build allows); changes that arrive during a build, or soon after one, are
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .project import Project
+from .project import SETTINGS_FILE, Project
 
 #: Names editors and tools write beside the real file; a change to one alone is not an edit.
 SCRATCH_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", ".bak", "~", ".kate-swp", ".crswap")
@@ -102,7 +103,8 @@ class Targets:
     def __init__(self, project: Project, inputs: Iterable[str]) -> None:
         self.project = project
         self.root = project.root.resolve()
-        self.files = {self._abs(p) for p in inputs}
+        # the project's settings file, even before it exists: creating publish.yml changes the build
+        self.files = {self._abs(p) for p in inputs} | {self.root / SETTINGS_FILE}
         self.always = [self.root / "manuscript", self.root / "styles"]
         # an input elsewhere is watched in its own folder, one level deep: that folder may be the project's
         # (with .venv and .git below it), or one of the user's, whose subfolders are none of our business
@@ -143,6 +145,8 @@ class Watcher:
         self.targets: Targets | None = None
         self._folders: tuple[tuple[Path, ...], tuple[Path, ...]] = ((), ())
         self._threads: list[tuple[threading.Thread, threading.Event]] = []
+        self._lock = threading.Lock()
+        self._polling = False  # the system's watches failed once: said, and polled since
 
     def update(self, targets: Targets) -> None:
         self.targets = targets  # read by the threads on each change: swapping it is enough for files
@@ -179,7 +183,10 @@ class Watcher:
                     self.on_error(f"warning: watching {', '.join(map(str, paths))} failed again: {exc}; "
                                   "restart publish serve")
                     return
-                self.on_error(f"warning: watching files failed ({exc}); polling every 0.3 s instead")
+                with self._lock:  # said once, though each watching thread finds it
+                    first, self._polling = not self._polling, True
+                if first:
+                    self.on_error(f"warning: watching files failed ({exc}); polling every 0.3 s instead")
                 polling = True
 
     def stop(self) -> None:

@@ -98,3 +98,31 @@ def test_docx_carries_the_review_record(tmp_path: Path) -> None:
                                                                                        "dormir.docx")],
                           capture_output=True, text=True, check=True).stdout
     assert "Última revisión: 10 de enero de 2025 · revisado por Dra. Ana Ruiz" in text
+
+
+REVIEW = ("reviewed: 2025-01-10\nnext-review: 2026-01-10\nreviewed-by: Patient Information Group\nversion: 2.10\n"
+          "owner: Lead Psychologist\n")
+
+
+@pytest.mark.parametrize("brand", ["default", "riverside"])
+def test_pdf_footer_on_every_page_and_the_record_on_the_last_in_both_editions(tmp_path: Path, brand: str) -> None:
+    """The review dates in the footer line of every page, beside the page number and neither wrapped (in
+    large print the number moves right to leave the line room), and the whole record on the last page."""
+    p = copy_project(tmp_path / "p")
+    seed = p / "manuscript" / "cbt-realness.md"
+    seed.write_text(seed.read_text().replace("lang: en-US\n", "lang: en-US\n" + REVIEW, 1))
+    run_publish(p, "--brand", brand, "--format", "pdf")
+    footer = "Last reviewed Jan 10, 2025 · next review due Jan 10, 2026"
+    record = ("Last reviewed January 10, 2025 · reviewed by Patient Information Group · next review due January 10, "
+              "2026 · version 2.10 · responsible: Lead Psychologist")
+    for name in ("cbt-realness.pdf", "cbt-realness.large-print.pdf"):
+        path = p / "build" / brand / name
+        text = subprocess.run([require_cmd("pdftotext"), "-layout", str(path), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        pages = text.split("\f")[:-1]
+        assert len(pages) > 2
+        for n, page in enumerate(pages, 1):
+            lines = [" ".join(line.split()) for line in page.splitlines() if line.strip()]
+            assert any(line.startswith(footer) and line.endswith(f"Page {n} of {len(pages)}") for line in lines), \
+                (name, n, lines[-3:])
+        assert record in " ".join(pages[-1].split()) and record not in " ".join(pages[-2].split())

@@ -54,6 +54,7 @@ def add_users_own_files(clone: Path) -> None:
     images.mkdir(exist_ok=True)
     (images / "waiting-room.png").write_bytes(b"\x89PNG\r\n\x1a\n not really a picture")
     (clone / "manuscript" / "mine.md").write_text("---\ntitle: [My handout\nauthor: Me\n---\n\nMy own text.\n")
+    (clone / "publish.yml").write_text("reading-grade: [8\n")  # the project's own settings, broken
     seed = clone / "manuscript" / "cbt-realness.md"
     seed.write_text(seed.read_text(encoding="utf-8").replace('title: "', 'title: "Our own version of ', 1))
 
@@ -67,7 +68,7 @@ def test_suite_ignores_the_users_brands_and_manuscripts(tmp_path: Path) -> None:
                                  cwd=clone, env=env, capture_output=True, text=True, timeout=300)
     assert users_build.returncode != 0, "the user's files were meant to break their own build"
     said = users_build.stdout + users_build.stderr
-    assert "mine.md" in said and "acme" in said, said
+    assert "mine.md" in said and "acme" in said and "publish.yml:2:1: error: malformed" in said, said
 
     suite = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SUBSET],
                            cwd=clone, env=env, capture_output=True, text=True, timeout=300)

@@ -242,6 +242,17 @@ def test_a_bad_palette_colour_is_one_problem(tmp_path: Path) -> None:
                                  "not a colour; use #rrggbb, a CSS colour or a name from color.palette"]
 
 
+def test_a_bad_palette_colour_used_through_a_theme_name_is_one_problem(tmp_path: Path) -> None:
+    """The shipped brands' shape: links are `primary`, primary is `slate`; a typo in slate is one line, at
+    slate, not one more at typography.link.color naming a value that was never written there."""
+    folder = _plain(tmp_path, lambda t: t.replace('slate: "#2f5d8a"', 'slate: "#2f5d8z"')
+                    .replace("  link:\n    color: slate", "  link:\n    color: primary"))
+    assert "color: primary" in (folder / "_brand.yml").read_text()
+    line, col = _place(folder, "slate:")
+    assert _problems(folder) == [f"{folder / '_brand.yml'}:{line}:{col}: error: color.palette.slate '#2f5d8z' is "
+                                 "not a colour; use #rrggbb, a CSS colour or a name from color.palette"]
+
+
 def test_colour_error_points_at_the_colour_key_not_the_section(tmp_path: Path) -> None:
     folder = _plain(tmp_path, lambda t: t.replace("foreground: ink", "foreground: '#zzz'"))
     line, col = _place(folder, "foreground:")

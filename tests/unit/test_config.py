@@ -182,7 +182,7 @@ def test_review_keys_are_typed() -> None:
     assert (s.reviewed_by, s.version, s.owner) == ("Governance Group", "2.10", "Lead Psychologist")
     assert s.reading_grade == 8.0 and s.date_format == "d MMMM y"
     d, _ = settings("---\ntitle: T\n---\nB\n")
-    assert d.date_format == "long" and d.reading_grade is None and d.reviewed is None and d.toc is True
+    assert d.date_format == "long" and d.reading_grade is None and d.reviewed is None and d.toc is None
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from publish.formats import declarations
-from publish.plan import CITE, INDEX, RENDER, DocInfo, Selection, cite_steps, index_steps, plan, render_steps
+from publish.plan import (
+    CITE,
+    INDEX,
+    RENDER,
+    SETTINGS,
+    DocInfo,
+    Selection,
+    analysis_steps,
+    cite_steps,
+    index_steps,
+    plan,
+    render_steps,
+    settings_steps,
+)
 
 FORMATS = declarations()
 MS = ("manuscript/a.md", "manuscript/b.md")
@@ -119,3 +132,17 @@ def test_everything_is_what_pruning_keeps() -> None:
     wide = names(plan(narrow.everything(list(FORMATS)), DOCS, FORMATS, inputs, nothing_built, "v1"))
     assert "pdf:large-print riverside/a" in wide and "epub riverside/b" in wide
     assert "epub default/b" not in wide  # b is not built for default: such a record is an orphan
+
+
+def test_the_project_settings_file_is_a_step_and_an_input_of_the_analyses_only() -> None:
+    """publish.yml, when the project has one: one settings step first, and an input of each reading-level
+    step (so an edit reruns those), of no render or index."""
+    steps = plan(sel(), DOCS, FORMATS, inputs, nothing_built, "v1", settings=("publish.yml",))
+    assert steps[0].kind == SETTINGS and steps[0].name == "settings publish.yml"
+    assert steps[0].inputs == ("publish.yml",) and not steps[0].targets
+    shaped = {s.name for s in steps if "publish.yml" in s.inputs}
+    assert shaped == {"settings publish.yml", "readability a", "readability b"}
+    without = plan(sel(), DOCS, FORMATS, inputs, nothing_built, "v1")
+    assert not [s for s in without if s.kind == SETTINGS or "publish.yml" in s.inputs]
+    assert [s.name for s in analysis_steps(sel(), info("a"), inputs, "v1", ("publish.yml",))] == ["readability a"]
+    assert settings_steps((), "v1") == []

@@ -175,6 +175,28 @@ def test_watcher_sees_a_save_through_temp_file_and_rename(tmp_path: Path) -> Non
         watcher.stop()
 
 
+def test_the_project_settings_file_is_watched_before_any_build_read_it(tmp_path: Path) -> None:
+    """publish.yml shapes the build from the moment it exists: creating it is a change, though no record
+    names it yet (and the project folder itself is watched only one level deep)."""
+    project = _project(tmp_path)
+    root = tmp_path.resolve()
+    t = Targets(project, ["manuscript/a.md"])
+    assert t.wanted(root / "publish.yml") and not t.wanted(root / "README.md")
+    assert t.folders()[1] == (root,)
+    got = threading.Event()
+    seen: list[set[str]] = []
+    watcher = Watcher(lambda paths: (seen.append(paths), got.set()))
+    watcher.update(t)
+    try:
+        time.sleep(0.3)  # the watch is in place
+        (tmp_path / "README.md").write_text("not an input")
+        project.settings_file.write_text("reading-grade: 8\n")
+        assert got.wait(3), "creating publish.yml was not seen"
+        assert {str(root / "publish.yml")} == set().union(*seen)
+    finally:
+        watcher.stop()
+
+
 def test_watcher_falls_back_to_polling_when_watches_fail(tmp_path: Path, monkeypatch: Any) -> None:
     import watchfiles
 

@@ -24,7 +24,7 @@ import functools
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from ..document import Document
 from ..errors import PublishError, did_you_mean
 from ..inlines import elements
 from ..pandoc import run_pandoc
+from ..resources import DECORATIVE
 from ..templates import render
 from .base import Format, Link, register
 
@@ -102,6 +103,8 @@ class DocxFormat(Format):
         with tempfile.TemporaryDirectory(prefix="publish-docx-") as tmp:
             (Path(tmp) / "reference.docx").write_bytes(reference)
             out = run_pandoc(args, data, what="write the DOCX", cwd=tmp, env=env)
+        if any(n.get("t") == "Image" and DECORATIVE in n["c"][0][1] for n in elements(doc.ast.get("blocks", []))):
+            out = _replace_part(out, "word/document.xml", decorative_pictures)
         return {self.output(doc.stem, brand, edition): out}
 
     def review_blocks(self, doc: Document, brand: Brand) -> list[dict[str, Any]]:
@@ -432,6 +435,54 @@ def page_setup(document_xml: bytes, paper: str) -> bytes:
                         ("footer", 720), ("gutter", 0)):
         margins.set(f"{{{W}}}{side}", str(value))
     return _xml(document)
+
+
+#: Word's own mark for a decorative picture ("Mark as decorative" in its Alt Text pane; the schema is
+#: [MS-ODRAWXML] 5.32, .../office/drawing/2017/decorative): an extension of the drawing's non-visual
+#: properties. Word's accessibility checker then skips the picture instead of reporting missing alt
+#: text, and a screen reader in Word passes over it.
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+PIC = "http://schemas.openxmlformats.org/drawingml/2006/picture"
+ADEC = "http://schemas.microsoft.com/office/drawing/2017/decorative"
+DECORATIVE_EXT = "{C183D7F6-B498-43B3-948B-1728B52AA6E4}"
+
+
+def decorative_pictures(document_xml: bytes) -> bytes:
+    """Mark every picture without a description as decorative, Word's way. A picture reaches the DOCX
+    with an empty description only when it is ``{.decorative}`` (an undescribed one stops the build), so
+    the empty ``descr`` pandoc writes is the sign. pandoc also names the picture's file in its
+    ``pic:cNvPr`` description, which a screen reader would read out: emptied for these."""
+    from lxml import etree
+
+    root = etree.fromstring(document_xml)
+    for inline in root.iter(f"{{{WP}}}inline", f"{{{WP}}}anchor"):
+        doc_pr = inline.find(f"{{{WP}}}docPr")
+        if doc_pr is None or doc_pr.get("descr", "").strip():
+            continue
+        ext_list = doc_pr.find(f"{{{A}}}extLst")
+        if ext_list is None:
+            ext_list = etree.SubElement(doc_pr, f"{{{A}}}extLst")  # last of CT_NonVisualDrawingProps
+        if not any(e.get("uri") == DECORATIVE_EXT for e in ext_list):
+            ext = etree.SubElement(ext_list, f"{{{A}}}ext", uri=DECORATIVE_EXT)
+            etree.SubElement(ext, f"{{{ADEC}}}decorative", nsmap={"adec": ADEC}, val="1")
+        for c_nv_pr in inline.iter(f"{{{PIC}}}cNvPr"):
+            c_nv_pr.set("descr", "")
+    return _xml(root)
+
+
+def _replace_part(data: bytes, name: str, change: Callable[[bytes], bytes]) -> bytes:
+    """The zip ``data`` with one part changed, every other entry (its order, stamp, compression) as it
+    was, so pandoc's reproducible file stays reproducible."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            dst.writestr(info, change(body) if info.filename == name else body)
+    return out.getvalue()
 
 
 def _read_zip(data: bytes) -> dict[str, bytes]:

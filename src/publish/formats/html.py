@@ -164,7 +164,7 @@ def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backli
             "rights": s.rights,
         },
         "brand": brand_context(brand),
-        "toc": toc(doc) if s.toc else [],
+        "toc": toc(doc) if s.toc is not False else [],  # the web page's unless toc: false
         "body": Markup(body_html(_with_backlinks(doc, words) if backlinks else doc, math=math)),
     }
 

@@ -31,7 +31,7 @@ from ..errors import PublishError
 from ..labels import labels
 from ..resources import decorative_as_backgrounds
 from ..templates import render
-from .base import Format, Link, register
+from .base import Format, Link, register, toc
 from .html import page_context
 from .weasy import load_weasyprint
 
@@ -218,6 +218,7 @@ class PdfFormat(Format):
             logo_src=brand.logo.as_uri() if brand.logo else None,
             large_print=large_print,
             qr=qr_code(url, brand, context["t"].format("qr_alt", url=url)) if url else None,
+            contents=toc(doc) if doc.settings.toc is True else [],  # asked for: a handout is short
         )
         html = render("handout.html.j2", self.template_paths(brand), context)
         return decorative_as_backgrounds(html, doc.source.parent)  # artifacts, not untagged figures
