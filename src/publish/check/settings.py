@@ -13,8 +13,8 @@ when the finding is not located): nothing is silenced for the whole project, and
 every run, where the finding would have been. An acknowledgement that matches nothing is itself reported,
 so the list cannot outlive the faults it was written for.
 
-Until the project's settings schema (``config.py``) carries the section, this module reads it from the file
-itself, with ``file:line:col`` errors from :class:`publish.config.YamlPlaces`.
+The file is read by the project's settings schema (:func:`publish.config.read_project_settings`), which keeps
+this section as written; it is checked here, every problem at its ``file:line:col``.
 """
 
 from __future__ import annotations
@@ -23,14 +23,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
-
-from ..config import YamlPlaces
+from ..config import YamlPlaces, read_project_settings
 from ..errors import PublishError, PublishErrors, Warning_
 from ..project import Project
 from .findings import Finding, rule_id, rule_tools
 
-SETTINGS_FILE = "publish.yml"
+SETTINGS_FILE = "publish.yml"  # as findings name it: project-relative (Project.settings_file is absolute)
 
 
 class Acknowledgement(NamedTuple):
@@ -42,25 +40,14 @@ class Acknowledgement(NamedTuple):
 
 
 def load(project: Project) -> list[Acknowledgement]:
-    path = project.root / SETTINGS_FILE
-    if not path.is_file():
+    """The acknowledgements of ``publish.yml``'s ``check:`` section. The file itself (its YAML, its other
+    keys) is read and checked by the project's settings schema, which hands this section over as written."""
+    path = project.settings_file
+    settings, _ = read_project_settings(path)  # its own warnings are the build's to print
+    section = settings.sections.get("check")
+    if not section:
         return []
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise PublishError(f"{SETTINGS_FILE} is not valid YAML", file=SETTINGS_FILE,
-                           line=mark.line + 1 if mark else None, col=mark.column + 1 if mark else None,
-                           hint="check the indentation and the colons") from None
-    if not isinstance(data, dict):
-        raise PublishError(f"{SETTINGS_FILE} must be a mapping of settings", file=SETTINGS_FILE, line=1,
-                           hint="write key: value lines")
-    section = data.get("check")
-    if section is None:
-        return []
-    places = YamlPlaces.parse(text)
-    return parse(section, places)
+    return parse(section, YamlPlaces.parse(path.read_text(encoding="utf-8")))
 
 
 def parse(section: Any, places: YamlPlaces) -> list[Acknowledgement]:
