@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -133,12 +132,18 @@ def toc(doc: Document) -> list[TocEntry]:
     return entries
 
 
-@functools.lru_cache(maxsize=8)
-def _body_html(ast_json: str, math: str) -> str:
-    from ..pandoc import ast_to
+#: Bodies written lately in this process, by AST digest: a warm worker (``publish serve``) renders the same
+#: AST again when only a template or brand changed. Keyed by digest, so it holds no copy of any AST.
+_RECENT_BODIES: dict[str, str] = {}
+_RECENT_KEPT = 4
+
+
+def _body_html(data: bytes, math: str) -> str:
+    from ..pandoc import run_pandoc
 
     extra = ["--mathml"] if math == "mathml" else []
-    html = ast_to("html5", json.loads(ast_json), ["--section-divs", "--wrap=none", *extra], what="write HTML")
+    html = run_pandoc(["--from", "json", "--to", "html5", "--section-divs", "--wrap=none", *extra], data,
+                      what="write HTML")
     return html.decode("utf-8")
 
 
@@ -148,9 +153,16 @@ def body_html(doc: Document, *, math: str = "plain") -> str:
     ``math``: "mathml" for browsers (MathML Core, no script, nothing fetched); "plain" for print, where
     WeasyPrint has no MathML and pandoc's Unicode rendering of TeX is the best offline choice.
     Kept in ``doc.bodies`` under the AST's digest: a copy of the document with another AST (the web
-    page's back-links) shares the dict but not the key."""
-    ast_json = json.dumps(doc.ast, ensure_ascii=False, sort_keys=True)
-    key = f"{math}:{hashlib.sha256(ast_json.encode()).hexdigest()}"
+    page's back-links) shares the dict but not the key. The AST is serialised once, for the digest and
+    for pandoc alike."""
+    data = json.dumps(doc.ast, ensure_ascii=False).encode("utf-8")
+    key = f"{math}:{hashlib.sha256(data).hexdigest()}"
     if key not in doc.bodies:
-        doc.bodies[key] = _body_html(ast_json, math)
+        body = _RECENT_BODIES.pop(key, None)
+        if body is None:
+            body = _body_html(data, math)
+        _RECENT_BODIES[key] = body
+        while len(_RECENT_BODIES) > _RECENT_KEPT:
+            _RECENT_BODIES.pop(next(iter(_RECENT_BODIES)))
+        doc.bodies[key] = body
     return doc.bodies[key]
