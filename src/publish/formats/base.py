@@ -147,6 +147,11 @@ def _body_html(data: bytes, math: str) -> str:
     return html.decode("utf-8")
 
 
+def _body_key(ast: dict[str, Any], math: str) -> tuple[str, bytes]:
+    data = json.dumps(ast, ensure_ascii=False).encode("utf-8")
+    return f"{math}:{hashlib.sha256(data).hexdigest()}", data
+
+
 def body_html(doc: Document, *, math: str = "plain") -> str:
     """The document body as HTML5, from pandoc's own writer (shared by the page and the handout).
 
@@ -155,8 +160,7 @@ def body_html(doc: Document, *, math: str = "plain") -> str:
     Kept in ``doc.bodies`` under the AST's digest: a copy of the document with another AST (the web
     page's back-links) shares the dict but not the key. The AST is serialised once, for the digest and
     for pandoc alike."""
-    data = json.dumps(doc.ast, ensure_ascii=False).encode("utf-8")
-    key = f"{math}:{hashlib.sha256(data).hexdigest()}"
+    key, data = _body_key(doc.ast, math)
     if key not in doc.bodies:
         body = _RECENT_BODIES.pop(key, None)
         if body is None:
@@ -166,3 +170,18 @@ def body_html(doc: Document, *, math: str = "plain") -> str:
             _RECENT_BODIES.pop(next(iter(_RECENT_BODIES)))
         doc.bodies[key] = body
     return doc.bodies[key]
+
+
+def with_written_body(doc: Document, *, math: str = "plain") -> Document:
+    """The document as a renderer needs it that reads its body only as pandoc writes it (the handout):
+    the body written now, the blocks reduced to the headings (all :func:`toc` reads), so the copy handed
+    to a worker is a small fraction of the cited AST, which is most of a PDF worker's memory besides
+    WeasyPrint's. The body is kept under the key of the reduced AST, where :func:`body_html` finds it;
+    the copy is for that renderer alone (its blocks no longer make that body)."""
+    from dataclasses import replace
+
+    body = body_html(doc, math=math)
+    blocks = [{"t": "Header", "c": [e.level, [e.id, [], []], [{"t": "Str", "c": e.text}]]} for e in toc(doc)]
+    reduced = replace(doc, ast=dict(doc.ast, blocks=blocks), bodies={})
+    reduced.bodies[_body_key(reduced.ast, math)[0]] = body
+    return reduced

@@ -13,8 +13,8 @@ from markupsafe import Markup
 from ..brand import Brand
 from ..dates import printed, review
 from ..document import Document
-from ..inlines import meta_inlines
 from ..inlines import html as inline_html
+from ..inlines import meta_inlines
 from ..labels import Labels, labels
 from ..templates import render
 from .base import Format, Link, body_html, register, toc
