@@ -117,13 +117,14 @@ def test_a_written_body_and_headings_make_the_same_handout(tmp_path: Path) -> No
     cited document renders, while carrying only the headings of its blocks."""
     from publish.document import cite_manuscript
     from publish.formats.base import toc, with_written_body
+    from publish.formats.pdf import PRINT_SECTIONS
     from publish.manuscript import load_manuscript
     from tests.projects import SEED
 
     seed = Project(copy_project(tmp_path, manuscripts=[p.name for p in SEED.parent.iterdir()]))
     doc = cite_manuscript(seed, load_manuscript(seed.manuscripts / SEED.name))
     brand = load_brand(seed.brands / "default")
-    reduced = with_written_body(doc)
+    reduced = with_written_body(doc, math="plain", sections=PRINT_SECTIONS)
     assert all(b["t"] == "Header" for b in reduced.ast["blocks"]) and len(reduced.ast["blocks"]) == len(toc(doc))
     assert toc(reduced) == toc(doc) and reduced.ast["meta"] == doc.ast["meta"]
     handout = PdfFormat(seed)

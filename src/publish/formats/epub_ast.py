@@ -21,7 +21,7 @@ from typing import Any
 
 from ..inlines import plain_text as _plain
 from ..labels import Labels
-from .tree import containers, rebuilt, with_id
+from .tree import containers, containers_of, rebuilt, with_id
 
 Block = dict[str, Any]
 
@@ -119,7 +119,6 @@ def shape(ast: dict[str, Any], *, title: str, short_title: str, words: Labels,
 
     result.blocks = body + tail
     _link_citations(result, short_title, words)
-    result.images = sum(e.get("t") == "Image" for e in containers(result.blocks))
     return result
 
 
@@ -133,8 +132,14 @@ def _link_citations(result: EbookShape, first_section: str, words: Labels) -> No
     def pruned(node: dict[str, Any]) -> bool:  # a heading names a section; the bibliography cites nothing
         return node.get("t") == "Header" or (node.get("t") == "Div" and node["c"][0][0] == "refs")
 
-    for node in containers(result.blocks, pruned):
+    where: set[int] = set()  # the blocks that hold what changes
+    images = 0
+    for i, node in containers_of(result.blocks, pruned):
         t = node.get("t")
+        if t == "Image":
+            images += 1
+        elif pruned(node):  # what is inside is not walked for citations, but its images count
+            images += sum(e.get("t") == "Image" for e in containers(node["c"]))
         if t == "Header":
             level, (ident, _c, _kv), inlines = node["c"]
             if ident != result.bib_id and level > 1:
@@ -148,16 +153,18 @@ def _link_citations(result: EbookShape, first_section: str, words: Labels) -> No
                 if not ident:
                     ident = f"cite-{key}-{n}"
                     links[id(node)] = with_id(node, ident)
+                    where.add(i)
                 places.setdefault(key, []).append((ident, section))
+    result.images = images
     result.citations = {k: [i for i, _s in v] for k, v in places.items()}
     if not result.bibliography:
-        result.blocks = rebuilt(result.blocks, links)
+        result.blocks = rebuilt(result.blocks, links, sorted(where))
         return
     word, fallback = words.back_to, words.fallback
     changes = dict(links)
 
-    def entries(blocks: list[Block]) -> None:
-        for b in blocks:
+    def entries(blocks: list[Block], top: int | None) -> None:
+        for n, b in enumerate(blocks):
             if b.get("t") != "Div":
                 continue
             (ident, classes, _kv), inner = b["c"]
@@ -165,11 +172,12 @@ def _link_citations(result: EbookShape, first_section: str, words: Labels) -> No
                 back = _backlinks(places.get(ident[len("ref-"):], []), word, fallback)
                 if back is not None:
                     changes[id(b)] = {"t": "Div", "c": [b["c"][0], _appended(rebuilt(inner, links), back)]}
+                    where.add(n if top is None else top)
             else:
-                entries(inner)
+                entries(inner, n if top is None else top)
 
-    entries(result.blocks)
-    result.blocks = rebuilt(result.blocks, changes)
+    entries(result.blocks, None)
+    result.blocks = rebuilt(result.blocks, changes, sorted(where))
 
 
 def _appended(blocks: list[Block], inline: dict[str, Any]) -> list[Block]:

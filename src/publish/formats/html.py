@@ -18,7 +18,7 @@ from ..inlines import meta_inlines
 from ..labels import Labels, labels
 from ..templates import render
 from .base import Format, Link, body_html, register, toc
-from .tree import containers, rebuilt, with_id
+from .tree import containers, containers_of, rebuilt, with_id
 
 REF_PREFIX = "#ref-"  # the cite layer links each citation to its entry's id, ref-KEY
 CITE_ID = "cite-{key}-{n}"  # the id this module gives the n-th citation of KEY (when the cite layer gave none)
@@ -44,14 +44,36 @@ def add_backlinks(ast: dict[str, Any], words: Labels | None = None) -> dict[str,
     def bibliography(element: dict[str, Any]) -> bool:  # its own links are not citations
         return element.get("t") == "Div" and "csl-bib-body" in element["c"][0][1]
 
-    citations = [(e, e["c"][2][0][len(REF_PREFIX):]) for e in containers(blocks, bibliography)
-                 if e.get("t") == "Link" and e["c"][2][0].startswith(REF_PREFIX)]
+    def entry(element: dict[str, Any]) -> bool:
+        if element.get("t") != "Div":
+            return False
+        ident, classes, _kv = element["c"][0]
+        return "csl-entry" in classes and ident.startswith("ref-")
+
+    # One walk finds the citation links (outside the bibliography) and the entries (inside it or not).
+    citations: list[tuple[int, dict[str, Any], str]] = []
+    entries: list[tuple[int, dict[str, Any]]] = []
+    def cites(i: int, element: dict[str, Any]) -> None:
+        if element.get("t") == "Link" and element["c"][2][0].startswith(REF_PREFIX):
+            citations.append((i, element, element["c"][2][0][len(REF_PREFIX):]))
+
+    for i, element in containers_of(blocks, lambda e: bibliography(e) or entry(e)):
+        cites(i, element)
+        if element.get("t") != "Div":
+            continue
+        if bibliography(element):
+            entries.extend((i, e) for e in containers(element["c"][1], entry) if entry(e))
+        elif entry(element):  # an entry outside a bibliography: what it cites counts
+            entries.append((i, element))
+            for inner in containers(element["c"][1], bibliography):
+                cites(i, inner)
     if not citations:
         return ast
     cited: dict[str, list[str]] = {}
     links: dict[int, Any] = {}  # id() of a citation link without an id -> the link with one
+    where: set[int] = set()  # the blocks that hold what changes
     used: set[str] | None = None
-    for link, key in citations:
+    for i, link, key in citations:
         ids = cited.setdefault(key, [])
         ident = link["c"][0][0]
         if not ident:
@@ -61,20 +83,15 @@ def add_backlinks(ast: dict[str, Any], words: Labels | None = None) -> dict[str,
                 n += 1
             used.add(ident)
             links[id(link)] = with_id(link, ident)
+            where.add(i)
         ids.append(ident)
-
-    def entry(element: dict[str, Any]) -> bool:
-        if element.get("t") != "Div":
-            return False
-        ident, classes, _kv = element["c"][0]
-        return "csl-entry" in classes and ident.startswith("ref-")
-
     changes = dict(links)
-    for element in containers(blocks, entry):
-        if entry(element) and (ids := cited.get(element["c"][0][0][len("ref-"):])):
+    for i, element in entries:
+        if ids := cited.get(element["c"][0][0][len("ref-"):]):
             attr, inner = element["c"]
             changes[id(element)] = {"t": "Div", "c": [attr, _appended(rebuilt(inner, links), _backrefs(ids, words))]}
-    return dict(ast, blocks=rebuilt(blocks, changes))
+            where.add(i)
+    return dict(ast, blocks=rebuilt(blocks, changes, sorted(where)))
 
 
 def _ids(blocks: list[dict[str, Any]]) -> set[str]:
@@ -140,7 +157,7 @@ def brand_context(brand: Brand) -> dict[str, Any]:
 
 
 def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backlinks: bool = False,
-                 math: str = "plain") -> dict[str, Any]:
+                 math: str = "plain", sections: bool = True) -> dict[str, Any]:
     """What every page-like template (HTML page, print handout) is given. One place, so they agree.
 
     ``paths``: the template search path (labels.yml files there adjust the words around the text);
@@ -167,7 +184,7 @@ def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backli
         },
         "brand": brand_context(brand),
         "toc": toc(doc) if s.toc else [],
-        "body": Markup(body_html(_with_backlinks(doc, words) if backlinks else doc, math=math)),
+        "body": Markup(body_html(_with_backlinks(doc, words) if backlinks else doc, math=math, sections=sections)),
     }
 
 

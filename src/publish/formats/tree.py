@@ -14,7 +14,7 @@ a document's elements, and walks with a stack instead of nested generators.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 #: Elements that hold no other element and no attributes: most of a document, and never what is edited.
@@ -45,14 +45,30 @@ def containers(node: Any, prune: Callable[[dict[str, Any]], bool] | None = None)
             push(reversed(x))
 
 
-def rebuilt(node: Any, replacements: Mapping[int, Any]) -> Any:
+def rebuilt(node: Any, replacements: Mapping[int, Any], within: Iterable[int] | None = None) -> Any:
     """``node`` with each element whose ``id()`` is a key of ``replacements`` replaced by its value.
 
     Lists and elements on the way to a replaced element are new; everything else is shared with ``node``
-    (so the result must be treated as read-only, like ``node``). With no replacements, ``node`` itself."""
+    (so the result must be treated as read-only, like ``node``). With no replacements, ``node`` itself.
+    ``within``: for a list, the indices of the items that hold every replaced element (as
+    :func:`containers_of` tells them), so that only those are walked again."""
     if not replacements:
         return node
-    return _rebuilt(node, replacements)
+    if within is None:
+        return _rebuilt(node, replacements)
+    out = list(node)
+    for i in within:
+        out[i] = replacements[id(node[i])] if id(node[i]) in replacements else _rebuilt(node[i], replacements)
+    return out
+
+
+def containers_of(blocks: list[Any], prune: Callable[[dict[str, Any]], bool] | None = None,
+                  ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """:func:`containers` of each item of ``blocks`` in turn, with the item's index: what an edit of a few
+    elements needs to tell :func:`rebuilt` where they are."""
+    for i, block in enumerate(blocks):
+        for element in containers(block, prune):
+            yield i, element
 
 
 def _rebuilt(node: Any, new: Mapping[int, Any]) -> Any:
