@@ -144,7 +144,7 @@ def measure_project(ctx: Context, name: str, make: Callable[[Path], Path], stem:
     ours_pdf = median("cold", lambda b: step_seconds(b.printed, f"pdf default/{stem}"))
     their_pdf = median("pandoc", lambda b: b.each[2] if len(b.each) > 2 else None)
     if pages[0] and pages[1]:
-        yield Row(f"{name}: PDF, s per page ({pages[0]} pages; pandoc's {pages[1]})",
+        yield Row(f"{name}: PDF step vs pandoc's PDF command, s/page ({pages[0]}; {pages[1]} pages)",
                   f"{ours_pdf / pages[0]:.3f}", f"{their_pdf / pages[1]:.3f}",
                   ratio(ours_pdf / pages[0], their_pdf / pages[1]))
     shown = "yes" if identical == [] else "NO: " + ", ".join(identical or ["not checked"])
