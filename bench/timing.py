@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import sys
@@ -12,21 +13,63 @@ from typing import NamedTuple
 from bench.projects import seed_project
 from bench.rows import Context
 
-# Runs one command and prints its wall time and the largest resident size among the processes it waited
-# for (the build and its workers). A wrapper process of its own, so each build's peak is its own and not
-# the largest of every build the benchmark ran so far.
-_TIME_AND_PEAK = (
-    "import resource, subprocess, sys, time; t = time.perf_counter(); "
-    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-)
+# Runs its commands one after another and prints their wall time, CPU time and the largest resident size
+# among the processes it waited for (each command and its workers and subprocesses), and when a file named
+# to watch was first rewritten. A wrapper process of its own, so each build's peak is its own and not the
+# largest of every build the benchmark ran so far.
+_MEASURE = """
+import json, os, resource, subprocess, sys, time
+commands, watch = json.loads(sys.argv[1]), sys.argv[2]
+def stamp():
+    try:
+        return os.stat(watch).st_mtime_ns
+    except OSError:
+        return None
+before, seen, each, out = stamp() if watch else None, None, [], ""
+t = time.perf_counter()
+for command in commands:
+    start = time.perf_counter()
+    with open(".bench-out", "w+b") as sink:
+        proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE)
+        while proc.poll() is None:
+            if watch and seen is None and stamp() != before:
+                seen = time.perf_counter() - t
+            time.sleep(0.005)
+        sink.seek(0)
+        out = sink.read().decode(errors="replace")
+    os.unlink(".bench-out")
+    if proc.returncode:
+        sys.exit(proc.stderr.read().decode(errors="replace") or proc.returncode)
+    each.append(time.perf_counter() - start)
+wall = time.perf_counter() - t
+if watch and seen is None and stamp() != before:
+    seen = wall
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps([wall, use.ru_utime + use.ru_stime, use.ru_maxrss, seen, each, out]))
+"""
 
 
 class Build(NamedTuple):
-    """One ``publish build``: wall seconds and the peak resident size of its processes, in MB."""
+    """One build: wall seconds, the peak resident size of its processes in MB, their CPU seconds, the
+    seconds until the watched output was rewritten (None: not watched, or not rewritten), each command's
+    wall seconds and what the last one printed."""
 
     seconds: float
     peak_mb: float
+    cpu: float = 0.0
+    watched: float | None = None
+    each: tuple[float, ...] = ()
+    printed: str = ""
+
+
+def measure(commands: list[list[str]], cwd: Path, watch: Path | None = None) -> Build:
+    """Run ``commands`` in turn in ``cwd``, as a user would, through the measuring wrapper."""
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, json.dumps(commands), str(watch or "")], cwd=cwd,
+                          capture_output=True, text=True)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, commands[-1], proc.stdout, proc.stderr)
+    wall, cpu, peak_kb, seen, each, printed = json.loads(proc.stdout.splitlines()[-1])
+    return Build(wall, peak_kb / 1024, cpu, seen, tuple(each), printed)
 
 
 def publish_command() -> list[str]:
@@ -35,12 +78,9 @@ def publish_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "publish.cli"]
 
 
-def publish_build(project: Path, *args: str) -> Build:
-    """Run ``publish build -q ARGS`` in ``project`` as a user would."""
-    out = subprocess.run([sys.executable, "-c", _TIME_AND_PEAK, *publish_command(), "build", "-q", *args],
-                         cwd=project, check=True, capture_output=True, text=True).stdout
-    seconds, peak_kb = out.split()[-2:]
-    return Build(float(seconds), int(peak_kb) / 1024)
+def publish_build(project: Path, *args: str, watch: Path | None = None, verbose: bool = False) -> Build:
+    """Run ``publish build -q ARGS`` (``-v``: with each step's seconds printed) in ``project`` as a user would."""
+    return measure([[*publish_command(), "build", "-v" if verbose else "-q", *args]], project, watch)
 
 
 def cold_build(ctx: Context, *, jobs: int | None = None, manuscripts: int = 1,

@@ -171,7 +171,9 @@ def _links(info: DocInfo, brand: str, selection: Selection, formats: Mapping[str
 def render_steps(selection: Selection, info: DocInfo, formats: Mapping[str, FormatInfo], inputs_of: InputsOf,
                  built: BuiltOf, version: str) -> list[Step]:
     """One manuscript's outputs: brand x format x edition, heavy formats first (the longest renders start
-    first, so the build does not end waiting for one)."""
+    first, so the build does not end waiting for one), except one web page before them: the page that
+    links the others is what a reader, and the preview, opens first, and it costs the heavy renders only
+    its hand-over (it runs in the other pool, and before the handout's body is written for the PDFs)."""
     steps = []
     for name in sorted(selection.formats, key=lambda f: not formats[f].heavy):
         fmt = formats[name]
@@ -187,7 +189,8 @@ def render_steps(selection: Selection, info: DocInfo, formats: Mapping[str, Form
                 steps.append(Step(RENDER, info.stem, brand, name, edition, inputs=inputs_of(brand, name),
                                   config=config, targets=(f"build/{brand}/{fmt.filename(info.stem, edition)}",),
                                   heavy=fmt.heavy, links=links))
-    return steps
+    page = next((i for i, s in enumerate(steps) if formats[s.format].links_others), None)
+    return steps if page is None else [steps[page], *steps[:page], *steps[page + 1:]]
 
 
 def analysis_steps(selection: Selection, info: DocInfo, inputs_of: InputsOf, version: str,

@@ -363,6 +363,7 @@ class _Build:
         self.index_files: list[tuple[Step, str, Outcome]] = []
         self.failed = False
         self.cached: set[str] = set()  # steps whose files came from the shared cache
+        self.print_docs: dict[str, Document] = {}  # stem -> what the heavy renders get (print_doc)
         if runner.cache is not None:
             runner.cache.warn = rep.err
 
@@ -576,12 +577,13 @@ class _Build:
             return doc
         if doc is None:
             doc = self.load_doc(step.manuscript)
+        given = doc
         if step.heavy and not isinstance(self.runner.executor, _inline()):
-            self.prepare_print_body(doc)  # first: the brand's check may still be running meanwhile
+            given = self.print_doc(doc)  # first: the brand's check may still be running meanwhile
         brand = self.brand(step.brand)
         if brand is None:
             return doc
-        future = self.runner.executor.submit(render_step, (self.root, doc, brand, step.format, step.edition,
+        future = self.runner.executor.submit(render_step, (self.root, given, brand, step.format, step.edition,
                                                            step.links), heavy=step.heavy, key=self.digest(step),
                                              inputs=step.inputs + self.doc_files(doc))
         self.pending[future] = (step, reason)
@@ -609,13 +611,20 @@ class _Build:
         return tuple(dict.fromkeys(p.relative_to(root).as_posix() for p in doc.inputs
                                    if p.is_absolute() and p.is_relative_to(root)))
 
-    def prepare_print_body(self, doc: Document) -> None:
+    def print_doc(self, doc: Document) -> Document:
         """Have pandoc write the handout's HTML body here, while the heavy worker may still be importing
-        WeasyPrint: the PDF, the longest render, then starts with it done (the document carries it)."""
-        from .formats.base import body_html
+        WeasyPrint: the PDF, the longest render, then starts with it done. The worker gets the document
+        with that body and without the rest of its blocks (``formats.base.with_written_body``): less to
+        ship, and less held while WeasyPrint lays out the pages. One per manuscript and build."""
+        from .formats.base import with_written_body
+        from .formats.pdf import PRINT_SECTIONS
 
-        with contextlib.suppress(PublishError):  # the PDF step reports it
-            body_html(doc, math="plain")
+        if doc.stem not in self.print_docs:
+            try:
+                self.print_docs[doc.stem] = with_written_body(doc, math="plain", sections=PRINT_SECTIONS)
+            except PublishError:  # the PDF step reports it
+                self.print_docs[doc.stem] = doc
+        return self.print_docs[doc.stem]
 
     def submit_analysis(self, step: Step, doc: Document | None) -> Document | None:
         reason = self.stale(step)

@@ -63,3 +63,17 @@ def test_context_folders_are_fresh(tmp_path: Path) -> None:
     ctx = Context(tmp_path, runs=1, quick=True)
     one, two = ctx.folder("cold"), ctx.folder("cold")
     assert one != two and one.parent == two.parent == tmp_path and not list(one.iterdir())
+
+
+def test_long_group_edits_text_or_citations_only() -> None:
+    from bench.long import edited, first_key, prose_line, step_seconds
+
+    text = SEED.read_text(encoding="utf-8")
+    line = text.split("\n")[prose_line(text)]
+    assert line[:1].isalpha() and "@" not in line and not line.startswith("#")
+    once = edited(text, " Added.")
+    assert once.count(" Added.") == 1 and once.replace(" Added.", "") == text
+    key = first_key(text)
+    assert f"[@{key}" in text
+    printed = "  built       pdf default/long (18.33s) [never built]\n  built       html default/long (3.77s)\n"
+    assert step_seconds(printed, "pdf default/long") == 18.33 and step_seconds(printed, "epub default/long") is None

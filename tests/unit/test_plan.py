@@ -74,10 +74,14 @@ def test_format_and_edition_selection() -> None:
     assert steps[0].targets == ("build/default/a.large-print.pdf",)
 
 
-def test_heavy_renders_come_first() -> None:
+def test_one_web_page_then_the_heavy_renders_come_first() -> None:
     steps = render_steps(sel(), info("a"), FORMATS, inputs, nothing_built, "v1")
-    heavy = [s.heavy for s in steps]
+    assert steps[0].format == "html" and steps[0].brand == "default" and not steps[0].heavy
+    heavy = [s.heavy for s in steps[1:]]
     assert heavy == sorted(heavy, reverse=True) and heavy[0]
+    assert len(steps) == len({s.name for s in steps})
+    no_page = render_steps(sel(formats=("pdf", "epub")), info("a"), FORMATS, inputs, nothing_built, "v1")
+    assert no_page[0].heavy and [s.heavy for s in no_page] == sorted((s.heavy for s in no_page), reverse=True)
 
 
 def test_page_links_only_what_is_built() -> None:

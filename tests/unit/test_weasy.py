@@ -64,3 +64,30 @@ def test_handouts_are_byte_identical_either_way(tmp_path: Path) -> None:
         outputs.append([(project / "build" / "default" / name).read_bytes()
                         for name in ("cbt-realness.pdf", "cbt-realness.large-print.pdf")])
     assert outputs[0] == outputs[1]
+
+
+def test_pdf_writing_shortcuts_keep_what_pydyf_writes() -> None:
+    """page_references is the tuple pydyf makes, made again when a page is added; streams still deflate
+    (at zlib's default level) and inflate to what was written."""
+    import zlib
+
+    from publish._hacks import PDF_DEFLATE_LEVEL, fast_pdf_writing
+    from publish.formats.weasy import load_weasyprint
+
+    load_weasyprint()
+    import pydyf
+
+    assert fast_pdf_writing() and fast_pdf_writing()  # installed, and idempotent
+    pdf = pydyf.PDF()
+    for _ in range(3):
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    expected = tuple(f"{n} 0 R".encode() for n in pdf.pages["Kids"][::3])
+    assert pdf.page_references == expected and pdf.page_references is pdf.page_references
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert len(pdf.page_references) == 4 and pdf.page_references[-1] == f"{pdf.pages['Kids'][-3]} 0 R".encode()
+    raw = b"BT /F1 12 Tf (Hello) Tj ET\n" * 200
+    stream = pydyf.Stream([raw], compress=True)
+    data = stream.data
+    body = data[data.index(b"stream\n") + 7:data.rindex(b"\nendstream")]
+    assert zlib.decompress(body) == raw
+    assert body == zlib.compress(raw, PDF_DEFLATE_LEVEL) != zlib.compress(raw, 9)

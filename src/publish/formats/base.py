@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
@@ -133,24 +131,66 @@ def toc(doc: Document) -> list[TocEntry]:
     return entries
 
 
-@functools.lru_cache(maxsize=8)
-def _body_html(ast_json: str, math: str) -> str:
-    from ..pandoc import ast_to
+#: Bodies written lately in this process, by AST digest: a warm worker (``publish serve``) renders the same
+#: AST again when only a template or brand changed. Keyed by digest, so it holds no copy of any AST.
+_RECENT_BODIES: dict[str, str] = {}
+_RECENT_KEPT = 4
 
-    extra = ["--mathml"] if math == "mathml" else []
-    html = ast_to("html5", json.loads(ast_json), ["--section-divs", "--wrap=none", *extra], what="write HTML")
+
+def _body_html(data: bytes, math: str, sections: bool) -> str:
+    from ..pandoc import run_pandoc
+
+    extra = (["--mathml"] if math == "mathml" else []) + (["--section-divs"] if sections else [])
+    html = run_pandoc(["--from", "json", "--to", "html5", "--wrap=none", *extra], data, what="write HTML")
     return html.decode("utf-8")
 
 
-def body_html(doc: Document, *, math: str = "plain") -> str:
+def ast_json(ast: dict[str, Any]) -> bytes:
+    """The AST as the JSON pandoc reads (UTF-8), by orjson: a tenth of the standard library's time on a
+    long manuscript, where it was most of what a web page adds to pandoc's own writer."""
+    import orjson
+
+    return orjson.dumps(ast)
+
+
+def _body_key(ast: dict[str, Any], math: str, sections: bool) -> tuple[str, bytes]:
+    data = ast_json(ast)
+    return f"{math}:{'sections' if sections else 'flat'}:{hashlib.sha256(data).hexdigest()}", data
+
+
+def body_html(doc: Document, *, math: str = "plain", sections: bool = True) -> str:
     """The document body as HTML5, from pandoc's own writer (shared by the page and the handout).
 
     ``math``: "mathml" for browsers (MathML Core, no script, nothing fetched); "plain" for print, where
     WeasyPrint has no MathML and pandoc's Unicode rendering of TeX is the best offline choice.
+    ``sections``: each heading and what follows it in a ``<section>`` (pandoc's ``--section-divs``), for
+    the web page and its landmarks; the handout leaves them out, since nothing in print needs them and
+    WeasyPrint lays out and tags each one as a box (about a tenth of a long handout's time and memory).
     Kept in ``doc.bodies`` under the AST's digest: a copy of the document with another AST (the web
-    page's back-links) shares the dict but not the key."""
-    ast_json = json.dumps(doc.ast, ensure_ascii=False, sort_keys=True)
-    key = f"{math}:{hashlib.sha256(ast_json.encode()).hexdigest()}"
+    page's back-links) shares the dict but not the key. The AST is serialised once, for the digest and
+    for pandoc alike."""
+    key, data = _body_key(doc.ast, math, sections)
     if key not in doc.bodies:
-        doc.bodies[key] = _body_html(ast_json, math)
+        body = _RECENT_BODIES.pop(key, None)
+        if body is None:
+            body = _body_html(data, math, sections)
+        _RECENT_BODIES[key] = body
+        while len(_RECENT_BODIES) > _RECENT_KEPT:
+            _RECENT_BODIES.pop(next(iter(_RECENT_BODIES)))
+        doc.bodies[key] = body
     return doc.bodies[key]
+
+
+def with_written_body(doc: Document, *, math: str = "plain", sections: bool = True) -> Document:
+    """The document as a renderer needs it that reads its body only as pandoc writes it (the handout):
+    the body written now, the blocks reduced to the headings (all :func:`toc` reads), so the copy handed
+    to a worker is a small fraction of the cited AST, which is most of a PDF worker's memory besides
+    WeasyPrint's. The body is kept under the key of the reduced AST, where :func:`body_html` finds it;
+    the copy is for that renderer alone (its blocks no longer make that body)."""
+    from dataclasses import replace
+
+    body = body_html(doc, math=math, sections=sections)
+    blocks = [{"t": "Header", "c": [e.level, [e.id, [], []], [{"t": "Str", "c": e.text}]]} for e in toc(doc)]
+    reduced = replace(doc, ast=dict(doc.ast, blocks=blocks), bodies={})
+    reduced.bodies[_body_key(reduced.ast, math, sections)[0]] = body
+    return reduced

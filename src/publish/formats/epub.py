@@ -11,7 +11,6 @@ The steps, each in its own module:
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Sequence
@@ -25,7 +24,7 @@ from ..errors import PublishError
 from ..labels import Labels, labels
 from ..pandoc import run_pandoc
 from ..templates import render
-from .base import Format, Link, register
+from .base import Format, Link, ast_json, register
 from .epub_ast import shape
 from .epub_cover import cover_alt, cover_svg
 from .epub_package import PackageInfo, finish, read_zip, write_zip
@@ -127,8 +126,7 @@ class EpubFormat(Format):
             for f in brand.fonts:
                 args += ["--epub-embed-font", str(f.path)]
             env = dict(os.environ, SOURCE_DATE_EPOCH=str(doc.timestamp))
-            data = json.dumps(ast, ensure_ascii=False).encode("utf-8")
-            run_pandoc(args, data, what="write the EPUB", cwd=tmp, env=env)
+            run_pandoc(args, ast_json(ast), what="write the EPUB", cwd=tmp, env=env)
             files = read_zip(out.read_bytes())
         info = PackageInfo(
             cover_alt=alt,

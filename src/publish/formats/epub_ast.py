@@ -15,14 +15,13 @@ Nothing is random: ids are numbered in document order.
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..inlines import elements
 from ..inlines import plain_text as _plain
 from ..labels import Labels
+from .tree import containers, containers_of, rebuilt, with_id
 
 Block = dict[str, Any]
 
@@ -89,8 +88,7 @@ def _contains_refs(blocks: list[Block]) -> bool:
 def shape(ast: dict[str, Any], *, title: str, short_title: str, words: Labels,
           section_title: str | None) -> EbookShape:
     """A reshaped copy of the document's blocks; the Document itself is not touched."""
-    blocks: list[Block] = copy.deepcopy(ast.get("blocks", []))
-    blocks, wrapper_id = _lift_refs(blocks)
+    blocks, wrapper_id = _lift_refs(ast.get("blocks", []))
     result = EbookShape(blocks)
 
     refs_at = _find_refs(blocks)
@@ -121,24 +119,27 @@ def shape(ast: dict[str, Any], *, title: str, short_title: str, words: Labels,
 
     result.blocks = body + tail
     _link_citations(result, short_title, words)
-    result.images = _count(result.blocks, "Image")
     return result
 
 
-def _count(node: Any, kind: str) -> int:
-    return sum(e.get("t") == kind for e in elements(node))
-
-
 def _link_citations(result: EbookShape, first_section: str, words: Labels) -> None:
-    """Give every citation link an id and every bibliography entry links back to its citations."""
+    """Give every citation link an id and every bibliography entry links back to its citations: the
+    blocks are rebuilt where they change and shared with the document everywhere else."""
     places: dict[str, list[tuple[str, str]]] = {}  # key -> [(link id, section label)]
+    links: dict[int, Any] = {}  # id() of a citation link without an id -> the link with one
     section = first_section
 
     def pruned(node: dict[str, Any]) -> bool:  # a heading names a section; the bibliography cites nothing
         return node.get("t") == "Header" or (node.get("t") == "Div" and node["c"][0][0] == "refs")
 
-    for node in elements(result.blocks, pruned):
+    where: set[int] = set()  # the blocks that hold what changes
+    images = 0
+    for i, node in containers_of(result.blocks, pruned):
         t = node.get("t")
+        if t == "Image":
+            images += 1
+        elif pruned(node):  # what is inside is not walked for citations, but its images count
+            images += sum(e.get("t") == "Image" for e in containers(node["c"]))
         if t == "Header":
             level, (ident, _c, _kv), inlines = node["c"]
             if ident != result.bib_id and level > 1:
@@ -148,35 +149,43 @@ def _link_citations(result: EbookShape, first_section: str, words: Labels) -> No
             if target.startswith("#ref-"):
                 key = target[len("#ref-"):]
                 n = len(places.get(key, [])) + 1
-                if not attr[0]:
-                    attr[0] = f"cite-{key}-{n}"
-                places.setdefault(key, []).append((attr[0], section))
+                ident = attr[0]
+                if not ident:
+                    ident = f"cite-{key}-{n}"
+                    links[id(node)] = with_id(node, ident)
+                    where.add(i)
+                places.setdefault(key, []).append((ident, section))
+    result.images = images
     result.citations = {k: [i for i, _s in v] for k, v in places.items()}
     if not result.bibliography:
+        result.blocks = rebuilt(result.blocks, links, sorted(where))
         return
     word, fallback = words.back_to, words.fallback
+    changes = dict(links)
 
-    def entries(blocks: list[Block]) -> None:
-        for b in blocks:
+    def entries(blocks: list[Block], top: int | None) -> None:
+        for n, b in enumerate(blocks):
             if b.get("t") != "Div":
                 continue
             (ident, classes, _kv), inner = b["c"]
             if "csl-entry" in classes and ident.startswith("ref-"):
                 back = _backlinks(places.get(ident[len("ref-"):], []), word, fallback)
                 if back is not None:
-                    _append_inline(inner, back)
+                    changes[id(b)] = {"t": "Div", "c": [b["c"][0], _appended(rebuilt(inner, links), back)]}
+                    where.add(n if top is None else top)
             else:
-                entries(inner)
+                entries(inner, n if top is None else top)
 
-    entries(result.blocks)
+    entries(result.blocks, None)
+    result.blocks = rebuilt(result.blocks, changes, sorted(where))
 
 
-def _append_inline(blocks: list[Block], inline: dict[str, Any]) -> None:
-    """At the end of the entry's last paragraph, so the back-links sit on the entry's last line."""
+def _appended(blocks: list[Block], inline: dict[str, Any]) -> list[Block]:
+    """New blocks with ``inline`` at the end of the entry's last paragraph, so the back-links sit on the
+    entry's last line."""
     if blocks and blocks[-1].get("t") in ("Para", "Plain"):
-        blocks[-1]["c"].append(inline)
-    else:
-        blocks.append({"t": "Plain", "c": [inline]})
+        return [*blocks[:-1], {"t": blocks[-1]["t"], "c": [*blocks[-1]["c"], inline]}]
+    return [*blocks, {"t": "Plain", "c": [inline]}]
 
 
 def _backlinks(places: list[tuple[str, str]], word: str, lang: str | None) -> dict[str, Any] | None:

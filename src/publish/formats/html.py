@@ -13,11 +13,12 @@ from markupsafe import Markup
 from ..brand import Brand
 from ..dates import printed, review
 from ..document import Document
-from ..inlines import elements, meta_inlines
 from ..inlines import html as inline_html
+from ..inlines import meta_inlines
 from ..labels import Labels, labels
 from ..templates import render
 from .base import Format, Link, body_html, register, toc
+from .tree import containers, containers_of, rebuilt, with_id
 
 REF_PREFIX = "#ref-"  # the cite layer links each citation to its entry's id, ref-KEY
 CITE_ID = "cite-{key}-{n}"  # the id this module gives the n-th citation of KEY (when the cite layer gave none)
@@ -36,83 +37,101 @@ def add_backlinks(ast: dict[str, Any], words: Labels | None = None) -> dict[str,
 
     Every citation link gets an id (kept when the cite layer set one), and every bibliography entry
     (``Div#ref-KEY.csl-entry``) ends with one back-link per citation of it, in reading order.
-    Returns a new AST; the document is not changed."""
+    Returns a new AST that shares every unchanged part with ``ast``; the document is not changed."""
     words = words or labels("en")
-    ast = copy.deepcopy(ast)
-    cited: dict[str, list[str]] = {}
-    used: set[str] = set()
-
-    def collect_ids(node: Any) -> None:
-        for element in elements(node):
-            c = element.get("c")
-            if element.get("t") in ("Link", "Span", "Div", "Header", "Code", "CodeBlock", "Image") and c:
-                attr = c[0] if element["t"] not in ("Header",) else c[1]
-                if isinstance(attr, list) and attr and isinstance(attr[0], str) and attr[0]:
-                    used.add(attr[0])
+    blocks = ast.get("blocks", [])
 
     def bibliography(element: dict[str, Any]) -> bool:  # its own links are not citations
         return element.get("t") == "Div" and "csl-bib-body" in element["c"][0][1]
 
-    def links(node: Any) -> None:
-        for element in elements(node, bibliography):
-            if element.get("t") == "Link":
-                attr, _inl, (target, _title) = element["c"]
-                if target.startswith(REF_PREFIX):
-                    key = target[len(REF_PREFIX):]
-                    ids = cited.setdefault(key, [])
-                    if not attr[0]:
-                        n = len(ids) + 1
-                        ident = CITE_ID.format(key=key, n=n)
-                        while ident in used:
-                            n += 1
-                            ident = CITE_ID.format(key=key, n=n)
-                        attr[0] = ident
-                        used.add(ident)
-                    ids.append(attr[0])
+    def entry(element: dict[str, Any]) -> bool:
+        if element.get("t") != "Div":
+            return False
+        ident, classes, _kv = element["c"][0]
+        return "csl-entry" in classes and ident.startswith("ref-")
 
-    def backrefs(ids: list[str]) -> dict[str, Any]:
-        out: list[dict[str, Any]] = []
-        for n, ident in enumerate(ids, 1):
-            label = words.format("back_to_citation_n", n=n) if len(ids) > 1 else words.back_to_citation
-            visible = [_span([], [_str("↩")], [["aria-hidden", "true"]])]
-            if len(ids) > 1:
-                visible.append(_span([], [_str(str(n))], [["aria-hidden", "true"]]))
-            hidden_attrs = [["lang", words.fallback]] if words.fallback else []
-            content = [*visible, _span(["visually-hidden"], [_str(label)], hidden_attrs)]
-            if out:
-                out.append({"t": "Space"})
-            out.append({"t": "Link", "c": [["", ["backref"], [["role", "doc-backlink"]]], content, ["#" + ident, ""]]})
-        return _span(["backrefs"], out)
+    # One walk finds the citation links (outside the bibliography) and the entries (inside it or not).
+    citations: list[tuple[int, dict[str, Any], str]] = []
+    entries: list[tuple[int, dict[str, Any]]] = []
+    def cites(i: int, element: dict[str, Any]) -> None:
+        if element.get("t") == "Link" and element["c"][2][0].startswith(REF_PREFIX):
+            citations.append((i, element, element["c"][2][0][len(REF_PREFIX):]))
 
-    def append_to_entry(blocks: list[dict[str, Any]], inline: dict[str, Any]) -> None:
-        last = blocks[-1] if blocks else None
-        if last and last.get("t") in ("Para", "Plain"):
-            last["c"] += [{"t": "Space"}, inline]
-        elif last and last.get("t") == "Div":
-            append_to_entry(last["c"][1], inline)
-        else:
-            blocks.append({"t": "Plain", "c": [inline]})
+    for i, element in containers_of(blocks, lambda e: bibliography(e) or entry(e)):
+        cites(i, element)
+        if element.get("t") != "Div":
+            continue
+        if bibliography(element):
+            entries.extend((i, e) for e in containers(element["c"][1], entry) if entry(e))
+        elif entry(element):  # an entry outside a bibliography: what it cites counts
+            entries.append((i, element))
+            for inner in containers(element["c"][1], bibliography):
+                cites(i, inner)
+    if not citations:
+        return ast
+    cited: dict[str, list[str]] = {}
+    links: dict[int, Any] = {}  # id() of a citation link without an id -> the link with one
+    where: set[int] = set()  # the blocks that hold what changes
+    used: set[str] | None = None
+    for i, link, key in citations:
+        ids = cited.setdefault(key, [])
+        ident = link["c"][0][0]
+        if not ident:
+            used = _ids(blocks) if used is None else used
+            n = len(ids) + 1
+            while (ident := CITE_ID.format(key=key, n=n)) in used:
+                n += 1
+            used.add(ident)
+            links[id(link)] = with_id(link, ident)
+            where.add(i)
+        ids.append(ident)
+    changes = dict(links)
+    for i, element in entries:
+        if ids := cited.get(element["c"][0][0][len("ref-"):]):
+            attr, inner = element["c"]
+            changes[id(element)] = {"t": "Div", "c": [attr, _appended(rebuilt(inner, links), _backrefs(ids, words))]}
+            where.add(i)
+    return dict(ast, blocks=rebuilt(blocks, changes, sorted(where)))
 
-    def entries(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("t") == "Div":
-                (ident, classes, _kv), inner = node["c"]
-                if "csl-entry" in classes and ident.startswith("ref-"):
-                    ids = cited.get(ident[len("ref-"):])
-                    if ids:
-                        append_to_entry(inner, backrefs(ids))
-                    return
-            for v in node.values():
-                entries(v)
-        elif isinstance(node, list):
-            for v in node:
-                entries(v)
 
-    collect_ids(ast.get("blocks", []))
-    links(ast.get("blocks", []))
-    if cited:
-        entries(ast.get("blocks", []))
-    return ast
+def _ids(blocks: list[dict[str, Any]]) -> set[str]:
+    """Every id the document's elements already have."""
+    used: set[str] = set()
+    for element in containers(blocks):
+        c = element.get("c")
+        if element.get("t") in ("Link", "Span", "Div", "Header", "Code", "CodeBlock", "Image") and c:
+            attr = c[0] if element["t"] != "Header" else c[1]
+            if isinstance(attr, list) and attr and isinstance(attr[0], str) and attr[0]:
+                used.add(attr[0])
+    return used
+
+
+def _backrefs(ids: list[str], words: Labels) -> dict[str, Any]:
+    """The links from one entry back to its citations: an arrow (and a number when there are several)
+    for the eye, the words for a screen reader."""
+    out: list[dict[str, Any]] = []
+    for n, ident in enumerate(ids, 1):
+        label = words.format("back_to_citation_n", n=n) if len(ids) > 1 else words.back_to_citation
+        visible = [_span([], [_str("↩")], [["aria-hidden", "true"]])]
+        if len(ids) > 1:
+            visible.append(_span([], [_str(str(n))], [["aria-hidden", "true"]]))
+        hidden_attrs = [["lang", words.fallback]] if words.fallback else []
+        content = [*visible, _span(["visually-hidden"], [_str(label)], hidden_attrs)]
+        if out:
+            out.append({"t": "Space"})
+        out.append({"t": "Link", "c": [["", ["backref"], [["role", "doc-backlink"]]], content, ["#" + ident, ""]]})
+    return _span(["backrefs"], out)
+
+
+def _appended(blocks: list[dict[str, Any]], inline: dict[str, Any]) -> list[dict[str, Any]]:
+    """New blocks with ``inline`` at the end of the last paragraph (of the last Div, when it ends with one)."""
+    last = blocks[-1] if blocks else None
+    if last and last.get("t") in ("Para", "Plain"):
+        return [*blocks[:-1], {"t": last["t"], "c": [*last["c"], {"t": "Space"}, inline]}]
+    if last and last.get("t") == "Div":
+        attr, inner = last["c"]
+        return [*blocks[:-1], {"t": "Div", "c": [attr, _appended(inner, inline)]}]
+    return [*blocks, {"t": "Plain", "c": [inline]}]
 
 
 def _with_backlinks(doc: Document, words: Labels) -> Document:
@@ -138,7 +157,7 @@ def brand_context(brand: Brand) -> dict[str, Any]:
 
 
 def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backlinks: bool = False,
-                 math: str = "plain") -> dict[str, Any]:
+                 math: str = "plain", sections: bool = True) -> dict[str, Any]:
     """What every page-like template (HTML page, print handout) is given. One place, so they agree.
 
     ``paths``: the template search path (labels.yml files there adjust the words around the text);
@@ -165,7 +184,7 @@ def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backli
         },
         "brand": brand_context(brand),
         "toc": toc(doc) if s.toc is not False else [],  # the web page's unless toc: false
-        "body": Markup(body_html(_with_backlinks(doc, words) if backlinks else doc, math=math)),
+        "body": Markup(body_html(_with_backlinks(doc, words) if backlinks else doc, math=math, sections=sections)),
     }
 
 

@@ -36,6 +36,8 @@ from .html import page_context
 from .weasy import load_weasyprint
 
 PDF_VARIANT = "pdf/ua-1"
+#: The handout's body without pandoc's <section> wrappers (see formats.base.body_html): the same pages.
+PRINT_SECTIONS = False
 LARGE_PRINT_SUFFIX = "large-print"
 
 
@@ -212,7 +214,7 @@ class PdfFormat(Format):
             raise PublishError("print stylesheet contains '</'", file="print.css.j2",
                                hint="remove '</' from the stylesheet and the brand's values")
         url = self.web_url(doc, brand)
-        context = page_context(doc, brand, self.template_paths(brand))
+        context = page_context(doc, brand, self.template_paths(brand), sections=PRINT_SECTIONS)
         context.update(
             css=Markup(css),
             logo_src=brand.logo.as_uri() if brand.logo else None,

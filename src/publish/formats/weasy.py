@@ -1,4 +1,5 @@
-"""Importing WeasyPrint without the library search and C parsing it repeats in every process.
+"""Importing WeasyPrint without the library search and C parsing it repeats in every process, and its PDF
+writer without a step that grows with pages x tagged elements.
 
 The shortcuts live in ``publish/_hacks.py`` (what they lean on, the upstream discussion, the figures);
 this module only decides which to use. They change how the C bindings are loaded, never what WeasyPrint
@@ -13,7 +14,7 @@ import contextlib
 import sys
 from types import ModuleType
 
-from .._hacks import Mismatch, fast_arrays, no_find_library, out_of_line_ffi, precompiled_ffi
+from .._hacks import Mismatch, fast_arrays, fast_pdf_writing, no_find_library, out_of_line_ffi, precompiled_ffi
 
 
 def _forget_weasyprint() -> None:
@@ -26,6 +27,7 @@ def load_weasyprint() -> ModuleType:
     if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
         import weasyprint
 
+        fast_pdf_writing()
         return weasyprint
     ffi = None
     with contextlib.suppress(Exception):  # no cache, no compiler input: without it below
@@ -44,4 +46,5 @@ def load_weasyprint() -> ModuleType:
 
     if hasattr(used, "_typeof_locked"):  # cffi's in-line FFI: the ordinary way
         fast_arrays(used)
+    fast_pdf_writing()
     return weasyprint
