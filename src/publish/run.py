@@ -222,7 +222,7 @@ def render_step(root: str, doc: Document, brand: Brand, fmt: str, edition: str,
     base = Path(root)
     renderer = registry()[fmt](Project(base))
     located = doc.located(base.resolve())
-    return _relative(base, renderer.render(located, brand, edition, links))
+    return _relative(base, renderer.render(located, brand.in_language(located.settings.lang), edition, links))
 
 
 def analysis_step(root: str, doc: Document, brand_targets: tuple[float | None, ...]) -> dict[str, Any]:
@@ -328,6 +328,8 @@ class _Build:
         self.index_files: list[tuple[Step, str, Outcome]] = []
         self.failed = False
         self.cached: set[str] = set()  # steps whose files came from the shared cache
+        self.brand_warnings: dict[str, list[Any]] = {}  # a render's: its brand's texts missing its language
+        self.shown: set[Any] = set()  # one handout's warning about its brand is shown once, not per format
         if runner.cache is not None:
             runner.cache.warn = rep.err
 
@@ -367,7 +369,14 @@ class _Build:
         from .errors import Warning_
 
         kept = [Warning_(*w) for w in self.state.steps.get(step.name, {}).get("warnings", [])]
-        self.rep.step(StepResult(step.name, "up to date", warnings=kept))
+        self.rep.step(StepResult(step.name, "up to date", warnings=self.unseen(kept)))
+
+    def unseen(self, warnings: Sequence[Any]) -> list[Any]:
+        """The warnings not shown yet in this build: every format of a handout in a brand records that the
+        brand has no text in its language, and the author reads it once."""
+        fresh = [w for w in warnings if w not in self.shown]
+        self.shown.update(fresh)
+        return fresh
 
     def record(self, step: Step, inputs: tuple[str, ...], targets: list[str], warnings: Sequence[Any] = ()) -> None:
         rec = {**self.state.record_for(inputs, targets, step.config), "step": step.identity()}
@@ -520,6 +529,7 @@ class _Build:
         brand = self.brand(step.brand)
         if brand is None:
             return doc
+        self.brand_warnings[step.name] = brand.untranslated(doc.settings.lang)
         future = self.runner.executor.submit(render_step, (self.root, doc, brand, step.format, step.edition,
                                                            step.links), heavy=step.heavy, key=self.digest(step),
                                              inputs=step.inputs + self.doc_files(doc))
@@ -619,10 +629,11 @@ class _Build:
         files: dict[str, bytes] = value["files"] if step.kind == ANALYSE else value
         for rel, data in files.items():
             write_atomic(self.project.root / rel, data)
-        warnings = value["warnings"] if step.kind == ANALYSE else ()
+        warnings = value["warnings"] if step.kind == ANALYSE else self.brand_warnings.pop(step.name, [])
         self.record(step, step.inputs, sorted(files), warnings)
         cached = " (from cache)" if step.name in self.cached else ""
-        self.rep.step(StepResult(step.name, "built", outcome.seconds, warnings=warnings, reason=reason + cached))
+        self.rep.step(StepResult(step.name, "built", outcome.seconds, warnings=self.unseen(warnings),
+                                 reason=reason + cached))
 
     def write_indexes(self) -> None:
         if self.failed or self.bad_brands:

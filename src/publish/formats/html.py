@@ -263,6 +263,7 @@ class HtmlFormat(Format):
     def render_index(self, brand: Brand, entries: list[dict[str, Any]]) -> dict[Path, bytes]:
         """``build/<brand>/index.html``: every manuscript of the brand with links to its outputs."""
         lang = entries[0]["lang"] if entries else "en"
+        brand = brand.in_language(lang)
         for e in entries:
             due = e.get("next_review")
             e["next_review_text"] = printed(dt.date.fromisoformat(due), e["lang"], "long") if due else ""
