@@ -136,6 +136,8 @@ def _cite(project: Project, ms: Manuscript) -> Document:
     assert style is not None
     if project.contains(style):
         inputs.append(style)
+    ast, labels_file = _with_references_heading(ast, settings, project)
+    inputs += labels_file
     result = cite.cite_document(
         ast,
         references,
@@ -147,6 +149,22 @@ def _cite(project: Project, ms: Manuscript) -> Document:
     )
     warnings.extend(result.warnings)
     return Document(ms.stem, ms.path, settings, result.ast, inputs, images, warnings)
+
+
+def _with_references_heading(ast: dict[str, Any], settings: Settings, project: Project,
+                             ) -> tuple[dict[str, Any], list[Path]]:
+    """The AST with a heading for its bibliography in the document's language ("Referencias",
+    "Literatur") when the front matter names none, as pandoc's citeproc gives none by itself; and the
+    project's labels.yml when it is one of the words' sources (the cite step then depends on it)."""
+    from .labels import LABEL_FILE, labels
+
+    if settings.reference_section_title is not None or "reference-section-title" in ast.get("meta", {}):
+        return ast, []
+    base = project.templates / "base"
+    word = labels(settings.lang, (base,)).references
+    meta = {**ast.get("meta", {}), "reference-section-title": {"t": "MetaString", "c": word}}
+    file = base / LABEL_FILE
+    return {**ast, "meta": meta}, [file] if file.is_file() else []
 
 
 def _at_key(ms: Manuscript, key: str, message: str, hint: str) -> PublishError:
