@@ -402,6 +402,8 @@ class Settings:
     owner: str | None = setting(TEXT, None, "the role responsible for the content, not a person")
     reading_grade: float | None = setting(GRADE, None, "the highest reading grade the text should need",
                                           default_doc="the brand's, if it sets one")
+    translation_of: str | None = setting(TEXT, None, "a translation's (<stem>.<lang>.md): the content hash of the "
+                                         "source it was translated from; publish warns once the source changes")
     date_format: str = setting(DATE_FORMAT, "long", "how dates are printed: long, medium, short or a CLDR "
                                                     "pattern such as 'd MMMM y'")
     abstract: Any = setting(PANDOC, None, "an abstract")

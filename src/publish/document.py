@@ -31,6 +31,9 @@ class Document:
     #: HTML bodies pandoc already wrote for this AST (see formats.base.body_html): the parent writes the
     #: handout's while it waits for the brands, and the PDF worker finds it here.
     bodies: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    #: The handout's language editions a render links (plan.Alternate: lang, stem), itself included; set
+    #: by the runner for one render, never kept with the cited document.
+    alternates: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def date(self) -> dt.date:
@@ -58,18 +61,19 @@ class Document:
         """This document with its paths relative to the project folder: what the pipeline keeps between
         builds, so a moved or renamed project rebuilds nothing."""
         return self._moved(lambda p: p.relative_to(root) if p.is_absolute() and p.is_relative_to(root) else p,
-                           bodies={})
+                           bodies={}, alternates=())
 
     def located(self, root: Path) -> Document:
         """A :meth:`portable` document placed in the project folder ``root``."""
-        return self._moved(lambda p: p if p.is_absolute() else root / p, bodies=self.bodies)
+        return self._moved(lambda p: p if p.is_absolute() else root / p, bodies=self.bodies,
+                           alternates=self.alternates)
 
-    def _moved(self, move: Any, bodies: dict[str, str]) -> Document:
+    def _moved(self, move: Any, bodies: dict[str, str], alternates: tuple[Any, ...]) -> Document:
         settings = self.settings
         if settings.bibliography is not None:
             settings = replace(settings, bibliography=move(settings.bibliography))
         return replace(self, source=move(self.source), settings=settings, inputs=[move(p) for p in self.inputs],
-                       images=[move(p) for p in self.images], bodies=bodies)
+                       images=[move(p) for p in self.images], bodies=bodies, alternates=alternates)
 
 
 def cite_manuscript(project: Project, ms: Manuscript) -> Document:

@@ -24,6 +24,7 @@ from .plan import (
     ANALYSE,
     CITE,
     RENDER,
+    Alternate,
     DocInfo,
     Selection,
     Step,
@@ -34,6 +35,7 @@ from .plan import (
     plan,
     render_steps,
     stem_of,
+    translation_of,
 )
 from .project import Project
 from .report import Reporter, StepResult
@@ -188,7 +190,8 @@ def cite_step(root: str, source: str) -> Cited:
             digest.update(file_hash(path).encode())
     info = DocInfo(doc.stem, source, s.title, s.description, s.lang,
                    tuple(s.brands) if s.brands is not None else None, digest.hexdigest()[:32],
-                   s.next_review.isoformat() if s.next_review else "")
+                   s.next_review.isoformat() if s.next_review else "", content_hash(doc.source),
+                   s.translation_of or "")
     inputs = tuple(dict.fromkeys(p.as_posix() for p in portable.inputs))
     return Cited(portable, blob, info, inputs, list(doc.warnings))
 
@@ -214,14 +217,23 @@ def _relative(root: Path, files: Mapping[Path, bytes]) -> dict[str, bytes]:
     return {Path(p).resolve().relative_to(base).as_posix(): data for p, data in files.items()}
 
 
+def content_hash(path: Path) -> str:
+    """A manuscript's content hash as a translation's ``translation-of:`` names it: the first 12 hex digits
+    of the file's SHA-256 (``sha256sum manuscript/sleep.md | cut -c1-12``)."""
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
 def render_step(root: str, doc: Document, brand: Brand, fmt: str, edition: str,
-                links: tuple[Link, ...]) -> dict[str, bytes]:
+                links: tuple[Link, ...], alternates: tuple[Alternate, ...] = ()) -> dict[str, bytes]:
     """Render one output (one edition of one format); its files come back as bytes, project-relative."""
     from .formats import registry
 
     base = Path(root)
     renderer = registry()[fmt](Project(base))
     located = doc.located(base.resolve())
+    located.alternates = alternates
     return _relative(base, renderer.render(located, brand.in_language(located.settings.lang), edition, links))
 
 
@@ -387,7 +399,7 @@ class _Build:
         self.state.steps[step.name] = rec
 
     def renders_of(self, info: DocInfo) -> list[Step]:
-        return render_steps(self.selection, info, self.formats, self.inputs, self.built, self.version)
+        return render_steps(self.selection, info, self.formats, self.inputs, self.built, self.version, self.docs)
 
     def analyses(self, info: DocInfo) -> list[Step]:
         return analysis_steps(self.selection, info, self.inputs, self.version)
@@ -430,6 +442,7 @@ class _Build:
             raise
         self.write_indexes()
         self.review_dates()
+        self.translations()
         self.prune()
         self.state.save()
         if self.cached:
@@ -531,8 +544,8 @@ class _Build:
             return doc
         self.brand_warnings[step.name] = brand.untranslated(doc.settings.lang)
         future = self.runner.executor.submit(render_step, (self.root, doc, brand, step.format, step.edition,
-                                                           step.links), heavy=step.heavy, key=self.digest(step),
-                                             inputs=step.inputs + self.doc_files(doc))
+                                                           step.links, step.alternates), heavy=step.heavy,
+                                             key=self.digest(step), inputs=step.inputs + self.doc_files(doc))
         self.pending[future] = (step, reason)
         return doc
 
@@ -655,6 +668,34 @@ class _Build:
                 warning = Warning_(f"its next review was due on {info.next_review}", info.source,
                                    hint="review the handout, then update reviewed: and next-review:")
                 self.rep.step(StepResult(f"review {info.stem}", "note", warnings=[warning]))
+
+    def translations(self) -> None:
+        """A warning for each translation built now whose source changed after it was translated (its
+        ``translation-of:`` names another content of the source), or whose file name's language is not its
+        ``lang``. Both read only what the cite steps learnt, so they hold on a no-op build too."""
+        from .errors import Warning_
+        from .languages import lookup
+
+        stems = [stem_of(src) for src in self.selection.all_manuscripts]
+        for src in self.selection.manuscripts:
+            info = self.docs.get(stem_of(src))
+            found = translation_of(info.stem, stems) if info is not None else None
+            if info is None or found is None:
+                continue
+            source, tag = found
+            warnings = []
+            if lookup(info.lang, [tag]) is None:
+                warnings.append(Warning_(f"its file name makes it the '{tag}' edition of {source}.md, but its lang "
+                                         f"is {info.lang}", info.source,
+                                         hint=f"rename it {source}.<language>.md, or set lang: {tag}"))
+            original = self.docs.get(source)
+            if info.translation_of and original is not None and original.content != info.translation_of:
+                warnings.append(Warning_(
+                    f"translation may be out of date: {original.source} changed after it was translated "
+                    f"(translation-of: {info.translation_of}, the source is now {original.content})", info.source,
+                    hint=f"bring the translation up to date, then write translation-of: {original.content}"))
+            if warnings:
+                self.rep.step(StepResult(f"translation {info.stem}", "note", warnings=warnings))
 
     # Brands ----------------------------------------------------------------------------------------------
 

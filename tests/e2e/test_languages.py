@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_publish
+from tests.conftest import require_cmd, run_publish
 from tests.projects import copy_languages
 
 FRENCH = """---
@@ -131,3 +132,70 @@ def test_the_and_term_follows_the_locale(tmp_path: Path) -> None:
     de = _terms((project / "build" / "default" / "sleep.de.html").read_text())
     assert "cite: (Elliott et al., 2011; Safran y Muran, 2000)" in es
     assert "cite: (Elliott et al., 2011; Safran und Muran, 2000)" in de
+
+
+def test_editions_link_each_other(web: Path) -> None:
+    es = (web / "riverside" / "sleep.es.html").read_text()
+    head = es[:es.index("</head>")]
+    for lang, stem in (("en-US", "sleep"), ("ar", "sleep.ar"), ("de", "sleep.de"), ("zh-Hans", "sleep.zh-Hans")):
+        assert f'<link rel="alternate" hreflang="{lang}" href="{stem}.html">' in head
+    switcher = re.search(r'<nav class="languages" aria-label="Otros idiomas">(.*?)</nav>', es, re.S).group(1)
+    names = re.findall(r'<a href="([^"]+)" hreflang="([^"]+)" lang="\2"( aria-current="page")?>([^<]+)</a>', switcher)
+    assert [(h, n) for h, _l, _c, n in names] == [("sleep.html", "English"), ("sleep.ar.html", "العربية"),
+                                                 ("sleep.de.html", "Deutsch"), ("sleep.es.html", "Español"),
+                                                 ("sleep.zh-Hans.html", "中文 (简体)")]
+    assert [h for h, _l, c, _n in names if c] == ["sleep.es.html"]
+    for href, _lang, _current, _name in names:
+        assert (web / "riverside" / href).is_file()
+    assert "<nav class=\"languages\"" not in (web.parent / "build" / "riverside" / "index.html").read_text()
+
+
+def test_the_index_groups_editions_with_lang_and_hreflang(web: Path) -> None:
+    index = (web / "default" / "index.html").read_text()
+    entries = re.findall(r'<li class="index-entry">(.*?)\n    </li>', index, re.S)
+    assert len(entries) == 1  # one handout, five languages
+    (entry,) = entries
+    assert '<h2 lang="en-US"><a href="sleep.html" hreflang="en-US">Sleeping Well</a></h2>' in entry
+    for lang, stem, title in (("es-ES", "sleep.es", "Dormir bien"), ("de-DE", "sleep.de", "Gut schlafen"),
+                              ("ar", "sleep.ar", "النوم الجيد"), ("zh-Hans", "sleep.zh-Hans", "睡个好觉")):
+        assert f'<a href="{stem}.html" hreflang="{lang}" lang="{lang}">{title}</a>' in entry
+    for a in re.findall(r"<a [^>]*>", index[index.index("<main"):index.index("</main>")]):
+        assert "hreflang=" in a, a  # every link to a handout says its language
+
+
+def test_a_second_build_rebuilds_nothing(web: Path) -> None:
+    proc = run_publish(web.parent, "--format", "html")
+    assert " built " not in proc.stdout and "0 built" in proc.stdout, proc.stdout
+
+
+def test_the_pdf_lists_the_other_languages_addresses(tmp_path: Path) -> None:
+    project = copy_languages(tmp_path / "p", ["sleep.md", "sleep.es.md"])
+    for name in ("sleep.md", "sleep.es.md"):
+        path = project / "manuscript" / name
+        path.write_text(path.read_text().replace("csl: apa\n", "csl: apa\nbase-url: https://handouts.example\n"))
+    run_publish(project, "--brand", "default", "--format", "html", "--format", "pdf", "--edition", "standard")
+    text = subprocess.run([require_cmd("pdftotext"), str(project / "build" / "default" / "sleep.es.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "Este folleto en otros idiomas: English: https://handouts.example/default/sleep.html" in flat
+    assert "Español:" not in flat  # itself is not another language
+
+
+def test_a_translation_whose_source_changed_is_flagged(tmp_path: Path) -> None:
+    import hashlib
+
+    project = copy_languages(tmp_path / "p", ["sleep.md", "sleep.es.md"])
+    source, spanish = project / "manuscript" / "sleep.md", project / "manuscript" / "sleep.es.md"
+    now = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    spanish.write_text(spanish.read_text().replace("csl: apa\n", f"csl: apa\ntranslation-of: {now}\n"))
+    quiet = run_publish(project, "--brand", "default", "--format", "html")
+    assert "translation may be out of date" not in quiet.stderr
+    source.write_text(source.read_text() + "\nA new paragraph the translation lacks.\n")
+    later = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    proc = run_publish(project, "--brand", "default", "--format", "html")
+    lines = [line for line in proc.stderr.splitlines() if "translation may be out of date" in line]
+    assert len(lines) == 1 and lines[0].split(": warning:")[0].endswith("manuscript/sleep.es.md"), proc.stderr
+    assert f"translation-of: {now}, the source is now {later}" in lines[0]
+    assert f"then write translation-of: {later}" in lines[0]
+    again = run_publish(project, "--brand", "default", "--format", "html", "--strict", check=False)
+    assert again.returncode == 1 and "error: translation may be out of date" in again.stderr

@@ -147,6 +147,7 @@ def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backli
     words = labels(s.lang, paths)
     return {
         "t": words,
+        "languages": languages(doc, brand),
         "doc": {
             "stem": doc.stem,
             "title": s.title,
@@ -167,6 +168,21 @@ def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backli
         "toc": toc(doc) if s.toc else [],
         "body": Markup(body_html(_with_backlinks(doc, words) if backlinks else doc, math=math)),
     }
+
+
+def languages(doc: Document, brand: Brand) -> list[dict[str, Any]]:
+    """The handout's language editions for the page's links to them: each named in its own language
+    ("Español", from CLDR), its page beside this one and, with ``base-url``, its web address; ``current``
+    marks this one. Empty for a handout in one language."""
+    from ..languages import endonym
+
+    base = doc.settings.base_url
+    out = []
+    for alt in doc.alternates:
+        href = f"{alt.stem}.html"
+        out.append({"lang": alt.lang, "name": endonym(alt.lang), "href": href, "current": alt.stem == doc.stem,
+                    "url": f"{base.rstrip('/')}/{brand.name}/{href}" if base else None})
+    return out
 
 
 def json_ld(doc: Document, brand: Brand, url: str | None) -> dict[str, Any]:
@@ -262,11 +278,17 @@ class HtmlFormat(Format):
 
     def render_index(self, brand: Brand, entries: list[dict[str, Any]]) -> dict[Path, bytes]:
         """``build/<brand>/index.html``: every manuscript of the brand with links to its outputs."""
+        entries = copy.deepcopy(entries)  # the step's own entries stay as planned
         lang = entries[0]["lang"] if entries else "en"
         brand = brand.in_language(lang)
+        from ..languages import endonym
+
         for e in entries:
-            due = e.get("next_review")
-            e["next_review_text"] = printed(dt.date.fromisoformat(due), e["lang"], "long") if due else ""
+            for item in (e, *e.get("editions", ())):
+                due = item.get("next_review")
+                item["next_review_text"] = printed(dt.date.fromisoformat(due), item["lang"], "long") if due else ""
+                item["language"] = endonym(item["lang"])
+            e.setdefault("editions", [])
         context = {
             "t": labels(lang, self.template_paths(brand)),
             "brand": brand_context(brand),
