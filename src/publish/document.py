@@ -152,7 +152,34 @@ def _cite(project: Project, ms: Manuscript) -> Document:
         bibliography_path=settings.bibliography,
     )
     warnings.extend(result.warnings)
-    return Document(ms.stem, ms.path, settings, result.ast, inputs, images, warnings)
+    return Document(ms.stem, ms.path, settings, entry_directions(result.ast, settings.lang), inputs, images, warnings)
+
+
+def entry_directions(ast: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The cited AST (changed in place: the cite layer's own copy) with each bibliography entry whose first
+    letter runs against the document's direction marked ``dir`` (an English reference in an Arabic handout
+    reads left to right): Unicode's first-strong rule, decided here once, so every format gets it, print
+    included (WeasyPrint has no ``dir="auto"``)."""
+    from .inlines import elements, plain_text
+    from .languages import first_strong, is_rtl
+
+    page = "rtl" if is_rtl(lang) else "ltr"
+    for element in elements(ast.get("blocks", [])):
+        if element.get("t") == "Div" and "csl-entry" in element["c"][0][1]:
+            own = first_strong(plain_text([i for b in element["c"][1] for i in _inlines(b)]))
+            attrs = element["c"][0][2]
+            if own is not None and own != page and not any(k == "dir" for k, _ in attrs):
+                attrs.append(["dir", own])
+    return ast
+
+
+def _inlines(block: dict[str, Any]) -> list[Any]:
+    """A block's inlines, however deep (an entry's Para, or the Divs of a numeric style)."""
+    if block.get("t") in ("Para", "Plain"):
+        return block["c"]
+    if block.get("t") == "Div":
+        return [i for b in block["c"][1] for i in _inlines(b)]
+    return []
 
 
 def _with_references_heading(ast: dict[str, Any], settings: Settings, project: Project,

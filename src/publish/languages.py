@@ -125,3 +125,16 @@ def read_translations(value: dict[Any, Any], field: str, place: tuple[int | None
     if problems:
         return None, problems
     return Texts(tuple(values), field, *place), []
+
+
+def first_strong(text: str) -> str | None:
+    """"ltr" or "rtl" by the first letter with a strong direction (Unicode's rules P2 and P3), or None."""
+    import unicodedata
+
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return None

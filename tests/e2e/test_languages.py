@@ -199,3 +199,53 @@ def test_a_translation_whose_source_changed_is_flagged(tmp_path: Path) -> None:
     assert f"then write translation-of: {later}" in lines[0]
     again = run_publish(project, "--brand", "default", "--format", "html", "--strict", check=False)
     assert again.returncode == 1 and "error: translation may be out of date" in again.stderr
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every language edition in every fixture brand and format."""
+    project = copy_languages(tmp_path_factory.mktemp("books") / "p")
+    run_publish(project)
+    return project / "build"
+
+
+def test_right_to_left_web_page_and_ebook(books: Path) -> None:
+    import zipfile
+
+    for brand in ("default", "riverside"):
+        page = (books / brand / "sleep.ar.html").read_text()
+        assert '<html lang="ar" dir="rtl">' in page
+        assert re.search(r'<div id="ref-elliott2011" class="csl-entry" dir="ltr"', page)  # an English entry
+        assert '<html lang="es-ES" dir="ltr">' in (books / brand / "sleep.es.html").read_text()
+        with zipfile.ZipFile(books / brand / "sleep.ar.epub") as book:
+            pages = [n for n in book.namelist() if n.endswith(".xhtml")]
+            assert pages and all(re.search(rb'<html\b[^>]*\bdir="rtl"', book.read(n)) for n in pages)
+            assert re.search(rb'<spine\b[^>]*page-progression-direction="rtl"', book.read("EPUB/content.opf"))
+        with zipfile.ZipFile(books / brand / "sleep.es.epub") as book:
+            assert b"page-progression-direction" not in book.read("EPUB/content.opf")
+
+
+def test_right_to_left_print_is_mirrored(tmp_path: Path) -> None:
+    from publish.brand import load_brand
+    from publish.formats.pdf import PdfFormat
+    from publish.project import Project
+    from tests.projects import BRANDS
+
+    pdf = PdfFormat(Project(copy_languages(tmp_path / "p", [])))
+    brand = load_brand(BRANDS / "default")
+    rtl, ltr = pdf.print_css(brand, lang="ar"), pdf.print_css(brand, lang="en")
+
+    def box(css: str, name: str) -> str:
+        return re.search(r"@" + name + r" \{(.*?)\}", css, re.S).group(1)
+
+    assert "string(short-title)" in box(ltr, "top-left") and "string(short-title)" in box(rtl, "top-right")
+    assert "string(clinic)" in box(rtl, "top-left") and "text-align: left" in box(rtl, "top-left")
+    assert "string(review)" in box(rtl, "bottom-right") and "string(review)" in box(ltr, "bottom-left")
+    for css in (rtl, ltr):  # hanging indents and lists follow the writing direction
+        assert "padding-inline-start: 1.5em" in css and "padding-left" not in css and "margin-left" not in css
+
+
+def test_chinese_is_not_hyphenated(books: Path) -> None:
+    css = (books / "default" / "assets" / "site.css").read_text()
+    assert ":lang(zh), :lang(ja) { line-break: strict; word-break: normal; hyphens: manual; }" in css
+    assert '<html lang="zh-Hans" dir="ltr">' in (books / "default" / "sleep.zh-Hans.html").read_text()

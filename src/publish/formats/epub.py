@@ -23,6 +23,7 @@ from ..dates import printed, review
 from ..document import Document
 from ..errors import PublishError
 from ..labels import Labels, labels
+from ..languages import is_rtl
 from ..pandoc import run_pandoc
 from ..templates import render
 from .base import Format, Link, register
@@ -89,6 +90,8 @@ class EpubFormat(Format):
             "subject": _meta_list(list(s.keywords)),
             "toc-title": _meta_string(str(s.raw.get("toc-title") or self.words(doc, brand).contents)),
         })
+        if is_rtl(s.lang):  # pandoc writes dir on every page and page-progression-direction in the spine
+            meta["dir"] = meta["page-progression-direction"] = _meta_string("rtl")
         if s.description:
             meta["description"] = _meta_string(s.description)
         if s.subtitle:
@@ -137,6 +140,7 @@ class EpubFormat(Format):
             toc_label=str(ast["meta"]["toc-title"]["c"]),
             landmark_labels={"cover": words.landmark_cover, "titlepage": words.landmark_title_page,
                              "bodymatter": words.landmark_start},
+            dir="rtl" if is_rtl(s.lang) else "",
         )
         package = write_zip(finish(files, info), doc.date)
         return {self.project.output(brand.name, doc.stem, "epub"): package}

@@ -16,6 +16,7 @@ from ..document import Document
 from ..inlines import elements, meta_inlines
 from ..inlines import html as inline_html
 from ..labels import Labels, labels
+from ..languages import is_rtl
 from ..templates import render
 from .base import Format, Link, body_html, register, toc
 
@@ -159,6 +160,7 @@ def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backli
             "date_text": printed(doc.date, s.lang, s.date_format),
             "review": review(s, words),
             "lang": s.lang,
+            "dir": "rtl" if is_rtl(s.lang) else "ltr",
             "description": s.description,
             "keywords": list(s.keywords),
             "publisher": s.publisher or brand.full_name,
@@ -296,6 +298,7 @@ class HtmlFormat(Format):
             "css_href": "assets/site.css",
             "logo_src": ("assets/logo" + brand.logo.suffix) if brand.logo else None,
             "lang": lang,
+            "dir": "rtl" if is_rtl(lang) else "ltr",
         }
         page = render("index.html.j2", self.template_paths(brand), context)
         files = {self.project.build / brand.name / "index.html": page.encode("utf-8")}

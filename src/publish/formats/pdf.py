@@ -189,6 +189,8 @@ class PdfFormat(Format):
     # Markup ------------------------------------------------------------------------------------------------
 
     def print_css(self, brand: Brand, *, large_print: bool = False, lang: str = "en") -> str:
+        from ..languages import is_rtl
+
         words = labels(lang, self.template_paths(brand))
         return render(
             "print.css.j2",
@@ -199,6 +201,7 @@ class PdfFormat(Format):
                 "paper": brand.paper,
                 "large_print": large_print,
                 "page_of": page_counter_css(words.page_of),
+                "rtl": is_rtl(lang),
             },
         )
 
