@@ -24,6 +24,7 @@ from .errors import PublishError, PublishErrors, Warning_, did_you_mean
 from .languages import Texts, is_translations, read_translations
 
 BRAND_FILE = "_brand.yml"
+SHARED_FONTS = Path("..", "..", "fonts")  # from a brand's folder: styles/fonts/
 AA_TEXT = 4.5  # WCAG 2.2 SC 1.4.3, normal-size text
 
 def _phone(value: Any, file: Path) -> str:
@@ -60,6 +61,19 @@ def _paper(value: Any, file: Path) -> str:
     return str(value)
 
 
+def _script_fonts(value: Any, file: Path) -> dict[str, str]:
+    """``{Arab: Noto Sans Arabic, Hans: Noto Sans SC}``: a fallback family per ISO 15924 script."""
+    if not isinstance(value, dict):
+        raise Invalid("must map scripts to font families", "write e.g. fonts: {Arab: Noto Sans Arabic}")
+    for script, family in value.items():
+        if not (isinstance(script, str) and re.fullmatch(r"[A-Z][a-z]{3}", script)):
+            raise Invalid(f"names '{script}', which is not an ISO 15924 script code",
+                          "use four letters such as Arab, Hebr, Hans, Cyrl")
+        if not isinstance(family, str) or not family.strip():
+            raise Invalid(f"has no font family for {script}", f"write {script}: <a family of typography.fonts>")
+    return {k: v.strip() for k, v in value.items()}
+
+
 PAPER_SIZES = ("letter", "a4")
 TRANSLATABLE = Reader("text, or {language: text}", _translatable, text=True)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -74,6 +88,8 @@ PUBLISH_SETTINGS: tuple[Key, ...] = (
     Key("crisis", TRANSLATABLE, None, "a crisis or emergency notice"),
     Key("disclaimer", TRANSLATABLE, None, "a disclaimer printed on every output"),
     Key("paper", Reader(" or ".join(PAPER_SIZES), _paper), "a4", "the PDF's paper size"),
+    Key("fonts", Reader("{script: font family}", _script_fonts), None,
+        "a fallback family of typography.fonts per script its own fonts lack: {Arab: Noto Sans Arabic}"),
     Key("sample", BOOL, False, "true for a sample brand that is not a real clinic"),
     Key("reading-grade", GRADE, None, "the highest reading grade this clinic's handouts should need"),
 )
@@ -146,6 +162,8 @@ class Brand:
     details: dict[str, Any] = field(default_factory=dict)
     #: Each text written in several languages, by where it goes ("full_name", "details.crisis").
     translations: dict[str, Texts] = field(default_factory=dict)
+    #: Families for the scripts the brand's own lack (defaults.publish.fonts), in the font stacks after them.
+    fallbacks: tuple[str, ...] = ()
 
     def in_language(self, lang: str) -> Brand:
         """This brand with each text in the reader's language (BCP 47 lookup: es-MX reads es), else in the
@@ -192,19 +210,25 @@ class Brand:
             "--brand-link": c["link"],
             "--brand-heading": c["heading"],
             "--brand-light": c.get("light", c["background"]),
-            "--brand-font": f'"{self.base_family}", sans-serif',
-            "--brand-heading-font": f'"{self.heading_family}", sans-serif',
+            "--brand-font": self.font_stack(self.base_family),
+            "--brand-heading-font": self.font_stack(self.heading_family),
             "--brand-base-size": self.base_size,
             "--brand-line-height": self.line_height,
         }
         body = "".join(f"  {k}: {v};\n" for k, v in props.items())
         return ":root {\n" + body + "}\n"
 
-    def font_faces(self, url_for: Any, *, uncompressed: bool = False) -> str:
+    def font_stack(self, family: str) -> str:
+        """A CSS font-family list: the family, the script fallbacks, sans-serif."""
+        return ", ".join([f'"{f}"' for f in dict.fromkeys((family, *self.fallbacks))] + ["sans-serif"])
+
+    def font_faces(self, url_for: Any, *, uncompressed: bool = False, families: Any = None) -> str:
         """``@font-face`` rules; ``url_for(FontFile) -> str`` says how each format refers to the file;
-        ``uncompressed`` prefers a shipped .ttf/.otf over the web font (for print)."""
+        ``uncompressed`` prefers a shipped .ttf/.otf over the web font (for print); ``families``: only
+        these (a handout's, see coverage.needed_families), else every face."""
         rules = []
-        for f in (font.uncompressed() if uncompressed else font for font in self.fonts):
+        chosen = [f for f in self.fonts if families is None or f.family in families]
+        for f in (font.uncompressed() if uncompressed else font for font in chosen):
             rules.append(
                 "@font-face {\n"
                 f'  font-family: "{f.family}";\n'
@@ -379,9 +403,10 @@ def _split_translations(raw: dict[str, Any], problems: _Problems
 
 def _inside(folder: Path, rel: Path, what: str, problems: _Problems, keys: tuple[Any, ...]) -> Path | None:
     full = (folder / rel).resolve()
-    if not full.is_relative_to(folder.resolve()):
+    shared = (folder / SHARED_FONTS).resolve()  # styles/fonts/: the fonts publish ships for every brand
+    if not full.is_relative_to(folder.resolve()) and not (what == "font file" and full.is_relative_to(shared)):
         problems.add(f"{what} '{rel}' is outside the brand's folder", keys,
-                     "keep logos and fonts inside the brand's folder")
+                     "keep logos and fonts inside the brand's folder (fonts may also come from styles/fonts/)")
         return None
     if not full.is_file():
         problems.add(f"{what} '{rel}' does not exist", keys, "check the path, relative to _brand.yml")
@@ -541,6 +566,7 @@ def load_brand(folder: Path) -> Brand:
         _check_family(heading_family, problems, ("typography", "headings", "family"))
     checked = {base_family, heading_family}  # brand-yml lists the base family again under fonts
     fonts: list[FontFile] = []
+    fallbacks: list[str] = []
     for i, font in enumerate((typo.fonts or []) if typo else []):
         if getattr(font, "source", "file") in ("google", "bunny"):
             problems.add(f"typography.fonts: '{font.family}' comes from {font.source}, outside the machine",
@@ -558,6 +584,14 @@ def load_brand(folder: Path) -> Brand:
             keys = ("typography", "fonts", i, "files", j, "path")
             if (file := _inside(folder, rel, "font file", problems, keys)) is not None:
                 fonts.append(FontFile(font.family, file, int(weight), f.style))
+    declared = {f.family for f in fonts}
+    for script, family in (details.get("fonts") or {}).items():
+        if family not in declared:
+            problems.add(f"defaults.publish.fonts.{script} names '{family}', which typography.fonts does not declare",
+                         ("defaults", "publish", "fonts", script),
+                         "declare it with its files under typography.fonts" + (
+                             f" ({near})" if (near := did_you_mean(family, declared)) else ""))
+        fallbacks.append(family)
     base_size = str(typo.base.size) if typo and typo.base and typo.base.size else "18px"
     if not _CSS_LENGTH.match(base_size):
         problems.add(f"typography.base.size '{base_size}' is not a font size", ("typography", "base", "size"),
@@ -592,6 +626,7 @@ def load_brand(folder: Path) -> Brand:
         line_height=line_height,
         details=details,
         translations=translations,
+        fallbacks=tuple(dict.fromkeys(fallbacks)),
     )
     if not bad_colours:
         check_contrast(brand, places)

@@ -138,3 +138,21 @@ def first_strong(text: str) -> str | None:
         if kind in ("R", "AL"):
             return "rtl"
     return None
+
+
+def script_of(tag: str) -> str:
+    """The ISO 15924 script a language is written in: its tag's (zh-Hans), else CLDR's likely one (ar: Arab,
+    zh: Hans, he: Hebr, es: Latn)."""
+    from babel.core import get_global
+
+    locale = _locale(tag)
+    if locale is None:
+        return "Zyyy"
+    if locale.script:
+        return str(locale.script)
+    likely = get_global("likely_subtags")
+    for key in (str(locale), locale.language):
+        parts = str(likely.get(key, "")).split("_")
+        if len(parts) > 1 and len(parts[1]) == 4:
+            return parts[1]
+    return "Latn"

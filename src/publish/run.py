@@ -228,13 +228,16 @@ def content_hash(path: Path) -> str:
 def render_step(root: str, doc: Document, brand: Brand, fmt: str, edition: str,
                 links: tuple[Link, ...], alternates: tuple[Alternate, ...] = ()) -> dict[str, bytes]:
     """Render one output (one edition of one format); its files come back as bytes, project-relative."""
+    from .coverage import check as check_fonts
     from .formats import registry
 
     base = Path(root)
     renderer = registry()[fmt](Project(base))
     located = doc.located(base.resolve())
     located.alternates = alternates
-    return _relative(base, renderer.render(located, brand.in_language(located.settings.lang), edition, links))
+    readers = brand.in_language(located.settings.lang)
+    check_fonts(located, readers)  # letters of the handout's script in no font: an error, not boxes
+    return _relative(base, renderer.render(located, readers, edition, links))
 
 
 def analysis_step(root: str, doc: Document, brand_targets: tuple[float | None, ...]) -> dict[str, Any]:
@@ -465,7 +468,10 @@ class _Build:
         self.failed = True
         self.state.steps.pop(name, None)
         if outcome.status == "error":
-            self.rep.step(StepResult(name, "failed", outcome.seconds, error=outcome.value))
+            # one problem of a handout in a brand (its script in no font) fails each format: said once
+            said = outcome.value.format() in self.shown
+            self.shown.add(outcome.value.format())
+            self.rep.step(StepResult(name, "failed", outcome.seconds, error=None if said else outcome.value))
         else:
             text, tb = outcome.value
             self.rep.step(self.rep.bug(name, text, tb, outcome.seconds))

@@ -3,7 +3,6 @@ fallback (with a warning naming brand, field and language), bad tags refused at 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from publish.brand import load_brand
 from publish.config import parse_settings, split_front_matter
 from publish.errors import PublishError
 from publish.languages import candidates, endonym, is_known, is_rtl, lookup
-from tests.projects import BRANDS
+from tests.projects import BRANDS, brand_folder
 
 
 def test_lookup_follows_rfc_4647() -> None:
@@ -60,8 +59,7 @@ def test_a_missing_language_falls_back_to_the_first_with_a_warning() -> None:
 
 
 def test_plain_strings_are_one_language(tmp_path: Path) -> None:
-    folder = tmp_path / "clinic"
-    shutil.copytree(BRANDS / "riverside", folder)
+    folder = brand_folder(tmp_path, "clinic")
     data = yaml.safe_load((folder / "_brand.yml").read_text())
     data["meta"]["name"] = "Plain Clinic"
     data["defaults"]["publish"]["crisis"] = "Call 911."
@@ -77,8 +75,7 @@ def test_plain_strings_are_one_language(tmp_path: Path) -> None:
     ("name", {"en": "A", "zz": "B"}, "meta.name names 'zz', which is not a language CLDR knows"),
 ])
 def test_bad_translations_are_refused_at_their_key(tmp_path: Path, where: str, value: object, expected: str) -> None:
-    folder = tmp_path / "clinic"
-    shutil.copytree(BRANDS / "riverside", folder)
+    folder = brand_folder(tmp_path, "clinic")
     data = yaml.safe_load((folder / "_brand.yml").read_text())
     if where == "name":
         data["meta"]["name"] = value

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..brand import Brand
+from ..coverage import needed_families
 from ..dates import printed, review
 from ..document import Document
 from ..errors import PublishError
@@ -52,16 +53,17 @@ class EpubFormat(Format):
     rank = 30
     labels = ("ebook",)
 
-    def stylesheet(self, brand: Brand) -> str:
-        """The EPUB stylesheet with the brand's values written out (no custom properties, no inline styles)."""
+    def stylesheet(self, brand: Brand, families: tuple[str, ...] | None = None) -> str:
+        """The EPUB stylesheet with the brand's values written out (no custom properties, no inline styles);
+        ``families``: the faces the book embeds (a handout's, coverage.needed_families), else all."""
         c = brand.colors
         context = {
             "colors": {"primary": c["primary"], "heading": c["heading"], "link": c["link"],
                        "foreground": c["foreground"], "light": c.get("light", c["background"])},
-            "fonts": {"base": f'"{brand.base_family}", sans-serif',
-                      "heading": f'"{brand.heading_family}", sans-serif'},
+            "fonts": {"base": brand.font_stack(brand.base_family),
+                      "heading": brand.font_stack(brand.heading_family)},
             "line_height": brand.line_height,
-            "font_faces": brand.font_faces(lambda f: "../fonts/" + f.path.name),
+            "font_faces": brand.font_faces(lambda f: "../fonts/" + f.path.name, families=families),
         }
         return render("epub.css.j2", self.template_paths(brand), context)
 
@@ -115,7 +117,8 @@ class EpubFormat(Format):
         alt = cover_alt(s.title, brand)
         with tempfile.TemporaryDirectory(prefix="publish-epub-") as tmp:
             css = Path(tmp) / "stylesheet.css"
-            css.write_text(self.stylesheet(brand), encoding="utf-8")
+            families = needed_families(doc, brand)
+            css.write_text(self.stylesheet(brand, families), encoding="utf-8")
             cover_name, cover_data = self.cover(doc, brand)
             (Path(tmp) / cover_name).write_bytes(cover_data)
             ast["meta"]["cover-image"] = _meta_string(cover_name)
@@ -128,7 +131,8 @@ class EpubFormat(Format):
                 "--resource-path", str(doc.source.parent),  # the manuscript's images, embedded
             ]
             for f in brand.fonts:
-                args += ["--epub-embed-font", str(f.path)]
+                if f.family in families:
+                    args += ["--epub-embed-font", str(f.path)]
             env = dict(os.environ, SOURCE_DATE_EPOCH=str(doc.timestamp))
             data = json.dumps(ast, ensure_ascii=False).encode("utf-8")
             run_pandoc(args, data, what="write the EPUB", cwd=tmp, env=env)
