@@ -94,3 +94,12 @@ def test_an_unknown_language_tag_is_an_error() -> None:
     with pytest.raises(PublishError) as exc:
         parse_settings(data, text, Path("m.md"))
     assert exc.value.format().startswith("m.md:3:1: error: lang 'xx-YY' is not a language CLDR knows")
+
+
+def test_the_cover_draws_a_chinese_title_in_a_face_that_has_it() -> None:
+    from publish.formats.epub_cover import _family_for
+
+    brand = load_brand(BRANDS / "default")
+    assert _family_for(brand, brand.heading_family, "睡个好觉") == "Noto Sans SC"
+    assert _family_for(brand, brand.heading_family, "Dormir bien") == brand.heading_family
+    assert _family_for(brand, brand.heading_family, "睡 Q") == brand.heading_family  # no face has both
