@@ -164,6 +164,9 @@ class Brand:
     translations: dict[str, Texts] = field(default_factory=dict)
     #: Families for the scripts the brand's own lack (defaults.publish.fonts), in the font stacks after them.
     fallbacks: tuple[str, ...] = ()
+    #: After in_language: each text in another language than the reader's (the brand's first stood in), by
+    #: where it goes ("full_name", "details.crisis") -> its language, so a page can mark it with lang.
+    stand_ins: dict[str, str] = field(default_factory=dict)
 
     def in_language(self, lang: str) -> Brand:
         """This brand with each text in the reader's language (BCP 47 lookup: es-MX reads es), else in the
@@ -172,9 +175,10 @@ class Brand:
         if not texts:
             return self
         picked = {k: v.pick(lang)[0] for k, v in texts.items()}
+        stand_ins = {k: v.languages[0] for k, v in texts.items() if not v.pick(lang)[1]}
         details = {**self.details, **{k.removeprefix("details."): v for k, v in picked.items()
                                       if k.startswith("details.")}}
-        return replace(self, details=details, translations={},
+        return replace(self, details=details, translations={}, stand_ins=stand_ins,
                        **{k: v for k, v in picked.items() if not k.startswith("details.")})
 
     def untranslated(self, lang: str) -> list[Warning_]:

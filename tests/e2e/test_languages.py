@@ -41,6 +41,15 @@ def test_brand_text_in_the_readers_language(web: Path) -> None:
     assert "De lunes a jueves de 8:00 a 19:00" in _footer(es) and "Marca de ejemplo para demostración" in _footer(es)
     assert "If you are in crisis" in _footer(en) and "Si está" not in en
     assert "Biblioteca de Salud Publish" in (web / "default" / "sleep.es.html").read_text()
+    assert 'lang="en" dir="ltr"' not in es
+
+
+def test_brand_text_standing_in_for_the_readers_language_says_its_own(web: Path) -> None:
+    """The Arabic page gets the brand's English texts (it has no Arabic), each marked lang="en" dir="ltr",
+    so a screen reader does not read English with an Arabic voice, nor the browser lay it out right to left."""
+    ar = _footer((web / "riverside" / "sleep.ar.html").read_text())
+    assert re.search(r'<p lang="en" dir="ltr">If you are in crisis', ar)
+    assert re.search(r'<p class="disclaimer" lang="en" dir="ltr">Sample brand for demonstration', ar)
 
 
 def test_a_language_the_brand_lacks_warns_and_strict_fails(tmp_path: Path) -> None:

@@ -123,8 +123,15 @@ def _with_backlinks(doc: Document, words: Labels) -> Document:
 
 
 def brand_context(brand: Brand) -> dict[str, Any]:
-    """What templates know about the clinic (the same for article and index pages)."""
+    """What templates know about the clinic (the same for article and index pages). ``lang_of(key)``: the
+    ``lang`` and ``dir`` attributes of a text that is not in the reader's language ("details.crisis"), or ""."""
+
+    def lang_of(key: str) -> Markup:
+        tag = brand.stand_ins.get(key)
+        return Markup(f' lang="{tag}" dir="{"rtl" if is_rtl(tag) else "ltr"}"') if tag else Markup("")
+
     return {
+        "lang_of": lang_of,
         "name": brand.name,
         "full_name": brand.full_name,
         "short_name": brand.short_name,
