@@ -136,9 +136,12 @@ class InputLister:
         return tuple(sorted(p.relative_to(self.root).as_posix() for p in resolved if p.is_relative_to(self.root)))
 
     def brand(self, brand: str) -> tuple[str, ...]:
+        """The brand's folder, and the fonts publish ships for every brand (styles/fonts/, which a brand's
+        typography.fonts may name): a changed shared face rebuilds, and a cluster worker is sent it."""
         if brand not in self._brand:
-            folder = self.project.brands / brand
-            self._brand[brand] = self._rel([p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")])
+            files = [p for folder in (self.project.brands / brand, self.project.styles / "fonts")
+                     for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
+            self._brand[brand] = self._rel(files)
         return self._brand[brand]
 
     def __call__(self, brand: str, fmt: str) -> tuple[str, ...]:

@@ -406,3 +406,14 @@ def test_every_page_passes_axe(books: Path) -> None:
             if violations:
                 problems.append(f"{rel}:\n{describe(violations)}")
     assert not problems, "\n".join(problems)
+
+
+def test_a_changed_shared_font_rebuilds_what_it_shapes(tmp_path: Path) -> None:
+    """styles/fonts/ is an input of every brand, as the brand's own folder is."""
+    project = copy_languages(tmp_path / "p", ["sleep.md"])
+    run_publish(project, "--format", "html", "--brand", "default")
+    assert "0 built" in run_publish(project, "--format", "html", "--brand", "default").stdout
+    face = project / "styles" / "fonts" / "noto" / "noto-sans-hebrew-hebrew-400-normal.woff2"
+    face.write_bytes(face.read_bytes() + b"\0")
+    again = run_publish(project, "--format", "html", "--brand", "default", check=False)
+    assert "built       html default/sleep" in again.stdout, again.stdout
