@@ -3,8 +3,8 @@
 A clinic edits its own ``manuscript/`` and ``styles/brands/``: a brand of its own (even a half-finished
 one), an ``images/`` folder, a draft with broken front matter. None of that may change what the suite
 tests, so every test project is made from the copies kept here: the seed manuscript with its references
-and the two shipped brands. ``styles/templates/`` is the exception and is copied from the checkout: the
-templates and stylesheets are the product's own code under test, not a user's content.
+and the two shipped brands. ``styles/templates/`` and ``styles/fonts/`` are the exception and are copied from
+the checkout: the templates, stylesheets and shipped fallback fonts are the product's own, not a user's content.
 
 Plain module, no pytest: ``make golden`` (tests/golden/refresh.py) builds its project the same way.
 """
@@ -19,6 +19,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "project"
 MANUSCRIPTS = FIXTURE / "manuscript"
 BRANDS = FIXTURE / "styles" / "brands"
 TEMPLATES = ROOT / "styles" / "templates"
+FONTS = ROOT / "styles" / "fonts"  # the fallback faces publish ships for every brand (product, like templates)
 SEED = MANUSCRIPTS / "cbt-realness.md"
 SEED_REFERENCES = MANUSCRIPTS / "references.json"
 
@@ -38,8 +39,33 @@ def copy_project(dest: Path, manuscripts: list[str] | None = None) -> Path:
     the fixture ``manuscript/`` folder (all of them when ``manuscripts`` is None, none for ``[]``)."""
     shutil.copytree(BRANDS, dest / "styles" / "brands")
     shutil.copytree(TEMPLATES, dest / "styles" / "templates")
+    shutil.copytree(FONTS, dest / "styles" / "fonts")
     (dest / "manuscript").mkdir(parents=True)
     names = manuscripts if manuscripts is not None else sorted(p.name for p in MANUSCRIPTS.iterdir())
     for name in names:
         shutil.copy2(MANUSCRIPTS / name, dest / "manuscript" / name)
     return dest
+
+
+LANGUAGES = ROOT / "tests" / "fixtures" / "languages"
+
+
+def copy_languages(dest: Path, names: list[str] | None = None) -> Path:
+    """A project of one handout in several languages (``tests/fixtures/languages/``: sleep.md and its
+    es, de, ar and zh-Hans editions, one bibliography), with the fixture brands."""
+    copy_project(dest, [])
+    for path in sorted(LANGUAGES.iterdir()):
+        if names is None or path.name in names or path.suffix != ".md":
+            shutil.copy2(path, dest / "manuscript" / path.name)
+    return dest
+
+
+def brand_folder(root: Path, name: str, source: str = "riverside") -> Path:
+    """A copy of one fixture brand at ``root/styles/brands/<name>``, beside the shipped fallback fonts it names
+    (``styles/fonts/``, linked, not copied), for tests that edit a brand file."""
+    folder = root / "styles" / "brands" / name
+    shutil.copytree(BRANDS / source, folder)
+    fonts = root / "styles" / "fonts"
+    if not fonts.exists():
+        fonts.symlink_to(FONTS, target_is_directory=True)
+    return folder

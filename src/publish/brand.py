@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .config import BOOL, GRADE, TEXT, Invalid, Key, Reader, YamlPlaces, read_keys
-from .errors import PublishError, PublishErrors, did_you_mean
+from .errors import PublishError, PublishErrors, Warning_, did_you_mean
+from .languages import Texts, is_translations, read_translations
 
 BRAND_FILE = "_brand.yml"
+SHARED_FONTS = Path("..", "..", "fonts")  # from a brand's folder: styles/fonts/
 AA_TEXT = 4.5  # WCAG 2.2 SC 1.4.3, normal-size text
 
 def _phone(value: Any, file: Path) -> str:
@@ -40,25 +42,54 @@ def _email(value: Any, file: Path) -> str:
     return value.strip()
 
 
+def _translatable(value: Any, file: Path) -> str | Texts | None:
+    """Text, or the same text in several languages: ``{en: "...", es: "..."}`` (the first is the fallback)."""
+    if is_translations(value):
+        texts, problems = read_translations(value, "")
+        if texts is None:
+            raise Invalid(*problems[0])
+        return texts
+    if isinstance(value, dict):
+        raise Invalid("must be text, or a mapping from language tags to text",
+                      'write it as text, or as {en: "...", es: "..."}')
+    return TEXT.read(value, file)
+
+
 def _paper(value: Any, file: Path) -> str:
     if value not in PAPER_SIZES:
         raise Invalid(f"'{value}' is not a paper size", "use " + " or ".join(PAPER_SIZES))
     return str(value)
 
 
+def _script_fonts(value: Any, file: Path) -> dict[str, str]:
+    """``{Arab: Noto Sans Arabic, Hans: Noto Sans SC}``: a fallback family per ISO 15924 script."""
+    if not isinstance(value, dict):
+        raise Invalid("must map scripts to font families", "write e.g. fonts: {Arab: Noto Sans Arabic}")
+    for script, family in value.items():
+        if not (isinstance(script, str) and re.fullmatch(r"[A-Z][a-z]{3}", script)):
+            raise Invalid(f"names '{script}', which is not an ISO 15924 script code",
+                          "use four letters such as Arab, Hebr, Hans, Cyrl")
+        if not isinstance(family, str) or not family.strip():
+            raise Invalid(f"has no font family for {script}", f"write {script}: <a family of typography.fonts>")
+    return {k: v.strip() for k, v in value.items()}
+
+
 PAPER_SIZES = ("letter", "a4")
+TRANSLATABLE = Reader("text, or {language: text}", _translatable, text=True)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 #: The clinic details brand.yml has no place for, under ``defaults.publish``: one declaration each
 #: (see publish.config), which drives the checks, "did you mean" and the README's table.
 PUBLISH_SETTINGS: tuple[Key, ...] = (
-    Key("address", TEXT, None, "the postal address, on one line"),
+    Key("address", TRANSLATABLE, None, "the postal address, on one line"),
     Key("phone", Reader("text with a phone number", _phone), None, 'the phone number, as text: "+1 555 0100"'),
     Key("email", Reader("e-mail address", _email), None, "the e-mail address"),
-    Key("hours", TEXT, None, "opening hours"),
-    Key("crisis", TEXT, None, "a crisis or emergency notice"),
-    Key("disclaimer", TEXT, None, "a disclaimer printed on every output"),
+    Key("hours", TRANSLATABLE, None, "opening hours"),
+    Key("crisis", TRANSLATABLE, None, "a crisis or emergency notice"),
+    Key("disclaimer", TRANSLATABLE, None, "a disclaimer printed on every output"),
     Key("paper", Reader(" or ".join(PAPER_SIZES), _paper), "a4", "the PDF's paper size"),
+    Key("fonts", Reader("{script: font family}", _script_fonts), None,
+        "a fallback family of typography.fonts per script its own fonts lack: {Arab: Noto Sans Arabic}"),
     Key("sample", BOOL, False, "true for a sample brand that is not a real clinic"),
     Key("reading-grade", GRADE, None, "the highest reading grade this clinic's handouts should need"),
 )
@@ -117,7 +148,7 @@ class Brand:
 
     name: str
     folder: Path
-    full_name: str
+    full_name: str  # the brand's first language, where a text is written in several (see in_language)
     short_name: str
     home: str | None
     logo: Path | None
@@ -129,6 +160,40 @@ class Brand:
     base_size: str
     line_height: str
     details: dict[str, Any] = field(default_factory=dict)
+    #: Each text written in several languages, by where it goes ("full_name", "details.crisis").
+    translations: dict[str, Texts] = field(default_factory=dict)
+    #: Families for the scripts the brand's own lack (defaults.publish.fonts), in the font stacks after them.
+    fallbacks: tuple[str, ...] = ()
+    #: After in_language: each text in another language than the reader's (the brand's first stood in), by
+    #: where it goes ("full_name", "details.crisis") -> its language, so a page can mark it with lang.
+    stand_ins: dict[str, str] = field(default_factory=dict)
+
+    def in_language(self, lang: str) -> Brand:
+        """This brand with each text in the reader's language (BCP 47 lookup: es-MX reads es), else in the
+        brand's first language: what every format renders with."""
+        texts = self.translations
+        if not texts:
+            return self
+        picked = {k: v.pick(lang)[0] for k, v in texts.items()}
+        stand_ins = {k: v.languages[0] for k, v in texts.items() if not v.pick(lang)[1]}
+        details = {**self.details, **{k.removeprefix("details."): v for k, v in picked.items()
+                                      if k.startswith("details.")}}
+        return replace(self, details=details, translations={}, stand_ins=stand_ins,
+                       **{k: v for k, v in picked.items() if not k.startswith("details.")})
+
+    def untranslated(self, lang: str) -> list[Warning_]:
+        """A warning for each text this brand does not have in ``lang`` (the first language stands in)."""
+        out = []
+        seen: set[Texts] = set()
+        for texts in self.translations.values():
+            if texts in seen or texts.pick(lang)[1]:
+                continue
+            seen.add(texts)
+            first = texts.languages[0]
+            out.append(Warning_(f"brand '{self.name}' has no {lang} text for {texts.field}: its '{first}' text "
+                                "is used", str(self.folder / BRAND_FILE), texts.line, texts.col,
+                                f"add {lang.split('-')[0]}: \"...\" under {texts.field}"))
+        return out
 
     @property
     def paper(self) -> str:
@@ -149,19 +214,25 @@ class Brand:
             "--brand-link": c["link"],
             "--brand-heading": c["heading"],
             "--brand-light": c.get("light", c["background"]),
-            "--brand-font": f'"{self.base_family}", sans-serif',
-            "--brand-heading-font": f'"{self.heading_family}", sans-serif',
+            "--brand-font": self.font_stack(self.base_family),
+            "--brand-heading-font": self.font_stack(self.heading_family),
             "--brand-base-size": self.base_size,
             "--brand-line-height": self.line_height,
         }
         body = "".join(f"  {k}: {v};\n" for k, v in props.items())
         return ":root {\n" + body + "}\n"
 
-    def font_faces(self, url_for: Any, *, uncompressed: bool = False) -> str:
+    def font_stack(self, family: str) -> str:
+        """A CSS font-family list: the family, the script fallbacks, sans-serif."""
+        return ", ".join([f'"{f}"' for f in dict.fromkeys((family, *self.fallbacks))] + ["sans-serif"])
+
+    def font_faces(self, url_for: Any, *, uncompressed: bool = False, families: Any = None) -> str:
         """``@font-face`` rules; ``url_for(FontFile) -> str`` says how each format refers to the file;
-        ``uncompressed`` prefers a shipped .ttf/.otf over the web font (for print)."""
+        ``uncompressed`` prefers a shipped .ttf/.otf over the web font (for print); ``families``: only
+        these (a handout's, see coverage.needed_families), else every face."""
         rules = []
-        for f in (font.uncompressed() if uncompressed else font for font in self.fonts):
+        chosen = [f for f in self.fonts if families is None or f.family in families]
+        for f in (font.uncompressed() if uncompressed else font for font in chosen):
             rules.append(
                 "@font-face {\n"
                 f'  font-family: "{f.family}";\n'
@@ -282,15 +353,64 @@ def _check_details(problems: _Problems, details: Any) -> dict[str, Any]:
     values, errors, _ = read_keys(PUBLISH_SETTINGS, details, problems.path, lambda: problems.places, within=where,
                                   unknown_is_error=True, empty_is_error=True)
     problems.errors.extend(errors)
+    for name, value in values.items():
+        if isinstance(value, Texts):
+            values[name] = value._replace(field=f"defaults.publish.{name}", **dict(zip(
+                ("line", "col"), problems.places.of((*where, name)), strict=True)))
     values["tel"] = re.sub(r"[^\d+]", "", values["phone"]) if values["phone"] else None
     return values
 
 
+def _translated_keys(raw: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Where brand.yml's own text may be written in several languages: the clinic's name (whole, or its
+    full and short forms) and every alt text of the logo."""
+    keys: list[tuple[str, ...]] = [("meta", "name"), ("meta", "name", "full"), ("meta", "name", "short")]
+
+    def alts(node: Any, path: tuple[str, ...]) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "alt":
+                    keys.append((*path, "alt"))
+                elif not is_translations(v):
+                    alts(v, (*path, str(k)))
+
+    alts(raw.get("logo"), ("logo",))
+    return keys
+
+
+def _split_translations(raw: dict[str, Any], problems: _Problems
+                        ) -> tuple[dict[str, Any], dict[tuple[str, ...], Texts]]:
+    """The brand file with each text written in several languages replaced by its first language (what
+    brand-yml validates), and those texts by key. A bad language is a problem at its key."""
+    import copy
+
+    data = copy.deepcopy(raw)
+    found: dict[tuple[str, ...], Texts] = {}
+    for keys in _translated_keys(raw):
+        holder: Any = data
+        for k in keys[:-1]:
+            holder = holder.get(k) if isinstance(holder, dict) else None
+        value = holder.get(keys[-1]) if isinstance(holder, dict) else None
+        if not is_translations(value):
+            continue
+        field = ".".join(keys)
+        texts, bad = read_translations(value, field, problems.places.of(keys))
+        for problem, hint in bad:
+            problems.add(f"{field} {problem}", keys, hint)
+        if texts is not None:
+            found[keys] = texts
+        # brand-yml validates one text in its place (a refused one too, so it is not refused again)
+        holder[keys[-1]] = str(texts) if texts is not None else next(
+            (str(v) for v in value.values() if isinstance(v, str) and v.strip()), "?")
+    return data, found
+
+
 def _inside(folder: Path, rel: Path, what: str, problems: _Problems, keys: tuple[Any, ...]) -> Path | None:
     full = (folder / rel).resolve()
-    if not full.is_relative_to(folder.resolve()):
+    shared = (folder / SHARED_FONTS).resolve()  # styles/fonts/: the fonts publish ships for every brand
+    if not full.is_relative_to(folder.resolve()) and not (what == "font file" and full.is_relative_to(shared)):
         problems.add(f"{what} '{rel}' is outside the brand's folder", keys,
-                     "keep logos and fonts inside the brand's folder")
+                     "keep logos and fonts inside the brand's folder (fonts may also come from styles/fonts/)")
         return None
     if not full.is_file():
         problems.add(f"{what} '{rel}' does not exist", keys, "check the path, relative to _brand.yml")
@@ -366,16 +486,21 @@ def load_brand(folder: Path) -> Brand:
     problems = _Problems(path, places)
     defaults = raw.get("defaults") or {}
     details = _check_details(problems, defaults.get("publish") if isinstance(defaults, dict) else None)
+    spec_data, texts = _split_translations(raw, problems)
     try:
-        spec = BrandYml.from_yaml(path)
+        # a brand with texts in several languages is validated with each text in its first language
+        spec = BrandYml.from_yaml_str(yaml.safe_dump(spec_data, allow_unicode=True), path) if spec_data != raw \
+            else BrandYml.from_yaml(path)
     except Exception as exc:
         _spec_errors(problems, exc)
         problems.check()
         raise  # not reached: a failed spec always adds a problem
 
     name = spec.meta.name if spec.meta else None
-    full = (getattr(name, "full", None) or folder.name) if name else folder.name
-    short = (getattr(name, "short", None) or full) if name else full
+    full: str | Texts = (getattr(name, "full", None) or folder.name) if name else folder.name
+    full = texts.get(("meta", "name")) or texts.get(("meta", "name", "full")) or full
+    short: str | Texts = (getattr(name, "short", None) or full) if name else full
+    short = texts.get(("meta", "name", "short")) or (full if ("meta", "name") in texts else short)
     home = str(spec.meta.link.home) if spec.meta and spec.meta.link and spec.meta.link.home else None
     if home and not re.match(r"^https?://", home):
         problems.add(f"meta.link.home '{home}' is not a web address", ("meta", "link", "home"), "write https://...")
@@ -446,6 +571,7 @@ def load_brand(folder: Path) -> Brand:
         _check_family(heading_family, problems, ("typography", "headings", "family"))
     checked = {base_family, heading_family}  # brand-yml lists the base family again under fonts
     fonts: list[FontFile] = []
+    fallbacks: list[str] = []
     for i, font in enumerate((typo.fonts or []) if typo else []):
         if getattr(font, "source", "file") in ("google", "bunny"):
             problems.add(f"typography.fonts: '{font.family}' comes from {font.source}, outside the machine",
@@ -463,6 +589,14 @@ def load_brand(folder: Path) -> Brand:
             keys = ("typography", "fonts", i, "files", j, "path")
             if (file := _inside(folder, rel, "font file", problems, keys)) is not None:
                 fonts.append(FontFile(font.family, file, int(weight), f.style))
+    declared = {f.family for f in fonts}
+    for script, family in (details.get("fonts") or {}).items():
+        if family not in declared:
+            problems.add(f"defaults.publish.fonts.{script} names '{family}', which typography.fonts does not declare",
+                         ("defaults", "publish", "fonts", script),
+                         "declare it with its files under typography.fonts" + (
+                             f" ({near})" if (near := did_you_mean(family, declared)) else ""))
+        fallbacks.append(family)
     base_size = str(typo.base.size) if typo and typo.base and typo.base.size else "18px"
     if not _CSS_LENGTH.match(base_size):
         problems.add(f"typography.base.size '{base_size}' is not a font size", ("typography", "base", "size"),
@@ -473,8 +607,14 @@ def load_brand(folder: Path) -> Brand:
     logo_alt = f"{full} logo"
     if spec.logo is not None:
         logo_path, logo_alt = _logo(spec.logo, folder, problems, logo_alt)
+        keys = _logo_keys(places)
+        logo_alt = texts.get((*keys[:-1], "alt") if keys[-1] == "path" else ("logo", "alt")) or logo_alt
 
     problems.check()
+    translations = {attr: v for attr, v in (("full_name", full), ("short_name", short), ("logo_alt", logo_alt))
+                    if isinstance(v, Texts)}
+    translations.update({f"details.{k}": v for k, v in details.items() if isinstance(v, Texts)})
+    details = {k: str(v) if isinstance(v, Texts) else v for k, v in details.items()}
     brand = Brand(
         name=folder.name,
         folder=folder.resolve(),
@@ -482,7 +622,7 @@ def load_brand(folder: Path) -> Brand:
         short_name=str(short),
         home=home,
         logo=logo_path,
-        logo_alt=logo_alt,
+        logo_alt=str(logo_alt),
         colors=colors,
         fonts=tuple(fonts),
         base_family=base_family,
@@ -490,6 +630,8 @@ def load_brand(folder: Path) -> Brand:
         base_size=base_size,
         line_height=line_height,
         details=details,
+        translations=translations,
+        fallbacks=tuple(dict.fromkeys(fallbacks)),
     )
     if not bad_colours:
         check_contrast(brand, places)

@@ -199,13 +199,15 @@ def _date(value: Any, file: Path) -> dt.date:
     raise Invalid(f"'{text}' is not a date", "write it as YYYY-MM-DD, e.g. 2025-01-31")
 
 
-_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-
-
 def _lang(value: Any, file: Path) -> str:
+    from .languages import TAG, is_known
+
     text = _plain(value)
-    if not _LANG.match(text):
+    if not TAG.match(text):
         raise Invalid(f"'{text}' is not a language tag", "use a BCP 47 tag such as en-US or de-DE")
+    if not is_known(text):
+        raise Invalid(f"'{text}' is not a language CLDR knows",
+                      "use a BCP 47 tag of a real language such as en-US, es, de-DE, ar or zh-Hans")
     return text
 
 
@@ -404,6 +406,8 @@ class Settings:
     owner: str | None = setting(TEXT, None, "the role responsible for the content, not a person")
     reading_grade: float | None = setting(GRADE, None, "the highest reading grade the text should need",
                                           default_doc="the brand's, else publish.yml's")
+    translation_of: str | None = setting(TEXT, None, "a translation's (<stem>.<lang>.md): the content hash of the "
+                                         "source it was translated from; publish warns once the source changes")
     date_format: str = setting(DATE_FORMAT, "long", "how dates are printed: long, medium, short or a CLDR "
                                                     "pattern such as 'd MMMM y'")
     abstract: Any = setting(PANDOC, None, "an abstract")

@@ -31,6 +31,9 @@ class Document:
     #: HTML bodies pandoc already wrote for this AST (see formats.base.body_html): the parent writes the
     #: handout's while it waits for the brands, and the PDF worker finds it here.
     bodies: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    #: The handout's language editions a render links (plan.Alternate: lang, stem), itself included; set
+    #: by the runner for one render, never kept with the cited document.
+    alternates: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def date(self) -> dt.date:
@@ -58,18 +61,19 @@ class Document:
         """This document with its paths relative to the project folder: what the pipeline keeps between
         builds, so a moved or renamed project rebuilds nothing."""
         return self._moved(lambda p: p.relative_to(root) if p.is_absolute() and p.is_relative_to(root) else p,
-                           bodies={})
+                           bodies={}, alternates=())
 
     def located(self, root: Path) -> Document:
         """A :meth:`portable` document placed in the project folder ``root``."""
-        return self._moved(lambda p: p if p.is_absolute() else root / p, bodies=self.bodies)
+        return self._moved(lambda p: p if p.is_absolute() else root / p, bodies=self.bodies,
+                           alternates=self.alternates)
 
-    def _moved(self, move: Any, bodies: dict[str, str]) -> Document:
+    def _moved(self, move: Any, bodies: dict[str, str], alternates: tuple[Any, ...]) -> Document:
         settings = self.settings
         if settings.bibliography is not None:
             settings = replace(settings, bibliography=move(settings.bibliography))
         return replace(self, source=move(self.source), settings=settings, inputs=[move(p) for p in self.inputs],
-                       images=[move(p) for p in self.images], bodies=bodies)
+                       images=[move(p) for p in self.images], bodies=bodies, alternates=alternates)
 
 
 def cite_manuscript(project: Project, ms: Manuscript, *, remember: bool = True) -> Document:
@@ -139,6 +143,8 @@ def _cite(project: Project, ms: Manuscript, remember: bool) -> Document:
     assert style is not None
     if project.contains(style):
         inputs.append(style)
+    ast, labels_file = _with_references_heading(ast, settings, project)
+    inputs += labels_file
     result = cite.cite_document(
         ast,
         references,
@@ -151,7 +157,50 @@ def _cite(project: Project, ms: Manuscript, remember: bool) -> Document:
         copy=False,  # the manuscript's AST is read once, for this document
     )
     warnings.extend(result.warnings)
-    return Document(ms.stem, ms.path, settings, result.ast, inputs, images, warnings)
+    return Document(ms.stem, ms.path, settings, entry_directions(result.ast, settings.lang), inputs, images, warnings)
+
+
+def entry_directions(ast: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The cited AST (changed in place: the cite layer's own copy) with each bibliography entry whose first
+    letter runs against the document's direction marked ``dir`` (an English reference in an Arabic handout
+    reads left to right): Unicode's first-strong rule, decided here once, so every format gets it, print
+    included (WeasyPrint has no ``dir="auto"``)."""
+    from .inlines import elements, plain_text
+    from .languages import first_strong, is_rtl
+
+    page = "rtl" if is_rtl(lang) else "ltr"
+    for element in elements(ast.get("blocks", [])):
+        if element.get("t") == "Div" and "csl-entry" in element["c"][0][1]:
+            own = first_strong(plain_text([i for b in element["c"][1] for i in _inlines(b)]))
+            attrs = element["c"][0][2]
+            if own is not None and own != page and not any(k == "dir" for k, _ in attrs):
+                attrs.append(["dir", own])
+    return ast
+
+
+def _inlines(block: dict[str, Any]) -> list[Any]:
+    """A block's inlines, however deep (an entry's Para, or the Divs of a numeric style)."""
+    if block.get("t") in ("Para", "Plain"):
+        return block["c"]
+    if block.get("t") == "Div":
+        return [i for b in block["c"][1] for i in _inlines(b)]
+    return []
+
+
+def _with_references_heading(ast: dict[str, Any], settings: Settings, project: Project,
+                             ) -> tuple[dict[str, Any], list[Path]]:
+    """The AST with a heading for its bibliography in the document's language ("Referencias",
+    "Literatur") when the front matter names none, as pandoc's citeproc gives none by itself; and the
+    project's labels.yml when it is one of the words' sources (the cite step then depends on it)."""
+    from .labels import LABEL_FILE, labels
+
+    if settings.reference_section_title is not None or "reference-section-title" in ast.get("meta", {}):
+        return ast, []
+    base = project.templates / "base"
+    word = labels(settings.lang, (base,)).references
+    meta = {**ast.get("meta", {}), "reference-section-title": {"t": "MetaString", "c": word}}
+    file = base / LABEL_FILE
+    return {**ast, "meta": meta}, [file] if file.is_file() else []
 
 
 def _at_key(ms: Manuscript, key: str, message: str, hint: str) -> PublishError:

@@ -1,10 +1,11 @@
 """The words publish itself puts around a manuscript ("Contents", "Page 3 of 4", "In a crisis"), in the
 manuscript's language.
 
-Defaults for seven languages are in ``data/labels.yml``; a project or a brand changes or adds any of them with a
-``labels.yml`` in a template folder (``styles/templates/base/``, or ``styles/brands/<name>/templates/``
-for one clinic's wording), written as ``<language>: {<key>: <text>}``. Unknown languages fall back to
-English, and say so (``fallback``), so a page can mark those words with ``lang="en"``.
+Defaults for ten languages (English, German, French, Spanish, Italian, Dutch, Portuguese, Arabic, Hebrew
+and Chinese, with each one's quotation marks) are in ``data/labels.yml``; a project or a brand changes or
+adds any of them with a ``labels.yml`` in a template folder (``styles/templates/base/``, or
+``styles/brands/<name>/templates/`` for one clinic's wording), written as ``<language>: {<key>: <text>}``.
+Unknown languages fall back to English, and say so (``fallback``), so a page can mark those words with ``lang="en"``.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ DEFAULTS = Path(__file__).parent / "data" / LABEL_FILE
 
 @functools.cache
 def defaults() -> dict[str, dict[str, str]]:
-    """publish's own labels (src/publish/data/labels.yml): English, German, French, Spanish, Italian,
-    Dutch and Portuguese. Read with libyaml when PyYAML has it: the pure-Python reader takes 20 ms on it."""
+    """publish's own labels (src/publish/data/labels.yml), in ten languages. Read with libyaml when
+    PyYAML has it: the pure-Python reader takes 20 ms on it."""
     return yaml.load(DEFAULTS.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
@@ -44,6 +45,10 @@ class Labels:
 
     def format(self, key: str, **values: object) -> str:
         return self.words[key].format(**values)
+
+    def quote(self, text: str) -> str:
+        """``text`` between the language's quotation marks: “Habits”, „Gewohnheiten“, «Hábitos»."""
+        return f"{self.words['quote_open']}{text}{self.words['quote_close']}"
 
 
 def _read(path: Path) -> dict[str, dict[str, str]]:

@@ -21,6 +21,7 @@ The graph is planned in two stages, because what a manuscript renders into is kn
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -31,6 +32,14 @@ if TYPE_CHECKING:
 
 CITE, BRAND, RENDER, ANALYSE, INDEX = "cite", "brand", "render", "readability", "index"
 SETTINGS = "settings"
+
+
+class Alternate(NamedTuple):
+    """One language edition of a handout, as a page links it: ``<link rel="alternate" hreflang>``, the
+    language switcher, the PDF's list of addresses."""
+
+    lang: str  # a translation's tag as its file name gives it (sleep.es.md: es); the source's front matter lang
+    stem: str  # its outputs' name: sleep.es -> build/<brand>/sleep.es.html
 
 
 class Step(NamedTuple):
@@ -49,6 +58,7 @@ class Step(NamedTuple):
     source: str = ""  # a cite step's manuscript file, project-relative
     links: tuple[Link, ...] = ()  # a render's links to the handout's other outputs in this brand
     entries: tuple[Mapping[str, Any], ...] = ()  # an index's handouts
+    alternates: tuple[Alternate, ...] = ()  # a render's: every language edition of its handout, itself included
 
     @property
     def name(self) -> str:
@@ -99,6 +109,8 @@ class DocInfo(NamedTuple):
     brands: tuple[str, ...] | None  # the front matter's ``brands:``; None: every brand
     digest: str  # the cited document's
     next_review: str = ""  # ISO 8601, from the front matter
+    content: str = ""  # the manuscript file's content hash (what a translation's translation-of names)
+    translation_of: str = ""  # a translation's: the content hash of the source it was translated from
 
     def to_json(self) -> dict[str, Any]:
         d = self._asdict()
@@ -109,7 +121,8 @@ class DocInfo(NamedTuple):
     def from_json(cls, d: Mapping[str, Any]) -> DocInfo:
         brands = d.get("brands")
         return cls(d["stem"], d["source"], d["title"], d.get("description", ""), d.get("lang", "en"),
-                   tuple(brands) if brands is not None else None, d.get("digest", ""), d.get("next_review", ""))
+                   tuple(brands) if brands is not None else None, d.get("digest", ""), d.get("next_review", ""),
+                   d.get("content", ""), d.get("translation_of", ""))
 
 
 #: (brand, format) -> the project-relative files that can shape that brand's output in that format: the
@@ -125,11 +138,38 @@ def stem_of(source: str) -> str:
     return name[:-3] if name.endswith(".md") else name
 
 
+_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # a BCP 47 tag's shape (languages.TAG)
+
+
+def translation_of(stem: str, stems: Sequence[str]) -> tuple[str, str] | None:
+    """(source stem, language) when ``stem`` names a translation of another manuscript of ``stems``:
+    ``sleep.es`` is the ``es`` edition of ``sleep`` when ``sleep.md`` exists. Known from the file names
+    alone, so every page of a build can link every edition before the translations are read."""
+    base, dot, tag = stem.rpartition(".")
+    if not dot or not _TAG.match(tag) or base not in stems:
+        return None
+    return base, tag
+
+
+def editions_of(stem: str, stems: Sequence[str]) -> list[str]:
+    """The stems of one handout's language editions, in ``stems``' order: its source first, then each
+    translation (``stem`` may be either)."""
+    source = (translation_of(stem, stems) or (stem, ""))[0]
+    return [source, *(s for s in stems if (t := translation_of(s, stems)) is not None and t[0] == source)]
+
+
 def cite_steps(selection: Selection, version: str) -> list[Step]:
-    """One cite step per selected manuscript, in order."""
+    """One cite step per selected manuscript, in order, the translations last: a translation's pages name
+    their source's language, which its cite step reads."""
     config = config_hash({"version": version})
     return [Step(CITE, stem_of(src), inputs=(src,), config=config, targets=(doc_path(stem_of(src)),), source=src)
-            for src in selection.manuscripts]
+            for src in translations_last(selection.manuscripts, selection.all_manuscripts)]
+
+
+def translations_last(sources: Sequence[str], every: Sequence[str]) -> list[str]:
+    """``sources`` in order, except that the translations (of a manuscript among ``every``) come last."""
+    stems = [stem_of(src) for src in every]
+    return sorted(sources, key=lambda src: translation_of(stem_of(src), stems) is not None)
 
 
 def settings_steps(settings: tuple[str, ...], version: str) -> list[Step]:
@@ -168,13 +208,34 @@ def _links(info: DocInfo, brand: str, selection: Selection, formats: Mapping[str
     return tuple(links)
 
 
+def alternates(selection: Selection, info: DocInfo, brand: str, docs: Mapping[str, DocInfo],
+               built: BuiltOf) -> tuple[Alternate, ...]:
+    """The language editions of ``info``'s handout that have a web page in ``brand`` once this build is done
+    (itself included), or () when it has no other. A translation's language is its file name's; the
+    source's is its front matter's (its cite step comes first), so a second build plans the same links."""
+    stems = [stem_of(src) for src in selection.all_manuscripts]
+    out = []
+    for stem in editions_of(info.stem, stems):
+        other = info if stem == info.stem else docs.get(stem)
+        tag = translation_of(stem, stems)
+        lang = tag[1] if tag else other.lang if other is not None else ""
+        if not lang or (other is not None and not builds_for(other, brand)):
+            continue
+        if stem != info.stem and "html" not in selection.formats and ("html", "") not in built(stem, brand):
+            continue
+        out.append(Alternate(lang, stem))
+    return tuple(out) if len(out) > 1 else ()
+
+
 def render_steps(selection: Selection, info: DocInfo, formats: Mapping[str, FormatInfo], inputs_of: InputsOf,
-                 built: BuiltOf, version: str) -> list[Step]:
+                 built: BuiltOf, version: str, docs: Mapping[str, DocInfo] | None = None) -> list[Step]:
     """One manuscript's outputs: brand x format x edition, heavy formats first (the longest renders start
     first, so the build does not end waiting for one), except one web page before them: the page that
     links the others is what a reader, and the preview, opens first, and it costs the heavy renders only
-    its hand-over (it runs in the other pool, and before the handout's body is written for the PDFs)."""
+    its hand-over (it runs in the other pool, and before the handout's body is written for the PDFs).
+    ``docs``: what is known of the other manuscripts, for the links between a handout's language editions."""
     steps = []
+    langs = {b: alternates(selection, info, b, docs or {}, built) for b in selection.brands}
     for name in sorted(selection.formats, key=lambda f: not formats[f].heavy):
         fmt = formats[name]
         for edition in fmt.editions:
@@ -184,11 +245,14 @@ def render_steps(selection: Selection, info: DocInfo, formats: Mapping[str, Form
                 if not builds_for(info, brand):
                     continue
                 links = _links(info, brand, selection, formats, built) if fmt.links_others else ()
-                config = config_hash({"version": version, "doc": info.digest, "format": name, "edition": edition,
-                                      "brand": brand, "links": links})
+                settings = {"version": version, "doc": info.digest, "format": name, "edition": edition,
+                            "brand": brand, "links": links}
+                if langs[brand]:
+                    settings["alternates"] = langs[brand]
                 steps.append(Step(RENDER, info.stem, brand, name, edition, inputs=inputs_of(brand, name),
-                                  config=config, targets=(f"build/{brand}/{fmt.filename(info.stem, edition)}",),
-                                  heavy=fmt.heavy, links=links))
+                                  config=config_hash(settings),
+                                  targets=(f"build/{brand}/{fmt.filename(info.stem, edition)}",),
+                                  heavy=fmt.heavy, links=links, alternates=langs[brand]))
     page = next((i for i, s in enumerate(steps) if formats[s.format].links_others), None)
     return steps if page is None else [steps[page], *steps[:page], *steps[page + 1:]]
 
@@ -214,18 +278,30 @@ def index_steps(selection: Selection, docs: Mapping[str, DocInfo], formats: Mapp
     if "html" not in selection.formats:
         return []
     steps = []
+    stems = [stem_of(src) for src in selection.all_manuscripts]
+
+    def entry(info: DocInfo, brand: str) -> dict[str, Any]:
+        links = _links(info, brand, selection, formats, built, standard_only=True)
+        page = next((link.href for link in links if link.href == f"{info.stem}.html"), None)
+        return {"stem": info.stem, "title": info.title, "description": info.description,
+                "lang": info.lang, "page": page, "links": [link._asdict() for link in links],
+                "next_review": info.next_review,
+                "overdue": bool(as_of and info.next_review and info.next_review < as_of), "editions": []}
+
     for brand in selection.brands:
         entries = []
-        for src in selection.all_manuscripts:
+        by_stem: dict[str, dict[str, Any]] = {}
+        for src in translations_last(selection.all_manuscripts, selection.all_manuscripts):
             info = docs.get(stem_of(src))
             if info is None or not builds_for(info, brand):
                 continue
-            links = _links(info, brand, selection, formats, built, standard_only=True)
-            page = next((link.href for link in links if link.href == f"{info.stem}.html"), None)
-            entries.append({"stem": info.stem, "title": info.title, "description": info.description,
-                            "lang": info.lang, "page": page, "links": [link._asdict() for link in links],
-                            "next_review": info.next_review,
-                            "overdue": bool(as_of and info.next_review and info.next_review < as_of)})
+            e = entry(info, brand)
+            source = translation_of(info.stem, stems)
+            if source is not None and source[0] in by_stem:
+                by_stem[source[0]]["editions"].append(e)
+            else:
+                by_stem[info.stem] = e
+                entries.append(e)
         config = config_hash({"version": version, "entries": entries})
         steps.append(Step(INDEX, brand=brand, format="html", inputs=inputs_of(brand, "html"), config=config,
                           targets=(f"build/{brand}/index.html",), entries=tuple(entries)))
@@ -241,6 +317,6 @@ def plan(selection: Selection, docs: Mapping[str, DocInfo], formats: Mapping[str
     for src in selection.manuscripts:
         info = docs.get(stem_of(src))
         if info is not None:
-            steps += render_steps(selection, info, formats, inputs_of, built, version)
+            steps += render_steps(selection, info, formats, inputs_of, built, version, docs)
             steps += analysis_steps(selection, info, inputs_of, version, settings)
     return steps + index_steps(selection, docs, formats, inputs_of, built, version, as_of)

@@ -25,6 +25,7 @@ from .plan import (
     CITE,
     RENDER,
     SETTINGS,
+    Alternate,
     DocInfo,
     Selection,
     Step,
@@ -36,6 +37,7 @@ from .plan import (
     render_steps,
     settings_steps,
     stem_of,
+    translation_of,
 )
 from .project import SETTINGS_FILE, Project
 from .report import Reporter, StepResult
@@ -137,9 +139,12 @@ class InputLister:
         return tuple(sorted(p.relative_to(self.root).as_posix() for p in resolved if p.is_relative_to(self.root)))
 
     def brand(self, brand: str) -> tuple[str, ...]:
+        """The brand's folder, and the fonts publish ships for every brand (styles/fonts/, which a brand's
+        typography.fonts may name): a changed shared face rebuilds, and a cluster worker is sent it."""
         if brand not in self._brand:
-            folder = self.project.brands / brand
-            self._brand[brand] = self._rel([p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")])
+            files = [p for folder in (self.project.brands / brand, self.project.styles / "fonts")
+                     for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
+            self._brand[brand] = self._rel(files)
         return self._brand[brand]
 
     def __call__(self, brand: str, fmt: str) -> tuple[str, ...]:
@@ -190,7 +195,8 @@ def cite_step(root: str, source: str, remember: bool = True) -> Cited:
             digest.update(file_hash(path).encode())
     info = DocInfo(doc.stem, source, s.title, s.description, s.lang,
                    tuple(s.brands) if s.brands is not None else None, digest.hexdigest()[:32],
-                   s.next_review.isoformat() if s.next_review else "")
+                   s.next_review.isoformat() if s.next_review else "", content_hash(doc.source),
+                   s.translation_of or "")
     inputs = tuple(dict.fromkeys(p.as_posix() for p in portable.inputs))
     return Cited(portable, blob, info, inputs, list(doc.warnings))
 
@@ -230,15 +236,27 @@ def _relative(root: Path, files: Mapping[Path, bytes]) -> dict[str, bytes]:
     return {Path(p).resolve().relative_to(base).as_posix(): data for p, data in files.items()}
 
 
+def content_hash(path: Path) -> str:
+    """A manuscript's content hash as a translation's ``translation-of:`` names it: the first 12 hex digits
+    of the file's SHA-256 (``sha256sum manuscript/sleep.md | cut -c1-12``)."""
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
 def render_step(root: str, doc: Document, brand: Brand, fmt: str, edition: str,
-                links: tuple[Link, ...]) -> dict[str, bytes]:
+                links: tuple[Link, ...], alternates: tuple[Alternate, ...] = ()) -> dict[str, bytes]:
     """Render one output (one edition of one format); its files come back as bytes, project-relative."""
+    from .coverage import check as check_fonts
     from .formats import registry
 
     base = Path(root)
     renderer = registry()[fmt](Project(base))
     located = doc.located(base.resolve())
-    return _relative(base, renderer.render(located, brand, edition, links))
+    located.alternates = alternates
+    readers = brand.in_language(located.settings.lang)
+    check_fonts(located, readers)  # letters of the handout's script in no font: an error, not boxes
+    return _relative(base, renderer.render(located, readers, edition, links))
 
 
 def settings_step(root: str) -> tuple[ProjectSettings, list[Any]]:
@@ -364,6 +382,8 @@ class _Build:
         self.failed = False
         self.cached: set[str] = set()  # steps whose files came from the shared cache
         self.print_docs: dict[str, Document] = {}  # stem -> what the heavy renders get (print_doc)
+        self.brand_warnings: dict[str, list[Any]] = {}  # a render's: its brand's texts missing its language
+        self.shown: set[Any] = set()  # one handout's warning about its brand is shown once, not per format
         if runner.cache is not None:
             runner.cache.warn = rep.err
 
@@ -403,7 +423,14 @@ class _Build:
         from .errors import Warning_
 
         kept = [Warning_(*w) for w in self.state.steps.get(step.name, {}).get("warnings", [])]
-        self.rep.step(StepResult(step.name, "up to date", warnings=kept))
+        self.rep.step(StepResult(step.name, "up to date", warnings=self.unseen(kept)))
+
+    def unseen(self, warnings: Sequence[Any]) -> list[Any]:
+        """The warnings not shown yet in this build: every format of a handout in a brand records that the
+        brand has no text in its language, and the author reads it once."""
+        fresh = [w for w in warnings if w not in self.shown]
+        self.shown.update(fresh)
+        return fresh
 
     def record(self, step: Step, inputs: tuple[str, ...], targets: list[str], warnings: Sequence[Any] = ()) -> None:
         rec = {**self.state.record_for(inputs, targets, step.config), "step": step.identity()}
@@ -414,7 +441,7 @@ class _Build:
         self.state.steps[step.name] = rec
 
     def renders_of(self, info: DocInfo) -> list[Step]:
-        return render_steps(self.selection, info, self.formats, self.inputs, self.built, self.version)
+        return render_steps(self.selection, info, self.formats, self.inputs, self.built, self.version, self.docs)
 
     def analyses(self, info: DocInfo) -> list[Step]:
         return analysis_steps(self.selection, info, self.inputs, self.version, self.settings_files)
@@ -458,6 +485,7 @@ class _Build:
             raise
         self.write_indexes()
         self.review_dates()
+        self.translations()
         self.prune()
         self.state.save()
         if self.cached:
@@ -480,7 +508,10 @@ class _Build:
         self.failed = True
         self.state.steps.pop(name, None)
         if outcome.status == "error":
-            self.rep.step(StepResult(name, "failed", outcome.seconds, error=outcome.value))
+            # one problem of a handout in a brand (its script in no font) fails each format: said once
+            said = outcome.value.format() in self.shown
+            self.shown.add(outcome.value.format())
+            self.rep.step(StepResult(name, "failed", outcome.seconds, error=None if said else outcome.value))
         else:
             text, tb = outcome.value
             self.rep.step(self.rep.bug(name, text, tb, outcome.seconds))
@@ -583,9 +614,10 @@ class _Build:
         brand = self.brand(step.brand)
         if brand is None:
             return doc
+        self.brand_warnings[step.name] = brand.untranslated(doc.settings.lang)
         future = self.runner.executor.submit(render_step, (self.root, given, brand, step.format, step.edition,
-                                                           step.links), heavy=step.heavy, key=self.digest(step),
-                                             inputs=step.inputs + self.doc_files(doc))
+                                                           step.links, step.alternates), heavy=step.heavy,
+                                             key=self.digest(step), inputs=step.inputs + self.doc_files(doc))
         self.pending[future] = (step, reason)
         return doc
 
@@ -692,10 +724,11 @@ class _Build:
         files: dict[str, bytes] = value["files"] if step.kind == ANALYSE else value
         for rel, data in files.items():
             write_atomic(self.project.root / rel, data)
-        warnings = value["warnings"] if step.kind == ANALYSE else ()
+        warnings = value["warnings"] if step.kind == ANALYSE else self.brand_warnings.pop(step.name, [])
         self.record(step, step.inputs, sorted(files), warnings)
         cached = " (from cache)" if step.name in self.cached else ""
-        self.rep.step(StepResult(step.name, "built", outcome.seconds, warnings=warnings, reason=reason + cached))
+        self.rep.step(StepResult(step.name, "built", outcome.seconds, warnings=self.unseen(warnings),
+                                 reason=reason + cached))
 
     def write_indexes(self) -> None:
         if self.failed or self.bad_brands:
@@ -717,6 +750,34 @@ class _Build:
                 warning = Warning_(f"its next review was due on {info.next_review}", info.source,
                                    hint="review the handout, then update reviewed: and next-review:")
                 self.rep.step(StepResult(f"review {info.stem}", "note", warnings=[warning]))
+
+    def translations(self) -> None:
+        """A warning for each translation built now whose source changed after it was translated (its
+        ``translation-of:`` names another content of the source), or whose file name's language is not its
+        ``lang``. Both read only what the cite steps learnt, so they hold on a no-op build too."""
+        from .errors import Warning_
+        from .languages import lookup
+
+        stems = [stem_of(src) for src in self.selection.all_manuscripts]
+        for src in self.selection.manuscripts:
+            info = self.docs.get(stem_of(src))
+            found = translation_of(info.stem, stems) if info is not None else None
+            if info is None or found is None:
+                continue
+            source, tag = found
+            warnings = []
+            if lookup(info.lang, [tag]) is None:
+                warnings.append(Warning_(f"its file name makes it the '{tag}' edition of {source}.md, but its lang "
+                                         f"is {info.lang}", info.source,
+                                         hint=f"rename it {source}.<language>.md, or set lang: {tag}"))
+            original = self.docs.get(source)
+            if info.translation_of and original is not None and original.content != info.translation_of:
+                warnings.append(Warning_(
+                    f"translation may be out of date: {original.source} changed after it was translated "
+                    f"(translation-of: {info.translation_of}, the source is now {original.content})", info.source,
+                    hint=f"bring the translation up to date, then write translation-of: {original.content}"))
+            if warnings:
+                self.rep.step(StepResult(f"translation {info.stem}", "note", warnings=warnings))
 
     # Brands ----------------------------------------------------------------------------------------------
 

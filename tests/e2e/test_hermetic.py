@@ -39,7 +39,10 @@ def clone_like_copy(dest: Path) -> Path:
     require(listed.returncode == 0, f"a git checkout to copy ({listed.stderr.decode().strip()})")
     for name in filter(None, listed.stdout.decode().split("\0")):
         source = ROOT / name
-        if source.is_file():  # a tracked file deleted in the work tree is listed too
+        if source.is_symlink():  # as git checks it out (the fixture's styles/fonts -> the shipped fonts)
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            (dest / name).symlink_to(os.readlink(source))
+        elif source.is_file():  # a tracked file deleted in the work tree is listed too
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest / name)
     return dest

@@ -22,14 +22,13 @@ from publish.brand import (
     load_brand,
 )
 from publish.errors import PublishError
-from tests.projects import BRANDS, TEMPLATES, brand_names
+from tests.projects import BRANDS, TEMPLATES, brand_folder, brand_names
 
 RIVERSIDE = yaml.safe_load((BRANDS / "riverside" / "_brand.yml").read_text())
 
 
 def _brand(tmp_path: Path, change: Any) -> Path:
-    folder = tmp_path / "clinic"
-    shutil.copytree(BRANDS / "riverside", folder)
+    folder = brand_folder(tmp_path, "clinic")
     data = copy.deepcopy(RIVERSIDE)
     change(data)
     (folder / "_brand.yml").write_text(yaml.safe_dump(data, sort_keys=False))
@@ -67,8 +66,12 @@ def test_css_variables_carry_every_colour_and_font() -> None:
                      ("primary", "primary"), ("light", "light")):
         assert f"--brand-{var}: {brand.colors[key]};" in css
     assert '"Atkinson Hyperlegible"' in css and "--brand-base-size: 19px;" in css
-    faces = brand.font_faces(lambda f: "fonts/" + f.path.name)
+    faces = brand.font_faces(lambda f: "fonts/" + f.path.name, families=("Atkinson Hyperlegible",))
     assert faces.count("@font-face") == 4 and "font-weight: 700" in faces and "font-style: italic" in faces
+    every = brand.font_faces(lambda f: "fonts/" + f.path.name)
+    assert every.count("@font-face") == 10 and '"Noto Sans SC"' in every  # the script fallbacks, 2 weights each
+    assert '--brand-font: "Atkinson Hyperlegible", "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans SC", ' \
+           "sans-serif;" in css
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,7 @@ def test_shape_makes_chapters_and_two_way_links() -> None:
     backs = [link for link in walk(entries["ref-a"], "Link")]
     assert [b["c"][2][0] for b in backs] == ["#cite-a-1", "#cite-a-2", "#cite-a-3"]
     names = [dict(b["c"][0][2])["aria-label"] for b in backs]
-    assert names == ["Back to Short", "Back to Section One", "Back to Section One (2)"]
+    assert names == ["Back to “Short”", "Back to “Section One”", "Back to “Section One (2)”"]
     assert all(b["c"][1] == [] and dict(b["c"][0][2])["role"] == "doc-backlink" for b in backs)
 
 
@@ -99,7 +99,7 @@ def test_shape_names_an_untitled_bibliography_in_the_document_language() -> None
     head = book.blocks[-2]
     assert head["t"] == "Header" and head["c"][1][0] == "bibliography" and head["c"][2] == s("Literatur")
     link = next(walk(book.blocks[-1], "Link"))
-    assert dict(link["c"][0][2])["aria-label"] == "Zurück zu T"
+    assert dict(link["c"][0][2])["aria-label"] == "Zurück zu „T“"
 
 
 @pytest.fixture(scope="module")

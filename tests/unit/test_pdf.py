@@ -109,7 +109,7 @@ def test_template_escapes_document_values(project: Project, brand: Any, tmp_path
     doc = Document(ms.stem, ms.path, ms.settings, ms.ast)
     html = PdfFormat(project).html(doc, brand)
     assert "<title>A &lt;b&gt;bold&lt;/b&gt; &amp; risky title</title>" in html
-    assert '<html lang="en">' in html
+    assert '<html lang="en" dir="ltr">' in html
 
 
 def test_a_written_body_and_headings_make_the_same_handout(tmp_path: Path) -> None:

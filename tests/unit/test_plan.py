@@ -8,14 +8,17 @@ from publish.plan import (
     INDEX,
     RENDER,
     SETTINGS,
+    Alternate,
     DocInfo,
     Selection,
     analysis_steps,
     cite_steps,
+    editions_of,
     index_steps,
     plan,
     render_steps,
     settings_steps,
+    translation_of,
 )
 
 FORMATS = declarations()
@@ -150,3 +153,72 @@ def test_the_project_settings_file_is_a_step_and_an_input_of_the_analyses_only()
     assert not [s for s in without if s.kind == SETTINGS or "publish.yml" in s.inputs]
     assert [s.name for s in analysis_steps(sel(), info("a"), inputs, "v1", ("publish.yml",))] == ["readability a"]
     assert settings_steps((), "v1") == []
+
+
+# Language editions: manuscript/<stem>.<lang>.md is the <lang> edition of <stem>.md ------------------------
+
+ED = ("manuscript/sleep.de.md", "manuscript/sleep.es.md", "manuscript/sleep.md", "manuscript/x.md")
+
+
+def ed_sel(manuscripts: tuple[str, ...] = ED, formats: tuple[str, ...] | None = None) -> Selection:
+    return Selection(manuscripts, ("default",), formats or tuple(FORMATS), None, ED, ("default",))
+
+
+def ed_docs() -> dict[str, DocInfo]:
+    return {"sleep": info("sleep")._replace(content="c0ffee"), "x": info("x"),
+            "sleep.de": info("sleep.de")._replace(lang="de-DE", title="Gut schlafen"),
+            "sleep.es": info("sleep.es")._replace(lang="es-ES", title="Dormir bien")}
+
+
+def test_a_translation_is_known_by_its_file_name() -> None:
+    stems = ["sleep", "sleep.es", "sleep.zh-Hans", "notes.v2", "report.old", "lonely.es"]
+    assert translation_of("sleep.es", stems) == ("sleep", "es")
+    assert translation_of("sleep.zh-Hans", stems) == ("sleep", "zh-Hans")
+    assert translation_of("sleep", stems) is None and translation_of("notes.v2", stems) is None
+    assert translation_of("lonely.es", stems) is None  # no lonely.md: a handout of its own
+    assert editions_of("sleep.es", stems) == ["sleep", "sleep.es", "sleep.zh-Hans"]
+
+
+def test_sources_are_cited_before_their_translations() -> None:
+    assert [s.manuscript for s in cite_steps(ed_sel(), "v1")] == ["sleep", "x", "sleep.de", "sleep.es"]
+
+
+def test_every_edition_links_every_other() -> None:
+    docs = ed_docs()
+    for stem in ("sleep", "sleep.de", "sleep.es"):
+        html = next(s for s in render_steps(ed_sel(), docs[stem], FORMATS, inputs, nothing_built, "v1", docs)
+                    if s.format == "html")
+        assert html.alternates == (Alternate("en-US", "sleep"), Alternate("de", "sleep.de"),
+                                   Alternate("es", "sleep.es"))
+    x = render_steps(ed_sel(), docs["x"], FORMATS, inputs, nothing_built, "v1", docs)
+    assert all(s.alternates == () for s in x)
+
+
+def test_links_are_planned_alike_before_and_after_the_translations_are_read() -> None:
+    """The first build plans the source's pages before its translations are cited: the same steps as the
+    next build, which knows them, so that build rebuilds nothing."""
+    docs = ed_docs()
+    first = render_steps(ed_sel(), docs["sleep"], FORMATS, inputs, nothing_built, "v1", {"sleep": docs["sleep"]})
+    again = render_steps(ed_sel(), docs["sleep"], FORMATS, inputs, nothing_built, "v1", docs)
+    assert first == again
+
+
+def test_an_edition_brand_or_format_left_out_is_not_linked() -> None:
+    docs = ed_docs()
+    docs["sleep.de"] = docs["sleep.de"]._replace(brands=("riverside",))
+    html = next(s for s in render_steps(ed_sel(), docs["sleep"], FORMATS, inputs, nothing_built, "v1", docs)
+                if s.format == "html")
+    assert [a.stem for a in html.alternates] == ["sleep", "sleep.es"]
+    pdf_only = render_steps(ed_sel(formats=("pdf",)), docs["sleep"], FORMATS, inputs, nothing_built, "v1", docs)
+    assert all(s.alternates == () for s in pdf_only)  # no web page of the others to link
+    changed = render_steps(ed_sel(), docs["sleep"], FORMATS, inputs, nothing_built, "v1", ed_docs())
+    assert {s.config for s in changed}.isdisjoint({s.config for s in render_steps(
+        ed_sel(), docs["sleep"], FORMATS, inputs, nothing_built, "v1", docs)})  # links are in the key
+
+
+def test_the_index_groups_editions_under_their_handout() -> None:
+    (index,) = index_steps(ed_sel(), ed_docs(), FORMATS, inputs, nothing_built, "v1")
+    assert [e["stem"] for e in index.entries] == ["sleep", "x"]
+    sleep = index.entries[0]
+    assert [(x["stem"], x["lang"], x["title"], x["page"]) for x in sleep["editions"]] == [
+        ("sleep.de", "de-DE", "Gut schlafen", "sleep.de.html"), ("sleep.es", "es-ES", "Dormir bien", "sleep.es.html")]

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from ..brand import Brand
+from ..coverage import needed_families
 from ..dates import printed, review
 from ..document import Document
 from ..errors import PublishError
 from ..labels import Labels, labels
+from ..languages import is_rtl
 from ..pandoc import run_pandoc
 from ..templates import render
 from .base import Format, Link, ast_json, register
@@ -50,16 +52,17 @@ class EpubFormat(Format):
     rank = 30
     labels = ("ebook",)
 
-    def stylesheet(self, brand: Brand) -> str:
-        """The EPUB stylesheet with the brand's values written out (no custom properties, no inline styles)."""
+    def stylesheet(self, brand: Brand, families: tuple[str, ...] | None = None) -> str:
+        """The EPUB stylesheet with the brand's values written out (no custom properties, no inline styles);
+        ``families``: the faces the book embeds (a handout's, coverage.needed_families), else all."""
         c = brand.colors
         context = {
             "colors": {"primary": c["primary"], "heading": c["heading"], "link": c["link"],
                        "foreground": c["foreground"], "light": c.get("light", c["background"])},
-            "fonts": {"base": f'"{brand.base_family}", sans-serif',
-                      "heading": f'"{brand.heading_family}", sans-serif'},
+            "fonts": {"base": brand.font_stack(brand.base_family),
+                      "heading": brand.font_stack(brand.heading_family)},
             "line_height": brand.line_height,
-            "font_faces": brand.font_faces(lambda f: "../fonts/" + f.path.name),
+            "font_faces": brand.font_faces(lambda f: "../fonts/" + f.path.name, families=families),
         }
         return render("epub.css.j2", self.template_paths(brand), context)
 
@@ -88,6 +91,8 @@ class EpubFormat(Format):
             "subject": _meta_list(list(s.keywords)),
             "toc-title": _meta_string(str(s.raw.get("toc-title") or self.words(doc, brand).contents)),
         })
+        if is_rtl(s.lang):  # pandoc writes dir on every page and page-progression-direction in the spine
+            meta["dir"] = meta["page-progression-direction"] = _meta_string("rtl")
         if s.description:
             meta["description"] = _meta_string(s.description)
         if s.subtitle:
@@ -111,7 +116,8 @@ class EpubFormat(Format):
         alt = cover_alt(s.title, brand)
         with tempfile.TemporaryDirectory(prefix="publish-epub-") as tmp:
             css = Path(tmp) / "stylesheet.css"
-            css.write_text(self.stylesheet(brand), encoding="utf-8")
+            families = needed_families(doc, brand)
+            css.write_text(self.stylesheet(brand, families), encoding="utf-8")
             cover_name, cover_data = self.cover(doc, brand)
             (Path(tmp) / cover_name).write_bytes(cover_data)
             ast["meta"]["cover-image"] = _meta_string(cover_name)
@@ -124,7 +130,8 @@ class EpubFormat(Format):
                 "--resource-path", str(doc.source.parent),  # the manuscript's images, embedded
             ]
             for f in brand.fonts:
-                args += ["--epub-embed-font", str(f.path)]
+                if f.family in families:
+                    args += ["--epub-embed-font", str(f.path)]
             env = dict(os.environ, SOURCE_DATE_EPOCH=str(doc.timestamp))
             run_pandoc(args, ast_json(ast), what="write the EPUB", cwd=tmp, env=env)
             files = read_zip(out.read_bytes())
@@ -135,6 +142,7 @@ class EpubFormat(Format):
             toc_label=str(ast["meta"]["toc-title"]["c"]),
             landmark_labels={"cover": words.landmark_cover, "titlepage": words.landmark_title_page,
                              "bodymatter": words.landmark_start},
+            dir="rtl" if is_rtl(s.lang) else "",
         )
         package = write_zip(finish(files, info), doc.date)
         return {self.project.output(brand.name, doc.stem, "epub"): package}

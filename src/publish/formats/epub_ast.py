@@ -16,6 +16,7 @@ Nothing is random: ids are numbered in document order.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,7 +170,7 @@ def _link_citations(result: EbookShape, first_section: str, words: Labels) -> No
                 continue
             (ident, classes, _kv), inner = b["c"]
             if "csl-entry" in classes and ident.startswith("ref-"):
-                back = _backlinks(places.get(ident[len("ref-"):], []), word, fallback)
+                back = _backlinks(places.get(ident[len("ref-"):], []), word, fallback, words.quote)
                 if back is not None:
                     changes[id(b)] = {"t": "Div", "c": [b["c"][0], _appended(rebuilt(inner, links), back)]}
                     where.add(n if top is None else top)
@@ -188,8 +189,10 @@ def _appended(blocks: list[Block], inline: dict[str, Any]) -> list[Block]:
     return [*blocks, {"t": "Plain", "c": [inline]}]
 
 
-def _backlinks(places: list[tuple[str, str]], word: str, lang: str | None) -> dict[str, Any] | None:
-    """DPUB-ARIA back-links: named by ``aria-label`` (the section they return to), drawn by the stylesheet.
+def _backlinks(places: list[tuple[str, str]], word: str, lang: str | None,
+               quote: Callable[[str], str] = str) -> dict[str, Any] | None:
+    """DPUB-ARIA back-links: named by ``aria-label`` (the section they return to, in the language's
+    quotation marks: Back to “Habits”, Zurück zu „Gewohnheiten“), drawn by the stylesheet.
 
     They add no text to the entry, so the bibliography reads (and compares) exactly as the cite layer wrote it.
     """
@@ -200,7 +203,7 @@ def _backlinks(places: list[tuple[str, str]], word: str, lang: str | None) -> di
     for ident, label in places:
         seen[label] = seen.get(label, 0) + 1
         where = label if seen[label] == 1 else f"{label} ({seen[label]})"
-        kv = [["role", "doc-backlink"], ["aria-label", f"{word} {where}"]]
+        kv = [["role", "doc-backlink"], ["aria-label", f"{word} {quote(where)}"]]
         if lang:
             kv.append(["lang", lang])
         links.append({"t": "Link", "c": [["", [BACKLINK_CLASS], kv], [], [f"#{ident}", ""]]})

@@ -168,6 +168,18 @@ def cover_alt(title: str, brand: Brand) -> str:
     return f"Cover: {title}, {brand.full_name}"
 
 
+def _family_for(brand: Brand, family: str, text: str) -> str:
+    """``family`` when it has every letter of ``text``, else the first script fallback that has them (a
+    Chinese title is drawn in Noto Sans SC, not as the brand face's missing-glyph boxes)."""
+    from ..coverage import family_covers
+
+    wanted = {ord(ch) for ch in text if not ch.isspace()}
+    for candidate in (family, *brand.fallbacks):
+        if wanted <= family_covers(brand, candidate):
+            return candidate
+    return family
+
+
 def cover_svg(title: str, brand: Brand) -> bytes:
     """The cover as a standalone SVG document."""
     c = brand.colors
@@ -179,8 +191,8 @@ def cover_svg(title: str, brand: Brand) -> bytes:
     if contrast(accent, primary) < 1.5:
         accent = ink
 
-    heading = _Text(brand, brand.heading_family, 700)
-    body = _Text(brand, brand.base_family, 400)
+    heading = _Text(brand, _family_for(brand, brand.heading_family, title), 700)
+    body = _Text(brand, _family_for(brand, brand.base_family, brand.full_name), 400)
     width = WIDTH - 2 * MARGIN
     lines, size = _fit(title, heading, width, 120.0, 6)
     leading = size * 1.18

@@ -36,6 +36,7 @@ class PackageInfo:
     summary: str
     toc_label: str = "Table of Contents"
     landmark_labels: dict[str, str] = field(default_factory=dict)
+    dir: str = ""  # "rtl" for a right-to-left language: every page says so (pandoc's nav and chapters do not)
 
 
 def read_zip(data: bytes) -> dict[str, bytes]:
@@ -106,6 +107,10 @@ def finish(files: dict[str, bytes], info: PackageInfo) -> dict[str, bytes]:
         out[cover] = _cover_page(out[cover].decode("utf-8"), info).encode("utf-8")
     out[NAV] = _nav(out[NAV].decode("utf-8"), info, body_file, bib_file, cover in out).encode("utf-8")
     out[OPF] = _opf(out[OPF].decode("utf-8"), out, info).encode("utf-8")
+    if info.dir:
+        for name in [n for n in out if n.endswith(".xhtml")]:
+            out[name] = re.sub(rb"<html\b(?![^>]*\bdir=)", b'<html dir="' + info.dir.encode() + b'"', out[name],
+                               count=1)
     return out
 
 

@@ -16,6 +16,7 @@ from ..document import Document
 from ..inlines import html as inline_html
 from ..inlines import meta_inlines
 from ..labels import Labels, labels
+from ..languages import is_rtl
 from ..templates import render
 from .base import Format, Link, body_html, register, toc
 from .tree import containers, containers_of, rebuilt, with_id
@@ -141,8 +142,15 @@ def _with_backlinks(doc: Document, words: Labels) -> Document:
 
 
 def brand_context(brand: Brand) -> dict[str, Any]:
-    """What templates know about the clinic (the same for article and index pages)."""
+    """What templates know about the clinic (the same for article and index pages). ``lang_of(key)``: the
+    ``lang`` and ``dir`` attributes of a text that is not in the reader's language ("details.crisis"), or ""."""
+
+    def lang_of(key: str) -> Markup:
+        tag = brand.stand_ins.get(key)
+        return Markup(f' lang="{tag}" dir="{"rtl" if is_rtl(tag) else "ltr"}"') if tag else Markup("")
+
     return {
+        "lang_of": lang_of,
         "name": brand.name,
         "full_name": brand.full_name,
         "short_name": brand.short_name,
@@ -166,6 +174,7 @@ def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backli
     words = labels(s.lang, paths)
     return {
         "t": words,
+        "languages": languages(doc, brand),
         "doc": {
             "stem": doc.stem,
             "title": s.title,
@@ -177,6 +186,7 @@ def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backli
             "date_text": printed(doc.date, s.lang, s.date_format),
             "review": review(s, words),
             "lang": s.lang,
+            "dir": "rtl" if is_rtl(s.lang) else "ltr",
             "description": s.description,
             "keywords": list(s.keywords),
             "publisher": s.publisher or brand.full_name,
@@ -186,6 +196,21 @@ def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backli
         "toc": toc(doc) if s.toc is not False else [],  # the web page's unless toc: false
         "body": Markup(body_html(_with_backlinks(doc, words) if backlinks else doc, math=math, sections=sections)),
     }
+
+
+def languages(doc: Document, brand: Brand) -> list[dict[str, Any]]:
+    """The handout's language editions for the page's links to them: each named in its own language
+    ("Español", from CLDR), its page beside this one and, with ``base-url``, its web address; ``current``
+    marks this one. Empty for a handout in one language."""
+    from ..languages import endonym
+
+    base = doc.settings.base_url
+    out = []
+    for alt in doc.alternates:
+        href = f"{alt.stem}.html"
+        out.append({"lang": alt.lang, "name": endonym(alt.lang), "href": href, "current": alt.stem == doc.stem,
+                    "url": f"{base.rstrip('/')}/{brand.name}/{href}" if base else None})
+    return out
 
 
 def json_ld(doc: Document, brand: Brand, url: str | None) -> dict[str, Any]:
@@ -281,10 +306,17 @@ class HtmlFormat(Format):
 
     def render_index(self, brand: Brand, entries: list[dict[str, Any]]) -> dict[Path, bytes]:
         """``build/<brand>/index.html``: every manuscript of the brand with links to its outputs."""
+        entries = copy.deepcopy(entries)  # the step's own entries stay as planned
         lang = entries[0]["lang"] if entries else "en"
+        brand = brand.in_language(lang)
+        from ..languages import endonym
+
         for e in entries:
-            due = e.get("next_review")
-            e["next_review_text"] = printed(dt.date.fromisoformat(due), e["lang"], "long") if due else ""
+            for item in (e, *e.get("editions", ())):
+                due = item.get("next_review")
+                item["next_review_text"] = printed(dt.date.fromisoformat(due), item["lang"], "long") if due else ""
+                item["language"] = endonym(item["lang"])
+            e.setdefault("editions", [])
         context = {
             "t": labels(lang, self.template_paths(brand)),
             "brand": brand_context(brand),
@@ -292,6 +324,7 @@ class HtmlFormat(Format):
             "css_href": "assets/site.css",
             "logo_src": ("assets/logo" + brand.logo.suffix) if brand.logo else None,
             "lang": lang,
+            "dir": "rtl" if is_rtl(lang) else "ltr",
         }
         page = render("index.html.j2", self.template_paths(brand), context)
         files = {self.project.build / brand.name / "index.html": page.encode("utf-8")}

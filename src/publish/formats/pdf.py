@@ -190,17 +190,21 @@ class PdfFormat(Format):
 
     # Markup ------------------------------------------------------------------------------------------------
 
-    def print_css(self, brand: Brand, *, large_print: bool = False, lang: str = "en") -> str:
+    def print_css(self, brand: Brand, *, large_print: bool = False, lang: str = "en",
+                  families: tuple[str, ...] | None = None) -> str:
+        from ..languages import is_rtl
+
         words = labels(lang, self.template_paths(brand))
         return render(
             "print.css.j2",
             self.template_paths(brand),
             {
                 "brand_css": brand.css_variables(),
-                "font_faces": brand.font_faces(lambda f: f.path.as_uri(), uncompressed=True),
+                "font_faces": brand.font_faces(lambda f: f.path.as_uri(), uncompressed=True, families=families),
                 "paper": brand.paper,
                 "large_print": large_print,
                 "page_of": page_counter_css(words.page_of),
+                "rtl": is_rtl(lang),
             },
         )
 
@@ -209,7 +213,11 @@ class PdfFormat(Format):
         return f"{base.rstrip('/')}/{brand.name}/{doc.stem}.html" if base else None
 
     def html(self, doc: Document, brand: Brand, *, large_print: bool = False) -> str:
-        css = self.print_css(brand, large_print=large_print, lang=doc.settings.lang)
+        from ..coverage import needed_families
+
+        # only the faces this handout's letters need: a Latin handout loads no Chinese font
+        css = self.print_css(brand, large_print=large_print, lang=doc.settings.lang,
+                             families=needed_families(doc, brand))
         if "</" in css:  # the stylesheet is inlined in <style>: it must not be able to close it
             raise PublishError("print stylesheet contains '</'", file="print.css.j2",
                                hint="remove '</' from the stylesheet and the brand's values")
