@@ -383,3 +383,43 @@ def test_superscript_characters_print_as_superscript_letters() -> None:
         {"t": "Str", "c": "éd."},
     ]
     assert mk.to_inlines("No superscript here") == mk.str_inlines("No superscript here")
+
+
+def _people(*names: tuple[str, str]) -> list[dict]:
+    return [{"family": f, "given": g} for f, g in names]
+
+
+def test_add_givenname_expands_only_the_names_that_differ(tmp_path: Path) -> None:
+    """By-cite: names are added until the cites differ, then only the name whose given name differs is
+    expanded (one name at a time), for every cite of the alike group."""
+    body = (
+        '<citation et-al-min="3" et-al-use-first="1" disambiguate-add-names="true"'
+        ' disambiguate-add-givenname="true"><layout delimiter="; "><group delimiter=" ">'
+        '<names variable="author"><name initialize-with=". " and="symbol" delimiter=", "'
+        ' delimiter-precedes-last="never" form="short"/></names>'
+        '<date variable="issued" prefix="(" suffix=")"><date-part name="year"/></date></group>'
+        "</layout></citation>\n"
+    )
+    year = {"issued": {"date-parts": [[1980]]}, "type": "book"}
+    items = [
+        {"id": "a", "author": _people(("Smith", "John"), ("Brown", "John"), ("Jones", "John")), **year},
+        {"id": "b", "author": _people(("Smith", "John"), ("Benson", "John"), ("Jones", "John")), **year},
+        {"id": "c", "author": _people(("Smith", "John"), ("Brown", "John"), ("Jones", "Arthur")), **year},
+    ]
+    assert _cite(tmp_path, body, items, [["a"], ["b"], ["c"]]) == [
+        "Smith, Brown & J. Jones (1980)",
+        "Smith, Benson, et al. (1980)",
+        "Smith, Brown & A. Jones (1980)",
+    ]
+
+
+def test_add_givenname_level_two_drops_initials_in_the_long_form(tmp_path: Path) -> None:
+    body = (
+        '<citation disambiguate-add-givenname="true"><layout delimiter="; ">'
+        '<names variable="author"><name initialize-with=" "/></names></layout></citation>\n'
+    )
+    items = [
+        {"id": "a", "type": "book", "author": _people(("Doe", "John"))},
+        {"id": "b", "type": "book", "author": _people(("Doe", "Jack"))},
+    ]
+    assert _cite(tmp_path, body, items, [["a"], ["b"]]) == ["John Doe", "Jack Doe"]

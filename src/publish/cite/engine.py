@@ -20,6 +20,7 @@ from citeproc.source import Date, LiteralDate, VariableError
 from citeproc.source.json import CiteProcJSON
 from citeproc.string import String, join
 
+from . import disambiguation
 from . import markup as mk
 from .patches import STATE, engine_fixes, implicit_year_suffix, initialize_given
 
@@ -701,16 +702,16 @@ class Processor:
         groups = ambiguous(items)
         if not groups:
             return
-        if opts["given"] and opts["names"]:
-            # like citeproc-js: first see whether given names on the names already shown are enough
-            _escalate(groups, "given", lambda group: levels, ambiguous)
-            groups = ambiguous(items)
-        if opts["names"] and groups:
-            _escalate(groups, "names", lambda group: range(
-                2, max(len(it.reference.get("author", []) or []) for it in group) + 1), ambiguous)
-            groups = ambiguous(items)
-        if opts["given"] and groups:
-            _escalate(groups, "given", lambda group: levels, ambiguous)
+        if opts["given"] or opts["names"]:
+            disambiguation.resolve(
+                groups,
+                ambiguous,
+                add_names=opts["names"],
+                add_given=opts["given"],
+                levels=levels,
+                same_people=_same_people,
+                max_names=lambda group: max(len(it.reference.get("author", []) or []) for it in group),
+            )
             groups = ambiguous(items)
         if groups:
             for group in groups:
@@ -792,35 +793,6 @@ def _alias_hyphenated(source: Any) -> None:
         for key in list(ref):
             if "_" in key and (key in citeproc.NAMES or key in citeproc.NUMBERS):
                 ref[key.replace("_", "-")] = ref[key]
-
-
-def _escalate(groups: list[list[Any]], key: str, values: Any, ambiguous: Any) -> None:
-    """One CSL disambiguation method: for each ambiguous group, set ``_disamb[key]`` to the first of
-    ``values(group)`` that tells the most of the group's items apart (all of them, if one does); when
-    none tells any more apart than before, take it back off. Like citeproc-js, names that separate an
-    item from some of the others are kept even when others stay ambiguous ("Smith, Brown, et al." for
-    all, because of a "Smith, Benson, et al."). Given names are not tried on items by the same people."""
-
-    def distinct(group: list[Any]) -> int:
-        return len(group) - sum(len(g) - 1 for g in ambiguous(group))
-
-    for group in groups:
-        if key == "given" and _same_people(group):
-            continue
-        best, best_count = None, distinct(group)
-        for value in values(group):
-            for it in group:
-                it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), key: value}
-            count = distinct(group)
-            if count > best_count:
-                best, best_count = value, count
-            if count == len(group):
-                break
-        for it in group:
-            if best is None:
-                (it.reference.get("_disamb") or {}).pop(key, None)
-            else:
-                it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), key: best}
 
 
 def _next_letter(letters: str) -> str:

@@ -24,6 +24,7 @@ from citeproc.source import VariableError
 from citeproc.string import MixedString, NoCase, String, join
 
 from . import markup as mk
+from .disambiguation import given_level
 
 LOCK = threading.RLock()
 
@@ -380,11 +381,6 @@ def _name_process_impl(
     sort_separator = get_option("sort-separator")
     form = get_option("form")
     demote_ndp = get_option("demote-non-dropping-particle")
-    given_level = over.get("_given", 0)
-    if given_level and form == "short":
-        form = "long"
-        if given_level >= 2:
-            initialize_with = None
 
     def format_name_parts(given: Any, family: Any) -> tuple[Any, Any]:
         for part in self.findall("cs:name-part", self.nsmap):
@@ -413,11 +409,11 @@ def _name_process_impl(
     for i, name in enumerate(names):
         given, family, dp, ndp, suffix = name.parts()
         name_form, name_init = form, initialize_with
-        first_level = over.get("_given_first", 0) if i == 0 else 0
-        if first_level and form == "short":
+        level = max(given_level(over, i), over.get("_given_first", 0) if i == 0 else 0)
+        if level and form == "short":
             name_form = "long"
-            if first_level >= 2:
-                name_init = None
+        if level >= 2:
+            name_init = None
         if given is not None and name_init is not None:
             given = initialize_given(str(given), name_init, hyphen, initialize)
         if "literal" in name:
