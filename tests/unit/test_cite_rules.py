@@ -423,3 +423,38 @@ def test_add_givenname_level_two_drops_initials_in_the_long_form(tmp_path: Path)
         {"id": "b", "type": "book", "author": _people(("Doe", "Jack"))},
     ]
     assert _cite(tmp_path, body, items, [["a"], ["b"]]) == ["John Doe", "Jack Doe"]
+
+
+def test_note_lines_and_zotero_field_names_are_variables() -> None:
+    from publish.cite.fields import complete
+
+    ref = complete({
+        "id": "a",
+        "type": "chapter",
+        "journalAbbreviation": "J Abbr",
+        "note": "original-date: 1867-05\ncontainer-title: Book: a title\nA real note\nbogus-key: x",
+        "container-title": "Kept",
+    })
+    assert ref["container-title-short"] == "J Abbr" and "journalAbbreviation" not in ref
+    assert ref["original-date"] == {"date-parts": [[1867, 5]]}
+    assert ref["container-title"] == "Kept"  # the item's own value wins
+    assert ref["note"] == "A real note\nbogus-key: x"
+
+
+def test_citation_label_is_the_trigraph_with_its_year_suffix(tmp_path: Path) -> None:
+    from publish.cite.fields import citation_label
+
+    year = {"issued": {"date-parts": [[1998]]}}
+    assert citation_label({"author": _people(("Asthma", "A")), **year}) == "Asth98"
+    assert citation_label({"author": _people(("Brown", "A"), ("Chan", "B")), **year}) == "BrCh98"
+    assert citation_label({"author": _people(("Asthma", "A"), ("Brown", "B"), ("Cold", "C"), ("D", "D"))}) == "AsBC"
+    body = (
+        '<citation disambiguate-add-year-suffix="true"><layout delimiter="; ">'
+        '<text variable="citation-label"/></layout></citation>\n'
+    )
+    items = [
+        {"id": "a", "type": "book", "title": "One", "author": _people(("Asthma", "A")), **year},
+        {"id": "b", "type": "book", "title": "Two", "author": _people(("Asthma", "A")), **year},
+        {"id": "c", "type": "book", "citation-label": "Mine", "author": _people(("Cold", "C")), **year},
+    ]
+    assert _cite(tmp_path, body, items, [["a", "b", "c"]]) == ["Asth98a; Asth98b; Mine"]

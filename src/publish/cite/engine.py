@@ -20,7 +20,7 @@ from citeproc.source import Date, LiteralDate, VariableError
 from citeproc.source.json import CiteProcJSON
 from citeproc.string import String, join
 
-from . import disambiguation
+from . import disambiguation, fields
 from . import markup as mk
 from .patches import STATE, engine_fixes, implicit_year_suffix, initialize_given
 
@@ -84,6 +84,7 @@ def prepare_reference(ref: dict, internal_id: str) -> dict:
     citeproc-py lowercases ids (so "Smith" and "smith" would collide) and chokes on empty date parts, so
     ids are replaced by internal ones and dates are normalised here, once.
     """
+    ref = fields.complete(ref)
     out: dict[str, Any] = {"id": internal_id, "type": ref.get("type") or "document"}
     for key, value in ref.items():
         if key in ("id", "type") or value is None or value == "" or value == []:

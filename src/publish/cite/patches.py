@@ -592,7 +592,12 @@ def _text_variable(orig: Any) -> Any:
         if variable == "first-reference-note-number":
             return _first_note_number(self, item, context)
         STATE.variables_called += 1
-        return _rendered(variable, orig(self, item, context))
+        text = orig(self, item, context)
+        if variable == "citation-label" and text and STATE.year_suffix_pending:
+            # the implicit year-suffix of a label style follows the label ("Asth00a"), as in citeproc-js
+            text = text + String(STATE.year_suffix_pending)
+            STATE.year_suffix_pending = None
+        return _rendered(variable, text)
 
     return _variable
 
