@@ -458,3 +458,9 @@ def test_citation_label_is_the_trigraph_with_its_year_suffix(tmp_path: Path) -> 
         {"id": "c", "type": "book", "citation-label": "Mine", "author": _people(("Cold", "C")), **year},
     ]
     assert _cite(tmp_path, body, items, [["a", "b", "c"]]) == ["Asth98a; Asth98b; Mine"]
+
+
+def test_title_case_capitalises_a_last_stop_word_and_keeps_particles_lowercase() -> None:
+    assert str(title_case("research for")) == "Research For"
+    assert str(title_case("a life of john von doe till now")) == "A Life of John von Doe till Now"
+    assert str(title_case("the service de police")) == "The Service de Police"

@@ -111,8 +111,9 @@ STOP_WORDS = frozenset(
     concerning considering despite down during except excepting excluding following for from given gone
     in inside into like minus near nor of off on onto opposite or outside over past pending per plus pro
     regarding respecting round save saving since so than the through thru throughout to toward towards
-    under underneath unlike until unto up upon versus vs vs. via with within without yet""".split()
-)
+    under underneath unlike until unto up upon versus vs vs. via with within without yet till
+    de von van""".split()
+)  # with citeproc-js's name particles: "Antiquités de l'Égypte", "John von Doe" keep them lowercase
 _WORD_RE = re.compile(r"[^\s\-\u2010\u2013\u2014/]+|[\s\-\u2010\u2013\u2014/]+")
 
 
@@ -164,7 +165,9 @@ def title_case(text: Any) -> Any:
         word = tok
         core = _core(word)
         sep_before = tokens[k - 1][0] if k > 0 else " "
-        first = n == 0 or prev_word_end in (":", "?", "!")
+        # CSL 1.0.2: stop words are lowercased "unless they are the first or last word in the string,
+        # or follow a colon"
+        first = n == 0 or n == len(words) - 1 or prev_word_end in (":", "?", "!")
         after_hyphen = k > 0 and not sep_before.isspace()
         if after_hyphen and not _core(tokens[k - 2][0] if k > 1 else "")[:1].isalpha():
             # "07-x" is one token of a number, not a compound of words: its letter stays as it is
