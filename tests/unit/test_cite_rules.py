@@ -464,3 +464,27 @@ def test_title_case_capitalises_a_last_stop_word_and_keeps_particles_lowercase()
     assert str(title_case("research for")) == "Research For"
     assert str(title_case("a life of john von doe till now")) == "A Life of John von Doe till Now"
     assert str(title_case("the service de police")) == "The Service de Police"
+
+
+def test_rich_text_flip_flops_bold_and_small_caps_and_nodecor_undoes_all(tmp_path: Path) -> None:
+    from tests.citations.compare import marked  # formatting as tags; spaces at a tag's edges dropped
+
+    body = (
+        '<citation><layout delimiter="|"><group delimiter=" ">'
+        '<text variable="title" font-variant="small-caps"/><text variable="publisher" font-weight="bold"/>'
+        "</group></layout></citation>\n"
+    )
+    items = [
+        {"id": "a", "type": "book", "title": 'His <span style="font-variant:small-caps;">Anon</span> Life',
+         "publisher": "x"},
+        {"id": "b", "type": "book", "title": 'Lessard <span class="nodecor">v.</span> Schmidt',
+         "publisher": "y"},
+        {"id": "c", "type": "book", "title": "One TwoF</i> Three", "publisher": "<b>z</b> w"},
+    ]
+    rendered = render_clusters(
+        items, _style(tmp_path, body), "en-US", [Cluster([ClusterItem(k)]) for k in ("a", "b", "c")]
+    )
+    out = [marked(c) for c in rendered.citations]
+    assert out[0] == "<sc>His</sc>Anon<sc>Life</sc> <b>x</b>"
+    assert out[1] == "<sc>Lessard</sc>v.<sc>Schmidt</sc> <b>y</b>"
+    assert out[2] == "<sc>One TwoF</i> Three</sc> z<b>w</b>"  # the stray tag is text (pandoc escapes it)
