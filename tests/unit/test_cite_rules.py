@@ -488,3 +488,20 @@ def test_rich_text_flip_flops_bold_and_small_caps_and_nodecor_undoes_all(tmp_pat
     assert out[0] == "<sc>His</sc>Anon<sc>Life</sc> <b>x</b>"
     assert out[1] == "<sc>Lessard</sc>v.<sc>Schmidt</sc> <b>y</b>"
     assert out[2] == "<sc>One TwoF</i> Three</sc> z<b>w</b>"  # the stray tag is text (pandoc escapes it)
+
+
+def test_names_added_to_tell_cites_apart_are_added_in_the_entries_too(tmp_path: Path) -> None:
+    names = '<names variable="author"><name et-al-min="3" et-al-use-first="1" delimiter=", "/></names>'
+    body = (
+        '<citation disambiguate-add-names="true"><layout delimiter="; ">'
+        f'<names variable="author"><name form="short" et-al-min="3" et-al-use-first="1" delimiter=", "/></names>'
+        f"</layout></citation>\n<bibliography><layout>{names}</layout></bibliography>\n"
+    )
+    items = [
+        {"id": "a", "type": "book", "author": _people(("Choi", "E"), ("Bahadori", "M"), ("Song", "L"))},
+        {"id": "b", "type": "book", "author": _people(("Choi", "E"), ("Bahadori", "M"), ("Kulas", "J"))},
+    ]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", [Cluster([ClusterItem("a"), ClusterItem("b")])])
+    assert [inlines_to_text(c) for c in rendered.citations] == ["Choi, Bahadori, Song; Choi, Bahadori, Kulas"]
+    entries = sorted(inlines_to_text(e) for _, e in rendered.bibliography)
+    assert entries == ["E Choi, M Bahadori, J Kulas", "E Choi, M Bahadori, L Song"]

@@ -333,7 +333,10 @@ def _name_process(orig: Any) -> Any:
         dis = ref.get("_disamb") or {}
         overrides: dict[str, Any] = {}
         in_cit = STATE.in_citation_item
-        if in_cit and dis.get("names"):
+        # names added to tell cites apart are added in the entry too, as citeproc-js and pandoc print
+        # them ("Choi, Edward, Mohammad Taha Bahadori, Andy Schuetz, et al." beside "Choi, Edward,
+        # Mohammad Taha Bahadori, Le Song, et al.", not "Choi, Edward, et al." and "———")
+        if (in_cit or STATE.in_bibliography_entry) and dis.get("names"):
             use_first = self.get_option("et-al-use-first", context, sort_options)
             overrides["et-al-use-first"] = max(use_first, dis["names"])
             if dis["names"] >= len(ref.get(variable, [])):
@@ -825,7 +828,10 @@ def _if_render(self: Any, item: Any, context: Any = None, delimiter: str = "", *
     if "position" in self.attrib:
         results += self._position(item, context)
     if "disambiguate" in self.attrib:
-        flag = bool((item.reference.get("_disamb") or {}).get("condition")) and STATE.in_citation_item
+        # like the names it adds, what disambiguation decides shows in the entry too (citeproc-js, pandoc)
+        flag = bool((item.reference.get("_disamb") or {}).get("condition")) and (
+            STATE.in_citation_item or STATE.in_bibliography_entry
+        )
         results.append(flag == (self.get("disambiguate").lower() == "true"))
     match = self.get("match")
     if match == "any":
