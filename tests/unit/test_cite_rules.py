@@ -505,3 +505,34 @@ def test_names_added_to_tell_cites_apart_are_added_in_the_entries_too(tmp_path: 
     assert [inlines_to_text(c) for c in rendered.citations] == ["Choi, Bahadori, Song; Choi, Bahadori, Kulas"]
     entries = sorted(inlines_to_text(e) for _, e in rendered.bibliography)
     assert entries == ["E Choi, M Bahadori, J Kulas", "E Choi, M Bahadori, L Song"]
+
+
+def test_et_al_needs_use_first_written_where_the_name_inherits_from(tmp_path: Path) -> None:
+    """A cs:citation's et-al-use-first does not reach the bibliography; use-first 0 prints no names."""
+    body = (
+        '<citation et-al-use-first="2"><layout><names variable="author"><name et-al-min="3" delimiter=", "/>'
+        '</names></layout></citation>\n<bibliography><layout><group delimiter=" // ">'
+        '<names variable="author"><name et-al-min="3" delimiter=", "/></names>'
+        '<names variable="author"><name et-al-min="2" et-al-use-first="0"/></names>'
+        "</group></layout></bibliography>\n"
+    )
+    items = [{"id": "a", "type": "book", "author": _people(("Doe", "John"), ("Roe", "Jane"), ("Snoakes", "R"))}]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", [Cluster([ClusterItem("a")])])
+    assert [inlines_to_text(c) for c in rendered.citations] == ["John Doe, Jane Roe, et al."]
+    assert [inlines_to_text(e) for _, e in rendered.bibliography] == ["John Doe, Jane Roe, R Snoakes"]
+
+
+def test_after_inverted_name_delimiter_is_not_put_after_an_institution(tmp_path: Path) -> None:
+    body = (
+        '<citation><layout><names variable="author"><name and="symbol" name-as-sort-order="all"'
+        ' delimiter=", " delimiter-precedes-last="after-inverted-name" initialize-with=". "/></names>'
+        "</layout></citation>\n"
+    )
+    items = [
+        {"id": "a", "type": "report", "author": [{"literal": "Productivity Commission"}, {"literal": "Treasury"}]},
+        {"id": "b", "type": "book", "author": _people(("Weinstock", "R"), ("Silva", "J"))},
+    ]
+    assert _cite(tmp_path, body, items, [["a"], ["b"]]) == [
+        "Productivity Commission & Treasury",
+        "Weinstock, R., & Silva, J.",
+    ]

@@ -372,6 +372,8 @@ def _name_process_impl(
     delimiter_precedes_last = get_option("delimiter-precedes-last")
     et_al_min = get_option("et-al-min")
     et_al_use_first = get_option("et-al-use-first")
+    if sort_options is None and not _option_set(self, context, "et-al-use-first"):
+        et_al_min = 0  # CSL: et-al-min and et-al-use-first together enable et-al (no default of 1)
     if STATE.in_citation_item and STATE.position_subsequent:
         sub_min = get_option("et-al-subsequent-min")
         if sub_min:
@@ -406,6 +408,8 @@ def _name_process_impl(
 
     et_al_truncate = len(names) > 1 and et_al_min and len(names) >= et_al_min and et_al_use_first < len(names)
     et_al_last = et_al_use_last and et_al_use_first <= et_al_min - 2
+    if et_al_truncate and et_al_use_first <= 0:
+        raise VariableError  # no names to show: the names print nothing, not "et al." alone (citeproc-js)
     if et_al_truncate:
         if et_al_last:
             names = names[:et_al_use_first] + [names[-1]]
@@ -470,8 +474,9 @@ def _name_process_impl(
     if and_term is not None and len(output) > 1:
         text = self.join(output[:-1], delimiter)
         inverted_last = name_as_sort_order == "all" or (name_as_sort_order == "first" and len(output) == 1)
-        inverted_before_last = name_as_sort_order == "all" or (
-            name_as_sort_order == "first" and len(output) == 2
+        # an institution's name is never inverted, so it takes no "after-inverted-name" delimiter
+        inverted_before_last = "literal" not in names[len(output) - 2] and (
+            name_as_sort_order == "all" or (name_as_sort_order == "first" and len(output) == 2)
         )
         if (
             delimiter_precedes_last == "always"
@@ -484,6 +489,19 @@ def _name_process_impl(
         del inverted_last
         return text + String(f"{and_term} ") + output[-1]
     return self.join(output, delimiter)
+
+
+def _option_set(name_el: Any, context: Any, option: str) -> bool:
+    """Whether a name option is written on the cs:name, on its cs:citation or cs:bibliography, or on
+    cs:style (the places CSL inherits name options from): the option of a cs:citation does not reach
+    the bibliography."""
+    if name_el.get(option) is not None:
+        return True
+    node = context if context is not None else name_el
+    parents = node.xpath_search("./ancestor::*[self::cs:citation or self::cs:bibliography][1]")
+    if parents and parents[0].get(option) is not None:
+        return True
+    return name_el.get_root().get(option) is not None
 
 
 def _names_process(orig: Any) -> Any:
