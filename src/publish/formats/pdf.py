@@ -33,6 +33,7 @@ from ..resources import decorative_as_backgrounds
 from ..templates import render
 from .base import Format, Link, register
 from .html import page_context
+from .pdf_footnotes import with_page_footnotes
 from .weasy import load_weasyprint
 
 PDF_VARIANT = "pdf/ua-1"
@@ -212,7 +213,7 @@ class PdfFormat(Format):
             raise PublishError("print stylesheet contains '</'", file="print.css.j2",
                                hint="remove '</' from the stylesheet and the brand's values")
         url = self.web_url(doc, brand)
-        context = page_context(doc, brand, self.template_paths(brand))
+        context = page_context(with_page_footnotes(doc), brand, self.template_paths(brand))
         context.update(
             css=Markup(css),
             logo_src=brand.logo.as_uri() if brand.logo else None,
