@@ -536,3 +536,26 @@ def test_after_inverted_name_delimiter_is_not_put_after_an_institution(tmp_path:
         "Productivity Commission & Treasury",
         "Weinstock, R., & Silva, J.",
     ]
+
+
+def test_title_case_capitalises_the_last_word_after_a_hyphen_too() -> None:
+    assert str(title_case("remembering, repeating and working-through")) == "Remembering, Repeating and Working-Through"
+    assert str(title_case("working-through the past")) == "Working-through the Past"
+
+
+def test_primary_name_rule_judges_each_name_against_the_others(tmp_path: Path) -> None:
+    """Initials tell A. O. Horvath from the S. Horvaths; only the two S. Horvaths need full given names."""
+    body = (
+        '<citation disambiguate-add-givenname="true" givenname-disambiguation-rule="primary-name">'
+        '<layout delimiter="; "><names variable="author"><name form="short" initialize-with=". "/></names>'
+        "</layout></citation>\n"
+    )
+    items = [
+        {"id": "a", "type": "book", "title": "A", "author": _people(("Horvath", "Adam O."))},
+        {"id": "b", "type": "book", "title": "B", "author": _people(("Horvath", "Steve"))},
+        {"id": "c", "type": "book", "title": "C", "author": _people(("Horvath", "S."))},
+        {"id": "d", "type": "book", "title": "D", "author": _people(("Bedi", "Robinder"))},
+    ]
+    assert _cite(tmp_path, body, items, [["a", "b", "c", "d"]]) == [
+        "A. O. Horvath; Steve Horvath; S. Horvath; Bedi"
+    ]

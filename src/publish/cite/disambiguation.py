@@ -105,6 +105,40 @@ def resolve(
             pending.extend(g for g in ambiguous(group) if len(g) > 1)
 
 
+def global_given_names(
+    items: list[Any], rule: str, family_of: Callable[[Any], str], given_of: Callable[[Any], str]
+) -> None:
+    """CSL's global given-name rules (all-names, primary-name and their with-initials forms), for the
+    first author: a name whose family name another cited first author shares, with another given name,
+    shows its initials, or its full given name when the initials are shared too ("Adam O. Horvath"
+    beside "Steve Horvath" and "S. Horvath" is "A. O. Horvath"; the two S. Horvaths are "Steve" and
+    "S."). Each name is judged against the others, not the family's names all together."""
+    from .patches import initialize_given
+
+    by_family: dict[str, set[str]] = {}
+    for it in items:
+        authors = it.reference.get("author") or []
+        if authors and "family" in authors[0]:
+            by_family.setdefault(family_of(authors[0]), set()).add(given_of(authors[0]))
+    for it in items:
+        authors = it.reference.get("author") or []
+        if not authors or "family" not in authors[0]:
+            continue
+        mine = given_of(authors[0])
+        others = by_family.get(family_of(authors[0]), set()) - {mine}
+        if not others:
+            continue
+        initials = initialize_given(mine, ".", True)
+        shared = initials in {initialize_given(g, ".", True) for g in others}
+        if rule.endswith("with-initials"):
+            if shared:
+                continue  # "S." and "Steve" are the same initials: nothing to tell apart
+            level = 1
+        else:
+            level = 2 if shared else 1
+        _set(it, "given_first", level)
+
+
 def given_level(overrides: dict, index: int) -> int:
     """The given-name expansion chosen for the name at ``index`` (0: as the style prints it)."""
     given = overrides.get("_given") or {}
@@ -113,4 +147,4 @@ def given_level(overrides: dict, index: int) -> int:
     return int(given.get(index, 0))
 
 
-__all__ = ["resolve", "given_level", "choices"]
+__all__ = ["resolve", "given_level", "choices", "global_given_names"]

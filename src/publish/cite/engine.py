@@ -683,7 +683,7 @@ class Processor:
             return
         rule = citation_el.get("givenname-disambiguation-rule", "by-cite")
         if opts["given"] and rule != "by-cite":
-            self._global_name_disambiguation(items, rule)
+            disambiguation.global_given_names(items, rule, family_of, given_of)
         levels = (1,) if rule.endswith("with-initials") else (1, 2)
         self.bib._cites = []
         citation_el.cites = self.bib._cites
@@ -726,30 +726,6 @@ class Processor:
                 for n, it in enumerate(group):
                     it.reference["year_suffix"] = _suffix_letters(n)
         self.bib._cites = []
-
-    def _global_name_disambiguation(self, items: list[CitationItem], rule: str) -> None:
-        """CSL's global given-name rules: a first author whose family name is shared by another cited
-        first author with other initials shows initials (or the full given name) in every citation."""
-        by_family: dict[str, set[str]] = {}
-        for it in items:
-            authors = it.reference.get("author") or []
-            if authors and "family" in authors[0]:
-                by_family.setdefault(family_of(authors[0]), set()).add(given_of(authors[0]))
-        for it in items:
-            authors = it.reference.get("author") or []
-            if not authors or "family" not in authors[0]:
-                continue
-            givens = by_family.get(family_of(authors[0]), set())
-            if len(givens) < 2:
-                continue
-            initials = {initialize_given(g, ".", True) for g in givens}
-            if rule.endswith("with-initials"):
-                if len(initials) < 2:
-                    continue  # "S." and "Steve" are the same initials: nothing to tell apart
-                level = 1
-            else:
-                level = 1 if len(initials) == len(givens) else 2
-            it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "given_first": level}
 
     def _all_items(self) -> list[CitationItem]:
         """One citation item per distinct key (first-position, no locator) for ambiguity checks."""

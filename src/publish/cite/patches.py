@@ -167,7 +167,8 @@ def title_case(text: Any) -> Any:
         sep_before = tokens[k - 1][0] if k > 0 else " "
         # CSL 1.0.2: stop words are lowercased "unless they are the first or last word in the string,
         # or follow a colon"
-        first = n == 0 or n == len(words) - 1 or prev_word_end in (":", "?", "!")
+        first = n == 0 or prev_word_end in (":", "?", "!")
+        last = n == len(words) - 1  # also after a hyphen: "Working-Through"
         after_hyphen = k > 0 and not sep_before.isspace()
         if after_hyphen and not _core(tokens[k - 2][0] if k > 1 else "")[:1].isalpha():
             # "07-x" is one token of a number, not a compound of words: its letter stays as it is
@@ -178,7 +179,7 @@ def title_case(text: Any) -> Any:
         before_hyphen = k + 1 < len(tokens) and tokens[k + 1][0][:1] in "-\u2010"
         # a stop word opening a hyphenated compound is a word of its own ("Pro-Environmental")
         stop = core.lower() in STOP_WORDS and not (before_hyphen and not after_hyphen)
-        if core and core.islower() and (first and not after_hyphen or not stop):
+        if core and core.islower() and (first and not after_hyphen or last or not stop):
             word = _capitalize_first_text(word)
         out_tokens[k] = word
         stripped = mk.strip_markers(word)
