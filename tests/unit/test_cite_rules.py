@@ -559,3 +559,22 @@ def test_primary_name_rule_judges_each_name_against_the_others(tmp_path: Path) -
     assert _cite(tmp_path, body, items, [["a", "b", "c", "d"]]) == [
         "A. O. Horvath; Steve Horvath; S. Horvath; Bedi"
     ]
+
+
+def test_given_names_expanded_to_tell_cites_apart_are_expanded_in_the_entries_too(tmp_path: Path) -> None:
+    body = (
+        '<citation disambiguate-add-givenname="true" givenname-disambiguation-rule="primary-name">'
+        '<layout delimiter="; "><names variable="author"><name form="short" initialize-with=". "/></names>'
+        '</layout></citation>\n<bibliography><layout><names variable="author">'
+        '<name name-as-sort-order="all" initialize-with=". "/></names></layout></bibliography>\n'
+    )
+    items = [
+        {"id": "a", "type": "book", "title": "A", "author": _people(("Abadi", "Martin"))},
+        {"id": "b", "type": "book", "title": "B", "author": _people(("Abadi", "Martín"))},
+        {"id": "c", "type": "book", "title": "C", "author": _people(("Bedi", "Robinder"))},
+    ]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", [Cluster([ClusterItem(k) for k in "abc"])])
+    assert [inlines_to_text(c) for c in rendered.citations] == ["Martin Abadi; Martín Abadi; Bedi"]
+    assert sorted(inlines_to_text(e) for _, e in rendered.bibliography) == [
+        "Abadi, Martin", "Abadi, Martín", "Bedi, R.",
+    ]

@@ -342,9 +342,10 @@ def _name_process(orig: Any) -> Any:
             overrides["et-al-use-first"] = max(use_first, dis["names"])
             if dis["names"] >= len(ref.get(variable, [])):
                 overrides["et-al-min"] = 10_000
-        if in_cit and dis.get("given"):
+        # and so are given names expanded to tell them apart ("Abadi, Martin" beside "Abadi, Martín")
+        if (in_cit or STATE.in_bibliography_entry) and dis.get("given"):
             overrides["_given"] = dis["given"]
-        if in_cit and dis.get("given_first") and variable == "author":
+        if (in_cit or STATE.in_bibliography_entry) and dis.get("given_first") and variable == "author":
             overrides["_given_first"] = dis["given_first"]
         previous = getattr(STATE, "name_overrides", None)
         STATE.name_overrides = overrides
