@@ -578,3 +578,23 @@ def test_given_names_expanded_to_tell_cites_apart_are_expanded_in_the_entries_to
     assert sorted(inlines_to_text(e) for _, e in rendered.bibliography) == [
         "Abadi, Martin", "Abadi, Martín", "Bedi, R.",
     ]
+
+
+def test_months_13_to_24_are_seasons_and_a_word_raw_date_is_literal(tmp_path: Path) -> None:
+    from publish.cite.fields import season_date
+
+    assert season_date({"date-parts": [[1965, 21]]}) == {"date-parts": [[1965]], "season": 1}
+    assert season_date({"date-parts": [[1965, 17, 1]]}) == {"date-parts": [[1965]], "season": 1}
+    assert season_date({"date-parts": [[1965, 60, 1]]}) == {"date-parts": [[1965]]}
+    assert season_date({"date-parts": [[1965, 5, 1]]}) == {"date-parts": [[1965, 5, 1]]}
+    assert season_date({"raw": "Bogus Date"}) == {"literal": "Bogus Date"}
+    assert season_date({"raw": "1999-05"}) == {"raw": "1999-05"}
+    body = (
+        '<citation><layout delimiter="; "><date variable="issued" form="text" date-parts="year-month"/>'
+        "</layout></citation>\n"
+    )
+    items = [
+        {"id": "a", "type": "book", "issued": {"date-parts": [[1999, 24]]}},
+        {"id": "b", "type": "book", "issued": {"raw": "Bogus Date"}},
+    ]
+    assert _cite(tmp_path, body, items, [["a", "b"]]) == ["Winter 1999; Bogus Date"]

@@ -5,6 +5,7 @@
 - Variables written into ``note`` as ``key: value`` lines ("original-date: 1867", "container-title:
   ..."), the convention Zotero uses for variables it has no field for, and which citeproc-js and
   pandoc read. A variable the item already has is not overwritten; the lines are taken out of the note.
+- Seasons written as months 13-24, and ``raw`` dates that are words (see :func:`season_date`).
 - ``citation-label``: CSL 1.0.2 lets the processor assign it. Like citeproc-js (its default "trigraph"
   ``Aaaa00:AaAa00:AaAA00``), it is made from the first authors' family names and the year's last two
   digits: four letters of one author, two of each of two, or two of the first and one of the next two.
@@ -16,6 +17,7 @@ add is cleaned like everything else.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 ALIASES = {"journalAbbreviation": "container-title-short", "shortTitle": "title-short"}
 
@@ -112,9 +114,48 @@ def citation_label(ref: dict) -> str | None:
     return "".join(letters) + _year(ref)
 
 
+_RAW_NUMERIC = re.compile(r"^\s*-?\d")
+
+
+def season_date(value: Any) -> Any:
+    """CSL-JSON's seasons written as months: 13-24 (21 spring ... 24 winter, 13-16 and 17-20 likewise)
+    are the date's ``season`` (1-4), as citeproc-js reads them, not a month; a month out of range goes.
+    A ``raw`` date that is not numeric prints as written ("Bogus Date"), as a literal.
+    The seasons of a range's two ends can differ only where both have the same season."""
+    if not isinstance(value, dict):
+        return value
+    parts = value.get("date-parts")
+    if not parts and isinstance(value.get("raw"), str) and not _RAW_NUMERIC.match(value["raw"]):
+        return {k: v for k, v in value.items() if k not in ("raw", "date-parts")} | {"literal": value["raw"]}
+    if not isinstance(parts, list) or not parts or not all(isinstance(p, list) for p in parts):
+        return value
+    seasons = set()
+    clean = []
+    for p in parts:
+        try:
+            month = int(str(p[1])) if len(p) > 1 else 0
+        except ValueError:
+            return value
+        if 13 <= month <= 24:
+            seasons.add((month - 13) % 4 + 1)
+            clean.append(p[:1])
+        elif month > 24 or month < 0:
+            clean.append(p[:1])
+        else:
+            clean.append(p)
+    if len(seasons) > 1:
+        return value
+    out = {**value, "date-parts": clean}
+    if seasons and "season" not in value:
+        out["season"] = seasons.pop()
+    return out
+
+
 def complete(ref: dict) -> dict:
     """The raw item with every convention above applied."""
     ref = aliases(note_variables(ref))
+    for key in _DATE_VARIABLES & ref.keys():
+        ref = {**ref, key: season_date(ref[key])}
     if "citation-label" not in ref:
         label = citation_label(ref)
         if label:
