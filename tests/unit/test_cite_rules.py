@@ -598,3 +598,18 @@ def test_months_13_to_24_are_seasons_and_a_word_raw_date_is_literal(tmp_path: Pa
         {"id": "b", "type": "book", "issued": {"raw": "Bogus Date"}},
     ]
     assert _cite(tmp_path, body, items, [["a", "b"]]) == ["Winter 1999; Bogus Date"]
+
+
+def test_only_numbers_with_the_same_prefix_are_ranges() -> None:
+    from publish.cite.numbers import format_numbers, is_plural
+
+    expand = lambda a, b: format_last_page(a, b, "expanded")  # noqa: E731
+    assert format_numbers("N110 - N5", "–", expand) == "N110–N115"
+    assert format_numbers("N110 - 5, 110-N6, N110-P5", "–", expand) == "N110-5, 110-N6, N110-P5"
+    assert format_numbers("100 - 103", "–") == "100–103"
+    assert format_numbers("i-ix", "–") == "i–ix"
+    assert format_numbers("Michaelson-Morely", "–") == "Michaelson-Morely"
+    assert format_numbers("327\\-30", "–") == "327-30"
+    assert format_numbers("n11564-n11568", "–", lambda a, b: format_last_page(a, b, "chicago-16")) == "n11564–68"
+    assert is_plural("1-2") and is_plural("i–ix") and is_plural("213 and 235") and is_plural("3, 5")
+    assert not is_plural("3-B") and not is_plural("327\\-30") and not is_plural("Michaelson-Morely")

@@ -25,6 +25,7 @@ from citeproc.string import MixedString, NoCase, String, join
 
 from . import markup as mk
 from .disambiguation import given_level
+from .numbers import format_numbers, is_plural
 
 LOCK = threading.RLock()
 
@@ -617,6 +618,12 @@ def _text_variable(orig: Any) -> Any:
             return None
         if variable == "first-reference-note-number":
             return _first_note_number(self, item, context)
+        if variable == "locator":
+            STATE.variables_called += 1
+            try:
+                return _rendered(variable, _locator_text(self, item))
+            except (VariableError, KeyError, AttributeError):
+                return None
         STATE.variables_called += 1
         text = orig(self, item, context)
         if variable == "citation-label" and text and STATE.year_suffix_pending:
@@ -984,6 +991,29 @@ def format_last_page(first: str, last: str, range_format: str | None) -> str:
     return b[min(common, max(len(b) - keep, 0)) :]
 
 
+def _number_process(self: Any, value: Any, variable: str) -> Any:
+    """citeproc-py's FormatNumber._process with citeproc-js's reading of ranges (:mod:`.numbers`): it made
+    every hyphen an en dash ("N110–5", "Michaelson–Morely") and printed an escaped hyphen's backslash."""
+    page = variable.startswith("page")
+    delimiter = (self.get_single_term(name="page-range-delimiter") if page else None) or "\u2013"
+    last_page = (lambda a, b: self._format_last_page(a, b)) if variable == "page" else None
+    return String(
+        format_numbers(
+            str(value), str(delimiter), last_page, lambda n: str(self.format_number(n)),
+            first_only=variable == "page-first",
+        )
+    )
+
+
+def _locator_text(self: Any, item: Any) -> Any:
+    """A locator prints its ranges like a page variable: page-range-format for page locators too."""
+    locator = item.locator
+    label = getattr(locator, "label", "page") or "page"
+    last_page = (lambda a, b: self._format_last_page(a, b)) if label == "page" else None
+    delimiter = (self.get_single_term(name="page-range-delimiter") if label == "page" else None) or "\u2013"
+    return String(format_numbers(str(locator.identifier), str(delimiter), last_page))
+
+
 def _format_last_page(self: Any, first: str, last: str) -> str:
     return format_last_page(first, last, self.get_root().get_option("page-range-format"))
 
@@ -1003,7 +1033,7 @@ def _label_is_plural(self: Any, item: Any) -> bool:
             return int(str(value).strip()) > 1
         except ValueError:
             return False
-    return self.RE_MULTIPLE_NUMBERS.search(str(value)) is not None
+    return is_plural(str(value))
 
 
 def _style_cache(root: Any, name: str) -> dict:
@@ -1070,6 +1100,7 @@ def _fixes() -> list[tuple[Any, str, Any]]:
         (model.Date_Part, "process", _date_part_process(model.Date_Part.process)),
         (model.Date, "render_single_date", _render_single_date),
         (model.FormatNumber, "_format_last_page", _format_last_page),
+        (model.FormatNumber, "_process", _number_process),
         (model.Label, "_is_plural", _label_is_plural),
         (model.Key, "sort_keys", _key_sort_keys(model.Key.sort_keys)),
         (model.CitationStylesElement, "get_macro", _get_macro),
