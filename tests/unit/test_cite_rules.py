@@ -613,3 +613,20 @@ def test_only_numbers_with_the_same_prefix_are_ranges() -> None:
     assert format_numbers("n11564-n11568", "–", lambda a, b: format_last_page(a, b, "chicago-16")) == "n11564–68"
     assert is_plural("1-2") and is_plural("i–ix") and is_plural("213 and 235") and is_plural("3, 5")
     assert not is_plural("3-B") and not is_plural("327\\-30") and not is_plural("Michaelson-Morely")
+
+
+def test_the_same_locator_again_is_ibid_not_ibid_with_locator(tmp_path: Path) -> None:
+    body = (
+        '<citation><layout delimiter="; "><choose><if position="first"><text variable="title"/>'
+        '<text variable="locator" prefix=" p. "/></if><else-if position="ibid-with-locator">'
+        '<text value="ibid-with-locator"/></else-if><else-if position="ibid"><text value="ibid"/></else-if>'
+        '<else><text value="subsequent"/></else></choose></layout></citation>\n'
+    )
+    items = [{"id": "a", "type": "book", "title": "A"}]
+    clusters = [
+        Cluster([ClusterItem("a", locator="34", label="page")]),
+        Cluster([ClusterItem("a", locator="34", label="page")]),
+        Cluster([ClusterItem("a", locator="35", label="page")]),
+    ]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", clusters)
+    assert [inlines_to_text(c) for c in rendered.citations] == ["A p. 34", "ibid", "ibid-with-locator"]

@@ -804,7 +804,7 @@ def _position(orig: Any) -> Any:
     def position(self: Any, item: Any, context: Any) -> list[bool]:
         tokens = self.get("position").split()
         if "near-note" not in tokens:
-            return orig(self, item, context)
+            return _same_locator_is_ibid(self, item, context, tokens, orig(self, item, context))
         others = [t for t in tokens if t != "near-note"]
         results: list[bool] = []
         if others:
@@ -817,10 +817,42 @@ def _position(orig: Any) -> Any:
             near = False
         else:
             near = _near_note(self, item, context)
-        by_token = iter(results)
+        by_token = iter(_same_locator_is_ibid(self, item, context, others, results))
         return [near if t == "near-note" else next(by_token) for t in tokens]
 
     return position
+
+
+def _locator_key(cite: Any) -> tuple[str, str] | None:
+    if not cite.has_locator:
+        return None
+    return (str(cite.locator.label), str(cite.locator.identifier))
+
+
+def _same_locator_is_ibid(self: Any, item: Any, context: Any, tokens: list[str], results: list[bool]) -> list[bool]:
+    """CSL ibid / ibid-with-locator compare the locators' values: a cite with the same locator as the
+    cite before it is "ibid", not "ibid-with-locator" (citeproc-py compared Locator objects, which are
+    never equal)."""
+    if "ibid" not in tokens and "ibid-with-locator" not in tokens:
+        return results
+    node = context if context is not None else self
+    if node.xpath_search("./ancestor::*[self::cs:bibliography]"):
+        return results
+    cites = node.get_layout().getparent().cites
+    last = cites[-1] if cites else None
+    possibly = (
+        last is not None
+        and item.key == last.key
+        and (item.citation is last.citation or len(last.citation.cites) == 1)
+    )
+    mine, before = _locator_key(item), (_locator_key(last) if last is not None else None)
+    out = list(results)
+    for k, token in enumerate(tokens):
+        if token == "ibid":
+            out[k] = possibly and (mine is not None or before is None)
+        elif token == "ibid-with-locator":
+            out[k] = possibly and mine is not None and mine != before
+    return out
 
 
 def _near_note(self: Any, item: Any, context: Any) -> bool:
