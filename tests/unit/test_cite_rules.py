@@ -630,3 +630,19 @@ def test_the_same_locator_again_is_ibid_not_ibid_with_locator(tmp_path: Path) ->
     ]
     rendered = render_clusters(items, _style(tmp_path, body), "en-US", clusters)
     assert [inlines_to_text(c) for c in rendered.citations] == ["A p. 34", "ibid", "ibid-with-locator"]
+
+
+def test_no_layout_delimiter_before_a_prefix_that_opens_with_punctuation(tmp_path: Path) -> None:
+    body = '<citation><layout delimiter="; "><text variable="title"/></layout></citation>\n'
+    items = [{"id": "a", "type": "book", "title": "Book A"}, {"id": "b", "type": "book", "title": "Book B"}]
+    clusters = [
+        Cluster([ClusterItem("a"), ClusterItem("b", prefix=", cited in ")]),
+        Cluster([ClusterItem("a", suffix=" is one source,"), ClusterItem("b", prefix=" and ")]),
+        Cluster([ClusterItem("a"), ClusterItem("b")]),
+    ]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", clusters)
+    assert [inlines_to_text(c) for c in rendered.citations] == [
+        "Book A, cited in Book B",
+        "Book A is one source, and Book B",
+        "Book A; Book B",
+    ]

@@ -19,6 +19,7 @@ from publish.inlines import elements
 
 from . import markup as mk
 from .clusters import ends_sentence
+from .delimiters import closes_with_punctuation, opens_with_punctuation
 from .engine import CiteItem, Processor
 from .locators import parse_locator
 from .notes import cites_with_notes, drop_doubled_periods, footnote, move_after_punctuation
@@ -202,7 +203,9 @@ def _cite_document(
                     locator=value,
                     prefix=bool(prefix),
                     prefix_ends_sentence=ends_sentence(_plain(prefix)),
+                    prefix_punct=opens_with_punctuation(_plain(prefix)),
                     suffix=bool(rest),
+                    suffix_punct=closes_with_punctuation(_plain(rest)),
                     index=len(extras),
                 )
             )

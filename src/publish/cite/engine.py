@@ -22,6 +22,7 @@ from citeproc.string import String, join
 
 from . import disambiguation, fields
 from . import markup as mk
+from .delimiters import join_cites
 from .patches import STATE, engine_fixes, implicit_year_suffix, initialize_given
 
 
@@ -37,6 +38,8 @@ class CiteItem:
     suffix: bool = False
     index: int = 0  # position in the document's list of items, used by the placeholders
     prefix_ends_sentence: bool = False  # the prefix is a sentence ("As shown before. "): capitalise after it
+    prefix_punct: bool = False  # the prefix opens with punctuation (", cited in"): no delimiter before it
+    suffix_punct: bool = False  # the suffix closes with "," or ";": no delimiter after it
 
 
 _SIMPLE_FIELDS_NUMERIC = ("volume", "issue", "edition", "number", "page", "number-of-pages", "chapter-number")
@@ -377,7 +380,10 @@ class Processor:
 
         pieces = self._collapse(citation_el, rendered)
         delimiter = layout.get("delimiter", "")
-        body = join([p for p in pieces if p is not None], delimiter) if pieces else None
+        if pieces and len(pieces) == len(items):
+            body = join_cites(pieces, [it["_spec"] for it in items], delimiter)
+        else:
+            body = join([p for p in pieces if p is not None], delimiter) if pieces else None
         if body is None or str(body) == "":
             out = ""
         else:
