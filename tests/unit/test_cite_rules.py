@@ -646,3 +646,25 @@ def test_no_layout_delimiter_before_a_prefix_that_opens_with_punctuation(tmp_pat
         "Book A is one source, and Book B",
         "Book A; Book B",
     ]
+
+
+def test_name_labels_are_not_part_of_sort_keys_or_of_the_names_a_substitute_replaces(tmp_path: Path) -> None:
+    body = (
+        '<citation><layout><text variable="title"/></layout></citation>\n'
+        '<macro name="author"><names variable="author"><name name-as-sort-order="first"/>'
+        '<label form="short" prefix=" "/><substitute><names variable="editor"/></substitute></names></macro>\n'
+        '<bibliography subsequent-author-substitute="---"><sort><key macro="author"/><key variable="title"/>'
+        '</sort><layout><group delimiter=". "><text macro="author"/><text variable="title"/></group></layout>'
+        "</bibliography>\n"
+    )
+    items = [
+        {"id": "a", "type": "book", "title": "Hello 1", "editor": _people(("Doe", "John"))},
+        {"id": "b", "type": "book", "title": "Hello 2", "author": _people(("Doe", "John Barbitol"))},
+        {"id": "c", "type": "book", "title": "Hello 4", "author": _people(("Doe", "John"))},
+    ]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", [Cluster([ClusterItem(k) for k in "abc"])])
+    assert [inlines_to_text(e) for _, e in rendered.bibliography] == [
+        "Doe, John ed. Hello 1",
+        "---. Hello 4",  # the same names in another role: substituted, the label with them
+        "Doe, John Barbitol. Hello 2",
+    ]

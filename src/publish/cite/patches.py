@@ -351,9 +351,16 @@ def _name_process(orig: Any) -> Any:
         previous = getattr(STATE, "name_overrides", None)
         STATE.name_overrides = overrides
         try:
-            return _name_process_impl(self, item, variable, context, sort_options, **kwargs)
+            out = _name_process_impl(self, item, variable, context, sort_options, **kwargs)
         finally:
             STATE.name_overrides = previous
+        if out and sort_options is None and STATE.in_bibliography_entry and STATE.names_seen == 1:
+            if not STATE.names_marked:
+                # the entry's first names, for subsequent-author-substitute: the names alone, not their
+                # label, so "Doe, John, ed." and "Doe, John" are the same names (citeproc-js)
+                STATE.names_marked = True
+                return String(mk.NAMES[0]) + out + String(mk.NAMES[1])
+        return out
 
     return process
 
@@ -569,6 +576,8 @@ def _names_markup(orig: Any) -> Any:
     def markup(self: Any, text: Any) -> Any:
         out = orig(self, text)
         if out and STATE.in_bibliography_entry and STATE.names_seen == 1 and not STATE.names_marked:
+            # no cs:name marked its names (a cs:substitute printed a title instead): the whole output
+            # stands for the names
             STATE.names_marked = True
             return String(mk.NAMES[0]) + out + String(mk.NAMES[1])
         return out
@@ -670,6 +679,8 @@ def _label_render(orig: Any) -> Any:
     def render(self: Any, item: Any, *args: Any, **kwargs: Any) -> Any:
         if _repressed(kwargs.get("context"), self, self.get("variable"), "number"):
             return None
+        if kwargs.get("sort_options") is not None and str(self.getparent().tag).endswith("names"):
+            return None  # a sort key compares names, not their role ("Doe, John ed." sorts as "Doe, John")
         return orig(self, item, *args, **kwargs)
 
     return render
