@@ -668,3 +668,14 @@ def test_name_labels_are_not_part_of_sort_keys_or_of_the_names_a_substitute_repl
         "---. Hello 4",  # the same names in another role: substituted, the label with them
         "Doe, John Barbitol. Hello 2",
     ]
+
+
+def test_single_quotes_in_a_field_are_quotes_and_flip_with_nesting(tmp_path: Path) -> None:
+    from publish.cite.markup import QUOTE, quotes_to_markers
+
+    assert quotes_to_markers("Life's 'Little' Surprises") == f"Life's {QUOTE[0]}Little{QUOTE[1]} Surprises"
+    assert quotes_to_markers("'Nobody Knows You're a Dog': As") == f"{QUOTE[0]}Nobody Knows You're a Dog{QUOTE[1]}: As"
+    assert quotes_to_markers("the teachers' day; rock 'n' roll") == "the teachers' day; rock 'n' roll"
+    body = '<citation><layout><text variable="title" quotes="true"/></layout></citation>\n'
+    items = [{"id": "a", "type": "book", "title": "My “‘Amazing’ and Bogus” Title"}]
+    assert _cite(tmp_path, body, items, [["a"]]) == ["“My ‘“Amazing” and Bogus’ Title”"]

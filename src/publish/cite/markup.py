@@ -195,9 +195,24 @@ _QUOTED_IN_FIELD = re.compile(
 )
 
 
+# single quotes too, around words ("'Little'", "‘Amazing’"); an apostrophe inside a word ("You're") is not
+# the closing quote
+_SINGLE_QUOTED_IN_FIELD = re.compile(
+    "(^|[\\s(\\[\u2014\u2013\u201c\"" + QUOTE[0] + "-])['\u2018](?=\\S)((?:[^'\u2018\u2019]|['\u2019](?=\\w))+?)"
+    "['\u2019](?=$|[\\s.,;:!?)\\]\u2014\u2013\u201d\"" + QUOTE[1] + "-])"
+)
+
+
 def quotes_to_markers(text: str) -> str:
-    """Double quotes inside a field become quote markers, so nesting flips them to single quotes and
-    punctuation-in-quote applies to them too (citeproc-js and pandoc do both)."""
+    """Quotes inside a field, double or single, become quote markers, so nesting flips them (the
+    style's quotes outside, the inner ones inside, and back) and punctuation-in-quote applies to them
+    too (citeproc-js and pandoc do both)."""
+    if "'" in text or "\u2018" in text:
+        text = _SINGLE_QUOTED_IN_FIELD.sub(
+            # one letter is an elision ("rock 'n' roll"), not a quotation
+            lambda m: m.group(0) if len(m.group(2)) < 2 else m.group(1) + QUOTE[0] + m.group(2) + QUOTE[1],
+            text,
+        )
     if '"' not in text and "\u201c" not in text:
         return text
     return _QUOTED_IN_FIELD.sub(lambda m: m.group(1) + QUOTE[0] + m.group(2) + QUOTE[1], text)
