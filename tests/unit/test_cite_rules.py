@@ -679,3 +679,17 @@ def test_single_quotes_in_a_field_are_quotes_and_flip_with_nesting(tmp_path: Pat
     body = '<citation><layout><text variable="title" quotes="true"/></layout></citation>\n'
     items = [{"id": "a", "type": "book", "title": "My “‘Amazing’ and Bogus” Title"}]
     assert _cite(tmp_path, body, items, [["a"]]) == ["“My ‘“Amazing” and Bogus’ Title”"]
+
+
+def test_a_hyphenated_particle_is_a_particle_and_a_trailing_nbsp_is_the_space(tmp_path: Path) -> None:
+    ref = prepare_reference({"id": "a", "type": "book", "author": [{"family": "al-One", "given": "Alan"}]}, "r0")
+    assert ref["author"][0]["non-dropping-particle"] == "al-" and ref["author"][0]["family"] == "One"
+    body = (
+        '<citation><layout delimiter="; "><names variable="author"><name name-as-sort-order="all"/></names>'
+        '</layout></citation>\n<bibliography><layout><names variable="author"><name>'
+        '<name-part name="given" suffix="\u00a0"/></name></names></layout></bibliography>\n'
+    )
+    items = [{"id": "a", "type": "book", "author": [{"family": "al-One", "given": "Alan"}]}]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", [Cluster([ClusterItem("a")])])
+    assert [inlines_to_text(c) for c in rendered.citations] == ["One, Alan al-"]
+    assert [inlines_to_text(e) for _, e in rendered.bibliography] == ["Alan\u00a0al-One"]

@@ -159,7 +159,14 @@ def split_particle(name: dict) -> None:
     if len(family) > 2 and family[0] in '"\u201c' and family[-1] in '"\u201d':
         name["family"] = family[1:-1]  # a quoted family name is one name, particles and all
         return
-    if "non-dropping-particle" in name or " " not in family:
+    if "non-dropping-particle" in name:
+        return
+    hyphened = re.match(r"^([a-z]{1,3}-)(\w.*)$", family)
+    if hyphened and hyphened.group(2)[:1].isupper():
+        # "al-One": a particle joined by a hyphen, as citeproc-js parses it (sorted under "One")
+        name["non-dropping-particle"], name["family"] = hyphened.group(1), hyphened.group(2)
+        return
+    if " " not in family:
         return
     words = family.split(" ")
     k = 0

@@ -320,10 +320,11 @@ def initialize_given(given: str, mark: str, hyphen: bool, initialize: bool = Tru
 
 
 def _join_particles(*parts: Any) -> str:
-    """Particles and family name joined by spaces, but not after an apostrophe ("d’Jones")."""
+    """Particles and family name joined by spaces, but not after an apostrophe ("d’Jones") or a hyphen
+    ("al-One"), nor after a space a name-part suffix already ends with ("John\u00a0" + "Doe")."""
     out = ""
     for part in (str(p) for p in parts if p):
-        out = part if not out else out + ("" if out[-1] in "'’" else " ") + part
+        out = part if not out else out + ("" if out[-1] in "'’-\u00a0 " else " ") + part
     return out
 
 
@@ -455,9 +456,9 @@ def _name_process_impl(
                 given, family = format_name_parts(given, family)
                 if suffix:
                     sep = ", " if name.get("comma-suffix") else " "
-                    text = " ".join([str(n) for n in (given, family) if n]) + sep + str(suffix)
+                    text = _join_particles(given, family) + sep + str(suffix)
                 else:
-                    text = " ".join([str(n) for n in (given, family) if n])
+                    text = _join_particles(given, family)
         else:
             family = _join_particles(ndp, family)
             given, family = format_name_parts(given, family)
