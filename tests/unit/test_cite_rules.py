@@ -693,3 +693,17 @@ def test_a_hyphenated_particle_is_a_particle_and_a_trailing_nbsp_is_the_space(tm
     rendered = render_clusters(items, _style(tmp_path, body), "en-US", [Cluster([ClusterItem("a")])])
     assert [inlines_to_text(c) for c in rendered.citations] == ["One, Alan al-"]
     assert [inlines_to_text(e) for _, e in rendered.bibliography] == ["Alan\u00a0al-One"]
+
+
+def test_an_orphan_straight_quote_stays_and_small_caps_keep_their_case_in_title_case(tmp_path: Path) -> None:
+    from publish.cite.markup import smart_text
+
+    assert smart_text('Nation of "Positive Obligations " of State') == 'Nation of "Positive Obligations " of State'
+    assert smart_text('a "real" one') == "a \u201creal\u201d one"
+    body = '<citation><layout delimiter="|"><text variable="title" text-case="title"/></layout></citation>\n'
+    items = [
+        {"id": "a", "type": "book", "title": "my <sc>small caps phrase</sc> in a title"},
+        {"id": "b", "type": "book", "title": "levels of CO<sub>two</sub> in air"},
+    ]
+    # (plain text: the subscript joins its word)
+    assert _cite(tmp_path, body, items, [["a", "b"]]) == ["My small caps phrase in a Title|Levels of COtwo in Air"]

@@ -191,7 +191,8 @@ def rich_text_to_markers(text: str) -> str:
 
 
 _QUOTED_IN_FIELD = re.compile(
-    r'(^|[\s(\[\u2014\u2013-])(?:"|\u201c)([^"\u201c\u201d]+)(?:"|\u201d)(?=$|[\s.,;:!?)\]\u2014\u2013-])'
+    r'(^|[\s(\[\u2014\u2013-])(?:"|\u201c)([^"\u201c\u201d\s](?:[^"\u201c\u201d]*[^"\u201c\u201d\s])?)(?:"|\u201d)'
+    r'(?=$|[\s.,;:!?)\]\u2014\u2013-])'
 )
 
 
@@ -383,7 +384,8 @@ def str_inlines(text: str) -> list[dict]:
 
 _APOS_RE = re.compile(r"(?<=\w)'|'(?=\d\ds\b)")
 _SINGLE_QUOTED_RE = re.compile(r"(^|[\s(\[])'([^'\s][^']*?)'(?=$|[\s.,;:!?)\]])")
-_DOUBLE_QUOTED_RE = re.compile(r'(^|[\s(\[])"([^"]+)"(?=$|[\s.,;:!?)\]])')
+# a quote opens before a word and closes after one: '"Positive Obligations " of' is no pair and stays as typed
+_DOUBLE_QUOTED_RE = re.compile(r'(^|[\s(\[])"([^"\s](?:[^"]*[^"\s])?)"(?=$|[\s.,;:!?)\]])')
 
 
 def _super_base(ch: str) -> str | None:

@@ -142,9 +142,28 @@ def _core(word: str) -> str:
     return mk.strip_markers(word).strip("\"'“”‘’([{").rstrip(",;:!?)]}\"'“”‘’")
 
 
+_IMPLICIT_NOCASE = re.compile(
+    "((?:" + "|".join(f"{re.escape(a)}.*?{re.escape(b)}" for a, b in (mk.SMALLCAPS, mk.SUP, mk.SUB)) + "))", re.S
+)
+
+
+def _implicit_nocase(pieces: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Small caps, superscript and subscript in the data keep their case under title case, like a
+    nocase span (citeproc-js: "My <sc>small caps phrase</sc> in a Title")."""
+    out: list[tuple[str, bool]] = []
+    for t, nc in pieces:
+        if nc or not _IMPLICIT_NOCASE.search(t):
+            out.append((t, nc))
+            continue
+        for k, part in enumerate(_IMPLICIT_NOCASE.split(t)):
+            if part:
+                out.append((part, k % 2 == 1))
+    return out
+
+
 def title_case(text: Any) -> Any:
     """CSL title case: capitalise lowercase words, lowercase stop words in the middle, keep NoCase."""
-    pieces = _segments(text)
+    pieces = _implicit_nocase(_segments(text))
     plain = "".join(mk.strip_markers(t) for t, nc in pieces if not nc)
     del plain
     tokens: list[tuple[str, bool, int]] = []  # (token, nocase, piece index)
