@@ -707,3 +707,11 @@ def test_an_orphan_straight_quote_stays_and_small_caps_keep_their_case_in_title_
     ]
     # (plain text: the subscript joins its word)
     assert _cite(tmp_path, body, items, [["a", "b"]]) == ["My small caps phrase in a Title|Levels of COtwo in Air"]
+
+
+def test_quotes_and_punctuation_do_not_order_sort_keys() -> None:
+    from publish.cite.patches import sort_text
+
+    keys = ["Simple “title” here C", "“Simple title here B”", "Simple title, here A"]
+    assert sorted(keys, key=sort_text) == ["Simple title, here A", "“Simple title here B”", "Simple “title” here C"]
+    assert sort_text("Smith, J.") < sort_text("Smithson, A.")

@@ -985,6 +985,8 @@ def sort_text(value: Any) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"^[\s\"'“”‘’(\[]+", "", text)
     text = text.replace("\u2019", "").replace("'", "")
+    # quotes and punctuation do not order titles ("Simple title, here A" before "“Simple title here B”")
+    text = re.sub(r"[\"“”‘’(),;:!?\[\]]", "", text)
     return text.lower()
 
 
