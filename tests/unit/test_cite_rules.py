@@ -715,3 +715,18 @@ def test_quotes_and_punctuation_do_not_order_sort_keys() -> None:
     keys = ["Simple “title” here C", "“Simple title here B”", "Simple title, here A"]
     assert sorted(keys, key=sort_text) == ["Simple title, here A", "“Simple title here B”", "Simple “title” here C"]
     assert sort_text("Smith, J.") < sort_text("Smithson, A.")
+
+
+def test_cjk_names_print_family_first_without_a_space(tmp_path: Path) -> None:
+    body = '<citation><layout delimiter="; "><names variable="author"><name/></names></layout></citation>\n'
+    items = [
+        {"id": "a", "type": "book", "author": [{"family": "我妻", "given": "栄"}]},
+        {"id": "b", "type": "book", "author": [{"family": "Doe", "given": "John"}]},
+    ]
+    assert _cite(tmp_path, body, items, [["a", "b"]]) == ["我妻栄; John Doe"]
+
+
+def test_numbers_joined_by_an_ampersand_use_the_locale_symbol() -> None:
+    from publish.cite.numbers import format_numbers
+
+    assert format_numbers("213 & 235", "–", ampersand="AMPERSAND") == "213 AMPERSAND 235"

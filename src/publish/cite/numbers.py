@@ -48,6 +48,7 @@ def format_numbers(
     last_page: Callable[[str, str], str] | None = None,
     number: Callable[[str], str] = str,
     first_only: bool = False,
+    ampersand: str = "&",
 ) -> str:
     """Print ``value`` (a page, a number variable, a locator) with its ranges as ranges.
 
@@ -56,7 +57,7 @@ def format_numbers(
     out: list[str] = []
     for n, piece in enumerate(_PIECES.split(str(value).strip())):
         if n % 2:
-            out.append(", " if piece == "," else " & ")
+            out.append(", " if piece == "," else f" {ampersand} ")
             continue
         ends = _range(piece)
         if ends is None:

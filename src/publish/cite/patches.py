@@ -338,6 +338,14 @@ def initialize_given(given: str, mark: str, hyphen: bool, initialize: bool = Tru
     return "-".join(r for r in rendered if r).strip()
 
 
+_IDEOGRAPHIC = re.compile(r"^[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]+$")
+
+
+def _ideographic(text: str) -> bool:
+    """Written in CJK characters only (Han, kana, hangul)."""
+    return bool(_IDEOGRAPHIC.match(mk.strip_markers(text)))
+
+
 def _join_particles(*parts: Any) -> str:
     """Particles and family name joined by spaces, but not after an apostrophe ("d’Jones") or a hyphen
     ("al-One"), nor after a space a name-part suffix already ends with ("John\u00a0" + "Doe")."""
@@ -460,6 +468,11 @@ def _name_process_impl(
             # an institution's name takes the family name-part's formatting (text-case, affixes), as
             # citeproc-js and citeproc-py itself apply it
             _, text = format_name_parts(None, family)
+        elif name_form == "long" and given and _ideographic(str(family)) and _ideographic(str(given)):
+            # a Chinese, Japanese or Korean name prints family name first, with no space ("我妻栄"), in
+            # any name order (CSL 1.0.2: non-romanic names)
+            given, family = format_name_parts(given, family)
+            text = str(family) + str(given)
         elif name_form == "long":
             if name_as_sort_order == "all" or (name_as_sort_order == "first" and i == 0):
                 if demote_ndp in ("never", "sort-only"):
@@ -1065,7 +1078,7 @@ def _number_process(self: Any, value: Any, variable: str) -> Any:
     return String(
         format_numbers(
             str(value), str(delimiter), last_page, lambda n: str(self.format_number(n)),
-            first_only=variable == "page-first",
+            first_only=variable == "page-first", ampersand=_ampersand(self),
         )
     )
 
@@ -1076,7 +1089,16 @@ def _locator_text(self: Any, item: Any) -> Any:
     label = getattr(locator, "label", "page") or "page"
     last_page = (lambda a, b: self._format_last_page(a, b)) if label == "page" else None
     delimiter = (self.get_single_term(name="page-range-delimiter") if label == "page" else None) or "\u2013"
-    return String(format_numbers(str(locator.identifier), str(delimiter), last_page))
+    return String(format_numbers(str(locator.identifier), str(delimiter), last_page, ampersand=_ampersand(self)))
+
+
+def _ampersand(node: Any) -> str:
+    """The "&" between numbers: the locale's symbol form of "and" (a style may redefine it)."""
+    try:
+        term = node.get_single_term(name="and", form="symbol")
+    except (KeyError, IndexError, AttributeError):
+        term = None
+    return str(term) if term else "&"
 
 
 def _format_last_page(self: Any, first: str, last: str) -> str:
