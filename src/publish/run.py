@@ -648,12 +648,11 @@ class _Build:
         WeasyPrint: the PDF, the longest render, then starts with it done. The worker gets the document
         with that body and without the rest of its blocks (``formats.base.with_written_body``): less to
         ship, and less held while WeasyPrint lays out the pages. One per manuscript and build."""
-        from .formats.base import with_written_body
-        from .formats.pdf import PRINT_SECTIONS
+        from .formats.pdf import print_document
 
         if doc.stem not in self.print_docs:
             try:
-                self.print_docs[doc.stem] = with_written_body(doc, math="plain", sections=PRINT_SECTIONS)
+                self.print_docs[doc.stem] = print_document(doc)
             except PublishError:  # the PDF step reports it
                 self.print_docs[doc.stem] = doc
         return self.print_docs[doc.stem]

@@ -383,3 +383,350 @@ def test_superscript_characters_print_as_superscript_letters() -> None:
         {"t": "Str", "c": "éd."},
     ]
     assert mk.to_inlines("No superscript here") == mk.str_inlines("No superscript here")
+
+
+def _people(*names: tuple[str, str]) -> list[dict]:
+    return [{"family": f, "given": g} for f, g in names]
+
+
+def test_add_givenname_expands_only_the_names_that_differ(tmp_path: Path) -> None:
+    """By-cite: names are added until the cites differ, then only the name whose given name differs is
+    expanded (one name at a time), for every cite of the alike group."""
+    body = (
+        '<citation et-al-min="3" et-al-use-first="1" disambiguate-add-names="true"'
+        ' disambiguate-add-givenname="true"><layout delimiter="; "><group delimiter=" ">'
+        '<names variable="author"><name initialize-with=". " and="symbol" delimiter=", "'
+        ' delimiter-precedes-last="never" form="short"/></names>'
+        '<date variable="issued" prefix="(" suffix=")"><date-part name="year"/></date></group>'
+        "</layout></citation>\n"
+    )
+    year = {"issued": {"date-parts": [[1980]]}, "type": "book"}
+    items = [
+        {"id": "a", "author": _people(("Smith", "John"), ("Brown", "John"), ("Jones", "John")), **year},
+        {"id": "b", "author": _people(("Smith", "John"), ("Benson", "John"), ("Jones", "John")), **year},
+        {"id": "c", "author": _people(("Smith", "John"), ("Brown", "John"), ("Jones", "Arthur")), **year},
+    ]
+    assert _cite(tmp_path, body, items, [["a"], ["b"], ["c"]]) == [
+        "Smith, Brown & J. Jones (1980)",
+        "Smith, Benson, et al. (1980)",
+        "Smith, Brown & A. Jones (1980)",
+    ]
+
+
+def test_add_givenname_level_two_drops_initials_in_the_long_form(tmp_path: Path) -> None:
+    body = (
+        '<citation disambiguate-add-givenname="true"><layout delimiter="; ">'
+        '<names variable="author"><name initialize-with=" "/></names></layout></citation>\n'
+    )
+    items = [
+        {"id": "a", "type": "book", "author": _people(("Doe", "John"))},
+        {"id": "b", "type": "book", "author": _people(("Doe", "Jack"))},
+    ]
+    assert _cite(tmp_path, body, items, [["a"], ["b"]]) == ["John Doe", "Jack Doe"]
+
+
+def test_note_lines_and_zotero_field_names_are_variables() -> None:
+    from publish.cite.fields import complete
+
+    ref = complete({
+        "id": "a",
+        "type": "chapter",
+        "journalAbbreviation": "J Abbr",
+        "note": "original-date: 1867-05\ncontainer-title: Book: a title\nA real note\nbogus-key: x",
+        "container-title": "Kept",
+    })
+    assert ref["container-title-short"] == "J Abbr" and "journalAbbreviation" not in ref
+    assert ref["original-date"] == {"date-parts": [[1867, 5]]}
+    assert ref["container-title"] == "Kept"  # the item's own value wins
+    assert ref["note"] == "A real note\nbogus-key: x"
+
+
+def test_citation_label_is_the_trigraph_with_its_year_suffix(tmp_path: Path) -> None:
+    from publish.cite.fields import citation_label
+
+    year = {"issued": {"date-parts": [[1998]]}}
+    assert citation_label({"author": _people(("Asthma", "A")), **year}) == "Asth98"
+    assert citation_label({"author": _people(("Brown", "A"), ("Chan", "B")), **year}) == "BrCh98"
+    assert citation_label({"author": _people(("Asthma", "A"), ("Brown", "B"), ("Cold", "C"), ("D", "D"))}) == "AsBC"
+    body = (
+        '<citation disambiguate-add-year-suffix="true"><layout delimiter="; ">'
+        '<text variable="citation-label"/></layout></citation>\n'
+    )
+    items = [
+        {"id": "a", "type": "book", "title": "One", "author": _people(("Asthma", "A")), **year},
+        {"id": "b", "type": "book", "title": "Two", "author": _people(("Asthma", "A")), **year},
+        {"id": "c", "type": "book", "citation-label": "Mine", "author": _people(("Cold", "C")), **year},
+    ]
+    assert _cite(tmp_path, body, items, [["a", "b", "c"]]) == ["Asth98a; Asth98b; Mine"]
+
+
+def test_title_case_capitalises_a_last_stop_word_and_keeps_particles_lowercase() -> None:
+    assert str(title_case("research for")) == "Research For"
+    assert str(title_case("a life of john von doe till now")) == "A Life of John von Doe till Now"
+    assert str(title_case("the service de police")) == "The Service de Police"
+
+
+def test_rich_text_flip_flops_bold_and_small_caps_and_nodecor_undoes_all(tmp_path: Path) -> None:
+    from tests.citations.compare import marked  # formatting as tags; spaces at a tag's edges dropped
+
+    body = (
+        '<citation><layout delimiter="|"><group delimiter=" ">'
+        '<text variable="title" font-variant="small-caps"/><text variable="publisher" font-weight="bold"/>'
+        "</group></layout></citation>\n"
+    )
+    items = [
+        {"id": "a", "type": "book", "title": 'His <span style="font-variant:small-caps;">Anon</span> Life',
+         "publisher": "x"},
+        {"id": "b", "type": "book", "title": 'Lessard <span class="nodecor">v.</span> Schmidt',
+         "publisher": "y"},
+        {"id": "c", "type": "book", "title": "One TwoF</i> Three", "publisher": "<b>z</b> w"},
+    ]
+    rendered = render_clusters(
+        items, _style(tmp_path, body), "en-US", [Cluster([ClusterItem(k)]) for k in ("a", "b", "c")]
+    )
+    out = [marked(c) for c in rendered.citations]
+    assert out[0] == "<sc>His</sc>Anon<sc>Life</sc> <b>x</b>"
+    assert out[1] == "<sc>Lessard</sc>v.<sc>Schmidt</sc> <b>y</b>"
+    assert out[2] == "<sc>One TwoF</i> Three</sc> z<b>w</b>"  # the stray tag is text (pandoc escapes it)
+
+
+def test_names_added_to_tell_cites_apart_are_added_in_the_entries_too(tmp_path: Path) -> None:
+    names = '<names variable="author"><name et-al-min="3" et-al-use-first="1" delimiter=", "/></names>'
+    body = (
+        '<citation disambiguate-add-names="true"><layout delimiter="; ">'
+        f'<names variable="author"><name form="short" et-al-min="3" et-al-use-first="1" delimiter=", "/></names>'
+        f"</layout></citation>\n<bibliography><layout>{names}</layout></bibliography>\n"
+    )
+    items = [
+        {"id": "a", "type": "book", "author": _people(("Choi", "E"), ("Bahadori", "M"), ("Song", "L"))},
+        {"id": "b", "type": "book", "author": _people(("Choi", "E"), ("Bahadori", "M"), ("Kulas", "J"))},
+    ]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", [Cluster([ClusterItem("a"), ClusterItem("b")])])
+    assert [inlines_to_text(c) for c in rendered.citations] == ["Choi, Bahadori, Song; Choi, Bahadori, Kulas"]
+    entries = sorted(inlines_to_text(e) for _, e in rendered.bibliography)
+    assert entries == ["E Choi, M Bahadori, J Kulas", "E Choi, M Bahadori, L Song"]
+
+
+def test_et_al_needs_use_first_written_where_the_name_inherits_from(tmp_path: Path) -> None:
+    """A cs:citation's et-al-use-first does not reach the bibliography; use-first 0 prints no names."""
+    body = (
+        '<citation et-al-use-first="2"><layout><names variable="author"><name et-al-min="3" delimiter=", "/>'
+        '</names></layout></citation>\n<bibliography><layout><group delimiter=" // ">'
+        '<names variable="author"><name et-al-min="3" delimiter=", "/></names>'
+        '<names variable="author"><name et-al-min="2" et-al-use-first="0"/></names>'
+        "</group></layout></bibliography>\n"
+    )
+    items = [{"id": "a", "type": "book", "author": _people(("Doe", "John"), ("Roe", "Jane"), ("Snoakes", "R"))}]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", [Cluster([ClusterItem("a")])])
+    assert [inlines_to_text(c) for c in rendered.citations] == ["John Doe, Jane Roe, et al."]
+    assert [inlines_to_text(e) for _, e in rendered.bibliography] == ["John Doe, Jane Roe, R Snoakes"]
+
+
+def test_after_inverted_name_delimiter_is_not_put_after_an_institution(tmp_path: Path) -> None:
+    body = (
+        '<citation><layout><names variable="author"><name and="symbol" name-as-sort-order="all"'
+        ' delimiter=", " delimiter-precedes-last="after-inverted-name" initialize-with=". "/></names>'
+        "</layout></citation>\n"
+    )
+    items = [
+        {"id": "a", "type": "report", "author": [{"literal": "Productivity Commission"}, {"literal": "Treasury"}]},
+        {"id": "b", "type": "book", "author": _people(("Weinstock", "R"), ("Silva", "J"))},
+    ]
+    assert _cite(tmp_path, body, items, [["a"], ["b"]]) == [
+        "Productivity Commission & Treasury",
+        "Weinstock, R., & Silva, J.",
+    ]
+
+
+def test_title_case_capitalises_the_last_word_after_a_hyphen_too() -> None:
+    assert str(title_case("remembering, repeating and working-through")) == "Remembering, Repeating and Working-Through"
+    assert str(title_case("working-through the past")) == "Working-through the Past"
+
+
+def test_primary_name_rule_judges_each_name_against_the_others(tmp_path: Path) -> None:
+    """Initials tell A. O. Horvath from the S. Horvaths; only the two S. Horvaths need full given names."""
+    body = (
+        '<citation disambiguate-add-givenname="true" givenname-disambiguation-rule="primary-name">'
+        '<layout delimiter="; "><names variable="author"><name form="short" initialize-with=". "/></names>'
+        "</layout></citation>\n"
+    )
+    items = [
+        {"id": "a", "type": "book", "title": "A", "author": _people(("Horvath", "Adam O."))},
+        {"id": "b", "type": "book", "title": "B", "author": _people(("Horvath", "Steve"))},
+        {"id": "c", "type": "book", "title": "C", "author": _people(("Horvath", "S."))},
+        {"id": "d", "type": "book", "title": "D", "author": _people(("Bedi", "Robinder"))},
+    ]
+    assert _cite(tmp_path, body, items, [["a", "b", "c", "d"]]) == [
+        "A. O. Horvath; Steve Horvath; S. Horvath; Bedi"
+    ]
+
+
+def test_given_names_expanded_to_tell_cites_apart_are_expanded_in_the_entries_too(tmp_path: Path) -> None:
+    body = (
+        '<citation disambiguate-add-givenname="true" givenname-disambiguation-rule="primary-name">'
+        '<layout delimiter="; "><names variable="author"><name form="short" initialize-with=". "/></names>'
+        '</layout></citation>\n<bibliography><layout><names variable="author">'
+        '<name name-as-sort-order="all" initialize-with=". "/></names></layout></bibliography>\n'
+    )
+    items = [
+        {"id": "a", "type": "book", "title": "A", "author": _people(("Abadi", "Martin"))},
+        {"id": "b", "type": "book", "title": "B", "author": _people(("Abadi", "Martín"))},
+        {"id": "c", "type": "book", "title": "C", "author": _people(("Bedi", "Robinder"))},
+    ]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", [Cluster([ClusterItem(k) for k in "abc"])])
+    assert [inlines_to_text(c) for c in rendered.citations] == ["Martin Abadi; Martín Abadi; Bedi"]
+    assert sorted(inlines_to_text(e) for _, e in rendered.bibliography) == [
+        "Abadi, Martin", "Abadi, Martín", "Bedi, R.",
+    ]
+
+
+def test_months_13_to_24_are_seasons_and_a_word_raw_date_is_literal(tmp_path: Path) -> None:
+    from publish.cite.fields import season_date
+
+    assert season_date({"date-parts": [[1965, 21]]}) == {"date-parts": [[1965]], "season": 1}
+    assert season_date({"date-parts": [[1965, 17, 1]]}) == {"date-parts": [[1965]], "season": 1}
+    assert season_date({"date-parts": [[1965, 60, 1]]}) == {"date-parts": [[1965]]}
+    assert season_date({"date-parts": [[1965, 5, 1]]}) == {"date-parts": [[1965, 5, 1]]}
+    assert season_date({"raw": "Bogus Date"}) == {"literal": "Bogus Date"}
+    assert season_date({"raw": "1999-05"}) == {"raw": "1999-05"}
+    body = (
+        '<citation><layout delimiter="; "><date variable="issued" form="text" date-parts="year-month"/>'
+        "</layout></citation>\n"
+    )
+    items = [
+        {"id": "a", "type": "book", "issued": {"date-parts": [[1999, 24]]}},
+        {"id": "b", "type": "book", "issued": {"raw": "Bogus Date"}},
+    ]
+    assert _cite(tmp_path, body, items, [["a", "b"]]) == ["Winter 1999; Bogus Date"]
+
+
+def test_only_numbers_with_the_same_prefix_are_ranges() -> None:
+    from publish.cite.numbers import format_numbers, is_plural
+
+    expand = lambda a, b: format_last_page(a, b, "expanded")  # noqa: E731
+    assert format_numbers("N110 - N5", "–", expand) == "N110–N115"
+    assert format_numbers("N110 - 5, 110-N6, N110-P5", "–", expand) == "N110-5, 110-N6, N110-P5"
+    assert format_numbers("100 - 103", "–") == "100–103"
+    assert format_numbers("i-ix", "–") == "i–ix"
+    assert format_numbers("Michaelson-Morely", "–") == "Michaelson-Morely"
+    assert format_numbers("327\\-30", "–") == "327-30"
+    assert format_numbers("n11564-n11568", "–", lambda a, b: format_last_page(a, b, "chicago-16")) == "n11564–68"
+    assert is_plural("1-2") and is_plural("i–ix") and is_plural("213 and 235") and is_plural("3, 5")
+    assert not is_plural("3-B") and not is_plural("327\\-30") and not is_plural("Michaelson-Morely")
+
+
+def test_the_same_locator_again_is_ibid_not_ibid_with_locator(tmp_path: Path) -> None:
+    body = (
+        '<citation><layout delimiter="; "><choose><if position="first"><text variable="title"/>'
+        '<text variable="locator" prefix=" p. "/></if><else-if position="ibid-with-locator">'
+        '<text value="ibid-with-locator"/></else-if><else-if position="ibid"><text value="ibid"/></else-if>'
+        '<else><text value="subsequent"/></else></choose></layout></citation>\n'
+    )
+    items = [{"id": "a", "type": "book", "title": "A"}]
+    clusters = [
+        Cluster([ClusterItem("a", locator="34", label="page")]),
+        Cluster([ClusterItem("a", locator="34", label="page")]),
+        Cluster([ClusterItem("a", locator="35", label="page")]),
+    ]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", clusters)
+    assert [inlines_to_text(c) for c in rendered.citations] == ["A p. 34", "ibid", "ibid-with-locator"]
+
+
+def test_no_layout_delimiter_before_a_prefix_that_opens_with_punctuation(tmp_path: Path) -> None:
+    body = '<citation><layout delimiter="; "><text variable="title"/></layout></citation>\n'
+    items = [{"id": "a", "type": "book", "title": "Book A"}, {"id": "b", "type": "book", "title": "Book B"}]
+    clusters = [
+        Cluster([ClusterItem("a"), ClusterItem("b", prefix=", cited in ")]),
+        Cluster([ClusterItem("a", suffix=" is one source,"), ClusterItem("b", prefix=" and ")]),
+        Cluster([ClusterItem("a"), ClusterItem("b")]),
+    ]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", clusters)
+    assert [inlines_to_text(c) for c in rendered.citations] == [
+        "Book A, cited in Book B",
+        "Book A is one source, and Book B",
+        "Book A; Book B",
+    ]
+
+
+def test_name_labels_are_not_part_of_sort_keys_or_of_the_names_a_substitute_replaces(tmp_path: Path) -> None:
+    body = (
+        '<citation><layout><text variable="title"/></layout></citation>\n'
+        '<macro name="author"><names variable="author"><name name-as-sort-order="first"/>'
+        '<label form="short" prefix=" "/><substitute><names variable="editor"/></substitute></names></macro>\n'
+        '<bibliography subsequent-author-substitute="---"><sort><key macro="author"/><key variable="title"/>'
+        '</sort><layout><group delimiter=". "><text macro="author"/><text variable="title"/></group></layout>'
+        "</bibliography>\n"
+    )
+    items = [
+        {"id": "a", "type": "book", "title": "Hello 1", "editor": _people(("Doe", "John"))},
+        {"id": "b", "type": "book", "title": "Hello 2", "author": _people(("Doe", "John Barbitol"))},
+        {"id": "c", "type": "book", "title": "Hello 4", "author": _people(("Doe", "John"))},
+    ]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", [Cluster([ClusterItem(k) for k in "abc"])])
+    assert [inlines_to_text(e) for _, e in rendered.bibliography] == [
+        "Doe, John ed. Hello 1",
+        "---. Hello 4",  # the same names in another role: substituted, the label with them
+        "Doe, John Barbitol. Hello 2",
+    ]
+
+
+def test_single_quotes_in_a_field_are_quotes_and_flip_with_nesting(tmp_path: Path) -> None:
+    from publish.cite.markup import QUOTE, quotes_to_markers
+
+    assert quotes_to_markers("Life's 'Little' Surprises") == f"Life's {QUOTE[0]}Little{QUOTE[1]} Surprises"
+    assert quotes_to_markers("'Nobody Knows You're a Dog': As") == f"{QUOTE[0]}Nobody Knows You're a Dog{QUOTE[1]}: As"
+    assert quotes_to_markers("the teachers' day; rock 'n' roll") == "the teachers' day; rock 'n' roll"
+    body = '<citation><layout><text variable="title" quotes="true"/></layout></citation>\n'
+    items = [{"id": "a", "type": "book", "title": "My “‘Amazing’ and Bogus” Title"}]
+    assert _cite(tmp_path, body, items, [["a"]]) == ["“My ‘“Amazing” and Bogus’ Title”"]
+
+
+def test_a_hyphenated_particle_is_a_particle_and_a_trailing_nbsp_is_the_space(tmp_path: Path) -> None:
+    ref = prepare_reference({"id": "a", "type": "book", "author": [{"family": "al-One", "given": "Alan"}]}, "r0")
+    assert ref["author"][0]["non-dropping-particle"] == "al-" and ref["author"][0]["family"] == "One"
+    body = (
+        '<citation><layout delimiter="; "><names variable="author"><name name-as-sort-order="all"/></names>'
+        '</layout></citation>\n<bibliography><layout><names variable="author"><name>'
+        '<name-part name="given" suffix="\u00a0"/></name></names></layout></bibliography>\n'
+    )
+    items = [{"id": "a", "type": "book", "author": [{"family": "al-One", "given": "Alan"}]}]
+    rendered = render_clusters(items, _style(tmp_path, body), "en-US", [Cluster([ClusterItem("a")])])
+    assert [inlines_to_text(c) for c in rendered.citations] == ["One, Alan al-"]
+    assert [inlines_to_text(e) for _, e in rendered.bibliography] == ["Alan\u00a0al-One"]
+
+
+def test_an_orphan_straight_quote_stays_and_small_caps_keep_their_case_in_title_case(tmp_path: Path) -> None:
+    from publish.cite.markup import smart_text
+
+    assert smart_text('Nation of "Positive Obligations " of State') == 'Nation of "Positive Obligations " of State'
+    assert smart_text('a "real" one') == "a \u201creal\u201d one"
+    body = '<citation><layout delimiter="|"><text variable="title" text-case="title"/></layout></citation>\n'
+    items = [
+        {"id": "a", "type": "book", "title": "my <sc>small caps phrase</sc> in a title"},
+        {"id": "b", "type": "book", "title": "levels of CO<sub>two</sub> in air"},
+    ]
+    # (plain text: the subscript joins its word)
+    assert _cite(tmp_path, body, items, [["a", "b"]]) == ["My small caps phrase in a Title|Levels of COtwo in Air"]
+
+
+def test_quotes_and_punctuation_do_not_order_sort_keys() -> None:
+    from publish.cite.patches import sort_text
+
+    keys = ["Simple “title” here C", "“Simple title here B”", "Simple title, here A"]
+    assert sorted(keys, key=sort_text) == ["Simple title, here A", "“Simple title here B”", "Simple “title” here C"]
+    assert sort_text("Smith, J.") < sort_text("Smithson, A.")
+
+
+def test_cjk_names_print_family_first_without_a_space(tmp_path: Path) -> None:
+    body = '<citation><layout delimiter="; "><names variable="author"><name/></names></layout></citation>\n'
+    items = [
+        {"id": "a", "type": "book", "author": [{"family": "我妻", "given": "栄"}]},
+        {"id": "b", "type": "book", "author": [{"family": "Doe", "given": "John"}]},
+    ]
+    assert _cite(tmp_path, body, items, [["a", "b"]]) == ["我妻栄; John Doe"]
+
+
+def test_numbers_joined_by_an_ampersand_use_the_locale_symbol() -> None:
+    from publish.cite.numbers import format_numbers
+
+    assert format_numbers("213 & 235", "–", ampersand="AMPERSAND") == "213 AMPERSAND 235"

@@ -113,18 +113,18 @@ def test_template_escapes_document_values(project: Project, brand: Any, tmp_path
 
 
 def test_a_written_body_and_headings_make_the_same_handout(tmp_path: Path) -> None:
-    """What the PDF worker is handed (formats.base.with_written_body) renders byte for byte what the whole
+    """What the PDF worker is handed (formats.pdf.print_document) renders byte for byte what the whole
     cited document renders, while carrying only the headings of its blocks."""
     from publish.document import cite_manuscript
-    from publish.formats.base import toc, with_written_body
-    from publish.formats.pdf import PRINT_SECTIONS
+    from publish.formats.base import toc
+    from publish.formats.pdf import print_document
     from publish.manuscript import load_manuscript
     from tests.projects import SEED
 
     seed = Project(copy_project(tmp_path, manuscripts=[p.name for p in SEED.parent.iterdir()]))
     doc = cite_manuscript(seed, load_manuscript(seed.manuscripts / SEED.name))
     brand = load_brand(seed.brands / "default")
-    reduced = with_written_body(doc, math="plain", sections=PRINT_SECTIONS)
+    reduced = print_document(doc)
     assert all(b["t"] == "Header" for b in reduced.ast["blocks"]) and len(reduced.ast["blocks"]) == len(toc(doc))
     assert toc(reduced) == toc(doc) and reduced.ast["meta"] == doc.ast["meta"]
     handout = PdfFormat(seed)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import markup as mk
+from .delimiters import closes_with_punctuation, opens_with_punctuation
 from .engine import CiteItem, Processor
 from .patches import engine_fixes
 from .styles import load_engine_style, resolve_style
@@ -90,6 +91,8 @@ def render_clusters(
                         locator=(it.locator or "").strip() or None,
                         prefix=bool(it.prefix),
                         prefix_ends_sentence=ends_sentence(it.prefix),
+                        prefix_punct=opens_with_punctuation(it.prefix or ""),
+                        suffix_punct=closes_with_punctuation(it.suffix or ""),
                         suffix=bool(it.suffix),
                         index=len(affixes),
                     )

@@ -18,6 +18,7 @@ from publish.inlines import elements
 
 from . import markup as mk
 from .clusters import ends_sentence
+from .delimiters import closes_with_punctuation, opens_with_punctuation
 from .engine import CiteItem, Processor
 from .incremental import CiteMemo, ClusterKey, Kept, Rendered, copy_tree, digest, style_hash
 from .locators import parse_locator
@@ -262,7 +263,9 @@ def _render(
                         locator=value,
                         prefix=bool(prefix),
                         prefix_ends_sentence=ends_sentence(_plain(prefix)),
+                        prefix_punct=opens_with_punctuation(_plain(prefix)),
                         suffix=bool(rest),
+                        suffix_punct=closes_with_punctuation(_plain(rest)),
                         index=len(extras),
                     )
                 )

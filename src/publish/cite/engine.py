@@ -20,7 +20,9 @@ from citeproc.source import Date, LiteralDate, VariableError
 from citeproc.source.json import CiteProcJSON
 from citeproc.string import String, join
 
+from . import disambiguation, fields
 from . import markup as mk
+from .delimiters import join_cites
 from .memo import CitedCluster as Citation
 from .memo import CitedItem as CitationItem
 from .memo import MemoBibliography, RenderMemo, item_key, watch
@@ -39,6 +41,8 @@ class CiteItem:
     suffix: bool = False
     index: int = 0  # position in the document's list of items, used by the placeholders
     prefix_ends_sentence: bool = False  # the prefix is a sentence ("As shown before. "): capitalise after it
+    prefix_punct: bool = False  # the prefix opens with punctuation (", cited in"): no delimiter before it
+    suffix_punct: bool = False  # the suffix closes with "," or ";": no delimiter after it
 
 
 _SIMPLE_FIELDS_NUMERIC = ("volume", "issue", "edition", "number", "page", "number-of-pages", "chapter-number")
@@ -86,6 +90,7 @@ def prepare_reference(ref: dict, internal_id: str) -> dict:
     citeproc-py lowercases ids (so "Smith" and "smith" would collide) and chokes on empty date parts, so
     ids are replaced by internal ones and dates are normalised here, once.
     """
+    ref = fields.complete(ref)
     out: dict[str, Any] = {"id": internal_id, "type": ref.get("type") or "document"}
     for key, value in ref.items():
         if key in ("id", "type") or value is None or value == "" or value == []:
@@ -157,7 +162,14 @@ def split_particle(name: dict) -> None:
     if len(family) > 2 and family[0] in '"\u201c' and family[-1] in '"\u201d':
         name["family"] = family[1:-1]  # a quoted family name is one name, particles and all
         return
-    if "non-dropping-particle" in name or " " not in family:
+    if "non-dropping-particle" in name:
+        return
+    hyphened = re.match(r"^([a-z]{1,3}-)(\w.*)$", family)
+    if hyphened and hyphened.group(2)[:1].isupper():
+        # "al-One": a particle joined by a hyphen, as citeproc-js parses it (sorted under "One")
+        name["non-dropping-particle"], name["family"] = hyphened.group(1), hyphened.group(2)
+        return
+    if " " not in family:
         return
     words = family.split(" ")
     k = 0
@@ -420,7 +432,10 @@ class Processor:
 
         pieces = self._collapse(citation_el, rendered)
         delimiter = layout.get("delimiter", "")
-        body = join([p for p in pieces if p is not None], delimiter) if pieces else None
+        if pieces and len(pieces) == len(items):
+            body = join_cites(pieces, [it["_spec"] for it in items], delimiter)
+        else:
+            body = join([p for p in pieces if p is not None], delimiter) if pieces else None
         if body is None or str(body) == "":
             out = ""
         else:
@@ -726,7 +741,7 @@ class Processor:
             return
         rule = citation_el.get("givenname-disambiguation-rule", "by-cite")
         if opts["given"] and rule != "by-cite":
-            self._global_name_disambiguation(items, rule)
+            disambiguation.global_given_names(items, rule, family_of, given_of)
         levels = (1,) if rule.endswith("with-initials") else (1, 2)
         self.bib._cites = []
         citation_el.cites = self.bib._cites
@@ -746,16 +761,16 @@ class Processor:
         groups = ambiguous(items)
         if not groups:
             return
-        if opts["given"] and opts["names"]:
-            # like citeproc-js: first see whether given names on the names already shown are enough
-            _escalate(groups, "given", lambda group: levels, ambiguous)
-            groups = ambiguous(items)
-        if opts["names"] and groups:
-            _escalate(groups, "names", lambda group: range(
-                2, max(len(it.reference.get("author", []) or []) for it in group) + 1), ambiguous)
-            groups = ambiguous(items)
-        if opts["given"] and groups:
-            _escalate(groups, "given", lambda group: levels, ambiguous)
+        if opts["given"] or opts["names"]:
+            disambiguation.resolve(
+                groups,
+                ambiguous,
+                add_names=opts["names"],
+                add_given=opts["given"],
+                levels=levels,
+                same_people=_same_people,
+                max_names=lambda group: max(len(it.reference.get("author", []) or []) for it in group),
+            )
             groups = ambiguous(items)
         if groups:
             for group in groups:
@@ -769,30 +784,6 @@ class Processor:
                 for n, it in enumerate(group):
                     it.reference["year_suffix"] = _suffix_letters(n)
         self.bib._cites = []
-
-    def _global_name_disambiguation(self, items: list[CitationItem], rule: str) -> None:
-        """CSL's global given-name rules: a first author whose family name is shared by another cited
-        first author with other initials shows initials (or the full given name) in every citation."""
-        by_family: dict[str, set[str]] = {}
-        for it in items:
-            authors = it.reference.get("author") or []
-            if authors and "family" in authors[0]:
-                by_family.setdefault(family_of(authors[0]), set()).add(given_of(authors[0]))
-        for it in items:
-            authors = it.reference.get("author") or []
-            if not authors or "family" not in authors[0]:
-                continue
-            givens = by_family.get(family_of(authors[0]), set())
-            if len(givens) < 2:
-                continue
-            initials = {initialize_given(g, ".", True) for g in givens}
-            if rule.endswith("with-initials"):
-                if len(initials) < 2:
-                    continue  # "S." and "Steve" are the same initials: nothing to tell apart
-                level = 1
-            else:
-                level = 1 if len(initials) == len(givens) else 2
-            it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "given_first": level}
 
     def _all_items(self) -> list[CitationItem]:
         """One citation item per distinct key (first-position, no locator) for ambiguity checks."""
@@ -837,35 +828,6 @@ def _alias_hyphenated(source: Any) -> None:
         for key in list(ref):
             if "_" in key and (key in citeproc.NAMES or key in citeproc.NUMBERS):
                 ref[key.replace("_", "-")] = ref[key]
-
-
-def _escalate(groups: list[list[Any]], key: str, values: Any, ambiguous: Any) -> None:
-    """One CSL disambiguation method: for each ambiguous group, set ``_disamb[key]`` to the first of
-    ``values(group)`` that tells the most of the group's items apart (all of them, if one does); when
-    none tells any more apart than before, take it back off. Like citeproc-js, names that separate an
-    item from some of the others are kept even when others stay ambiguous ("Smith, Brown, et al." for
-    all, because of a "Smith, Benson, et al."). Given names are not tried on items by the same people."""
-
-    def distinct(group: list[Any]) -> int:
-        return len(group) - sum(len(g) - 1 for g in ambiguous(group))
-
-    for group in groups:
-        if key == "given" and _same_people(group):
-            continue
-        best, best_count = None, distinct(group)
-        for value in values(group):
-            for it in group:
-                it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), key: value}
-            count = distinct(group)
-            if count > best_count:
-                best, best_count = value, count
-            if count == len(group):
-                break
-        for it in group:
-            if best is None:
-                (it.reference.get("_disamb") or {}).pop(key, None)
-            else:
-                it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), key: best}
 
 
 def _next_letter(letters: str) -> str:

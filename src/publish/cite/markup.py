@@ -41,6 +41,8 @@ FIELD_SEP = "\ue018"
 NOCASE = ("\ue019", "\ue01a")  # rich-text nocase spans carried through our own title-casing
 # The first names of a bibliography entry (for subsequent-author-substitute).
 NAMES = ("\ue01b", "\ue01c")
+# Rich text's <span class="nodecor">: no italics, bold or small caps from around it (CSL-JSON rich text).
+NODECOR = ("\ue01e", "\ue01f")
 INDEX_BASE = 0xF0000  # supplementary private-use area A: index characters
 
 # Each marker pair and the span kind it opens; the three tables below are derived from this one list.
@@ -57,6 +59,7 @@ _PAIRS = (
     (DOI, "Doi"),
     (ITEM, "Item"),
     (NOCASE, "NoCase"),
+    (NODECOR, "NoDecor"),
 )
 OPENERS = {opener: kind for (opener, _closer), kind in _PAIRS}
 CLOSERS = {closer for (_opener, closer), _kind in _PAIRS}
@@ -119,65 +122,98 @@ class AstFormatter:
 # ---------------------------------------------------------------------------------------------------
 # Rich text in CSL-JSON fields (the subset of HTML CSL-JSON allows) -> markers.
 
-_RICH_TAGS = [
-    (re.compile(r"<i>", re.I), ITALIC[0]),
-    (re.compile(r"</i>", re.I), ITALIC[1]),
-    (re.compile(r"<em>", re.I), ITALIC[0]),
-    (re.compile(r"</em>", re.I), ITALIC[1]),
-    (re.compile(r"<b>", re.I), BOLD[0]),
-    (re.compile(r"</b>", re.I), BOLD[1]),
-    (re.compile(r"<strong>", re.I), BOLD[0]),
-    (re.compile(r"</strong>", re.I), BOLD[1]),
-    (re.compile(r"<sup>", re.I), SUP[0]),
-    (re.compile(r"</sup>", re.I), SUP[1]),
-    (re.compile(r"<sub>", re.I), SUB[0]),
-    (re.compile(r"</sub>", re.I), SUB[1]),
-    (re.compile(r"<sc>", re.I), SMALLCAPS[0]),
-    (re.compile(r"</sc>", re.I), SMALLCAPS[1]),
-]
-_SPAN_RE = re.compile(
-    r"<span\s+(?:style=\"font-variant:\s*small-caps;?\"|class=\"nocase\")\s*>|</span>", re.I
+_RICH_TAG_RE = re.compile(
+    r"<(/?)(i|em|b|strong|sup|sub|sc)>|<span\s+(style=\"font-variant:\s*small-caps;?\"|class=\"no(?:case|decor)\")\s*>"
+    r"|</span>",
+    re.I,
 )
+_RICH_MARKERS = {
+    "i": ITALIC, "em": ITALIC, "b": BOLD, "strong": BOLD, "sup": SUP, "sub": SUB, "sc": SMALLCAPS,
+    "smallcaps": SMALLCAPS, "nodecor": NODECOR,
+}
+
+
+def _rich_kind(m: re.Match[str]) -> tuple[str, bool]:
+    """(kind, is_closing) of one tag."""
+    if m.group(2):
+        return m.group(2).lower(), bool(m.group(1))
+    if m.group(3):
+        attr = m.group(3).lower()
+        return ("smallcaps" if "small-caps" in attr else "nodecor" if "nodecor" in attr else "nocase"), False
+    return "span", True
 
 
 def rich_text_to_markers(text: str) -> str:
-    """Turn CSL-JSON's inline HTML (``<i>``, ``<b>``, ``<sup>``, small-caps spans) into markers.
+    """Turn CSL-JSON's inline HTML (``<i>``, ``<b>``, ``<sup>``, ``<sub>``, ``<sc>``, small-caps and
+    ``nodecor`` spans) into markers; a tag without its partner stays text ("TwoF</i>" prints as written,
+    as citeproc-js prints it).
 
     ``<span class="nocase">`` is left for citeproc-py's own parser (it makes NoCase segments).
     """
     if "<" not in text:
         return text
-    for pattern, marker in _RICH_TAGS:
-        text = pattern.sub(marker, text)
-
+    tags = list(_RICH_TAG_RE.finditer(text))
+    if not tags:
+        return text
+    # pair each closing tag with the innermost open tag of its kind (a </span> closes any span)
+    partner: dict[int, int] = {}
+    stack: list[tuple[str, int]] = []
+    spans = ("smallcaps", "nodecor", "nocase")
+    for n, m in enumerate(tags):
+        kind, closing = _rich_kind(m)
+        if not closing:
+            stack.append((kind, n))
+            continue
+        for depth in range(len(stack) - 1, -1, -1):
+            open_kind = stack[depth][0]
+            if open_kind == kind or (kind == "span" and open_kind in spans):
+                partner[stack[depth][1]] = n
+                partner[n] = stack[depth][1]
+                del stack[depth:]
+                break
     out: list[str] = []
-    stack: list[str] = []
     pos = 0
-    for m in _SPAN_RE.finditer(text):
+    for n, m in enumerate(tags):
         out.append(text[pos : m.start()])
-        tag = m.group(0)
-        if tag.lower() == "</span>":
-            kind = stack.pop() if stack else "nocase"
-            out.append(SMALLCAPS[1] if kind == "sc" else tag)
-        elif "small-caps" in tag.lower():
-            stack.append("sc")
-            out.append(SMALLCAPS[0])
-        else:
-            stack.append("nocase")
-            out.append('<span class="nocase">')
         pos = m.end()
+        if n not in partner:
+            out.append(m.group(0))
+            continue
+        kind, closing = _rich_kind(m)
+        if kind == "span":
+            kind = _rich_kind(tags[partner[n]])[0]
+        if kind == "nocase":
+            out.append("</span>" if closing else '<span class="nocase">')
+        else:
+            out.append(_RICH_MARKERS[kind][1 if closing else 0])
     out.append(text[pos:])
     return "".join(out)
 
 
 _QUOTED_IN_FIELD = re.compile(
-    r'(^|[\s(\[\u2014\u2013-])(?:"|\u201c)([^"\u201c\u201d]+)(?:"|\u201d)(?=$|[\s.,;:!?)\]\u2014\u2013-])'
+    r'(^|[\s(\[\u2014\u2013-])(?:"|\u201c)([^"\u201c\u201d\s](?:[^"\u201c\u201d]*[^"\u201c\u201d\s])?)(?:"|\u201d)'
+    r'(?=$|[\s.,;:!?)\]\u2014\u2013-])'
+)
+
+
+# single quotes too, around words ("'Little'", "‘Amazing’"); an apostrophe inside a word ("You're") is not
+# the closing quote
+_SINGLE_QUOTED_IN_FIELD = re.compile(
+    "(^|[\\s(\\[\u2014\u2013\u201c\"" + QUOTE[0] + "-])['\u2018](?=\\S)((?:[^'\u2018\u2019]|['\u2019](?=\\w))+?)"
+    "['\u2019](?=$|[\\s.,;:!?)\\]\u2014\u2013\u201d\"" + QUOTE[1] + "-])"
 )
 
 
 def quotes_to_markers(text: str) -> str:
-    """Double quotes inside a field become quote markers, so nesting flips them to single quotes and
-    punctuation-in-quote applies to them too (citeproc-js and pandoc do both)."""
+    """Quotes inside a field, double or single, become quote markers, so nesting flips them (the
+    style's quotes outside, the inner ones inside, and back) and punctuation-in-quote applies to them
+    too (citeproc-js and pandoc do both)."""
+    if "'" in text or "\u2018" in text:
+        text = _SINGLE_QUOTED_IN_FIELD.sub(
+            # one letter is an elision ("rock 'n' roll"), not a quotation
+            lambda m: m.group(0) if len(m.group(2)) < 2 else m.group(1) + QUOTE[0] + m.group(2) + QUOTE[1],
+            text,
+        )
     if '"' not in text and "\u201c" not in text:
         return text
     return _QUOTED_IN_FIELD.sub(lambda m: m.group(1) + QUOTE[0] + m.group(2) + QUOTE[1], text)
@@ -348,7 +384,8 @@ def str_inlines(text: str) -> list[dict]:
 
 _APOS_RE = re.compile(r"(?<=\w)'|'(?=\d\ds\b)")
 _SINGLE_QUOTED_RE = re.compile(r"(^|[\s(\[])'([^'\s][^']*?)'(?=$|[\s.,;:!?)\]])")
-_DOUBLE_QUOTED_RE = re.compile(r'(^|[\s(\[])"([^"]+)"(?=$|[\s.,;:!?)\]])')
+# a quote opens before a word and closes after one: '"Positive Obligations " of' is no pair and stays as typed
+_DOUBLE_QUOTED_RE = re.compile(r'(^|[\s(\[])"([^"\s](?:[^"]*[^"\s])?)"(?=$|[\s.,;:!?)\]])')
 
 
 def _super_base(ch: str) -> str | None:
@@ -411,33 +448,42 @@ def to_inlines(text: str, ctx: RenderContext | None = None) -> list[dict]:
     """Marker string -> list of pandoc inline JSON objects."""
     ctx = ctx or RenderContext()
     root = parse(text)
-    return _merge_adjacent(_flatten_upright(_build(root.children, ctx, italic=False, quote_level=0)))
+    return _merge_adjacent(_flatten_upright(_build(root.children, ctx, quote_level=0)))
 
 
-def _build(children: list[Node | str], ctx: RenderContext, *, italic: bool, quote_level: int) -> list[dict]:
+def _build(
+    children: list[Node | str], ctx: RenderContext, *, active: frozenset[str] = frozenset(), quote_level: int
+) -> list[dict]:
+    """Marker tree -> inlines. ``active`` holds the flip-flop formatting in force around the children
+    (italics, bold, small caps): the same formatting inside it prints without it (CSL flip-flop)."""
     out: list[dict] = []
     for child in children:
         if isinstance(child, str):
             out.extend(_superscripts(str_inlines(child)))
             continue
         kind = child.kind
-        if kind == "Emph":
-            inner = _build(child.children, ctx, italic=not italic, quote_level=quote_level)
-            # CSL flip-flop: italics inside italics print upright, so the outer italics stop around them
-            out.extend(_wrap_split("Emph", inner) if not italic else [{"t": UPRIGHT, "c": inner}])
-        elif kind == "Normal":
-            inner = _build(child.children, ctx, italic=False, quote_level=quote_level)
-            out.extend([{"t": UPRIGHT, "c": inner}] if italic else inner)
-        elif kind in ("Strong", "SmallCaps", "Superscript", "Subscript", "Underline"):
-            inner = _build(child.children, ctx, italic=italic, quote_level=quote_level)
+        if kind in FLIP_FLOP:
+            if kind in active:
+                inner = _build(child.children, ctx, active=active - {kind}, quote_level=quote_level)
+                out.append(_upright(inner, {kind}))
+            else:
+                inner = _build(child.children, ctx, active=active | {kind}, quote_level=quote_level)
+                out.extend(_wrap_split(kind, inner))
+        elif kind in ("Normal", "NoDecor"):
+            # font-style="normal" undoes italics; rich text's nodecor undoes every decoration around it
+            undone = active & ({"Emph"} if kind == "Normal" else FLIP_FLOP)
+            inner = _build(child.children, ctx, active=active - undone, quote_level=quote_level)
+            out.extend([_upright(inner, undone)] if undone else inner)
+        elif kind in ("Superscript", "Subscript", "Underline"):
+            inner = _build(child.children, ctx, active=active, quote_level=quote_level)
             out.extend(_wrap_split(kind, inner))
         elif kind == "NoCase":
-            out.extend(_build(child.children, ctx, italic=italic, quote_level=quote_level))
+            out.extend(_build(child.children, ctx, active=active, quote_level=quote_level))
         elif kind == "Quote":
             op, cl = (
                 (ctx.quotes[0], ctx.quotes[1]) if quote_level % 2 == 0 else (ctx.quotes[2], ctx.quotes[3])
             )
-            inner = _build(child.children, ctx, italic=italic, quote_level=quote_level + 1)
+            inner = _build(child.children, ctx, active=active, quote_level=quote_level + 1)
             out.extend(_merge_adjacent([{"t": "Str", "c": op}, *inner, {"t": "Str", "c": cl}]))
         elif kind in ("Url", "Doi"):
             url = _plain_text(child).strip()
@@ -447,7 +493,7 @@ def _build(children: list[Node | str], ctx: RenderContext, *, italic: bool, quot
                 target = url
             out.append({"t": "Link", "c": [["", [], []], [{"t": "Str", "c": url}], [target, ""]]})
         elif kind == "Item":
-            inner = _build(child.children, ctx, italic=italic, quote_level=quote_level)
+            inner = _build(child.children, ctx, active=active, quote_level=quote_level)
             if ctx.item_link is not None and child.index is not None:
                 out.extend(ctx.item_link(child.index, inner))
             else:
@@ -461,16 +507,22 @@ def _build(children: list[Node | str], ctx: RenderContext, *, italic: bool, quot
         elif kind == "FieldSep":
             out.append({"t": "FieldSep"})
         else:
-            out.extend(_build(child.children, ctx, italic=italic, quote_level=quote_level))
+            out.extend(_build(child.children, ctx, active=active, quote_level=quote_level))
     return out
 
 
-UPRIGHT = "_Upright"  # text the enclosing italics must leave out (never reaches the final tree)
+UPRIGHT = "_Upright"  # text the enclosing formatting must leave out (never reaches the final tree)
+FLIP_FLOP = frozenset({"Emph", "Strong", "SmallCaps"})
+
+
+def _upright(inner: list[dict], undone: set[str] | frozenset[str]) -> dict:
+    """Inlines that the enclosing formatting of the kinds ``undone`` must leave out."""
+    return {"t": UPRIGHT, "c": inner, "undone": frozenset(undone)}
 
 
 def _wrap_split(kind: str, inner: list[dict]) -> list[dict]:
-    """Wrap ``inner`` in ``kind``; upright pieces inside split an Emph ("<i>My </i>Amazing<i> Title</i>")
-    and pass through any other formatting, keeping it, to the italics above."""
+    """Wrap ``inner`` in ``kind``; upright pieces inside split it ("<i>My </i>Amazing<i> Title</i>")
+    and pass through any other formatting, keeping it, to the formatting above that they undo."""
     if not any(n["t"] == UPRIGHT for n in inner):
         return _wrap_node(kind, inner)
     out: list[dict] = []
@@ -482,10 +534,12 @@ def _wrap_split(kind: str, inner: list[dict]) -> list[dict]:
         if seg:
             out.append({"t": kind, "c": seg})
             seg = []
-        if kind == "Emph":
-            out.extend(node["c"])
+        undone = node.get("undone", frozenset({"Emph"}))
+        if kind in undone:
+            rest = undone - {kind}
+            out.extend([_upright(node["c"], rest)] if rest else node["c"])
         else:
-            out.append({"t": UPRIGHT, "c": [{"t": kind, "c": node["c"]}]})
+            out.append(_upright([{"t": kind, "c": node["c"]}], undone))
     if seg:
         out.append({"t": kind, "c": seg})
     return out

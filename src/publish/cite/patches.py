@@ -24,6 +24,8 @@ from citeproc.source import VariableError
 from citeproc.string import MixedString, NoCase, String, join
 
 from . import markup as mk
+from .disambiguation import given_level
+from .numbers import format_numbers, is_plural
 
 LOCK = threading.RLock()
 
@@ -110,8 +112,9 @@ STOP_WORDS = frozenset(
     concerning considering despite down during except excepting excluding following for from given gone
     in inside into like minus near nor of off on onto opposite or outside over past pending per plus pro
     regarding respecting round save saving since so than the through thru throughout to toward towards
-    under underneath unlike until unto up upon versus vs vs. via with within without yet""".split()
-)
+    under underneath unlike until unto up upon versus vs vs. via with within without yet till
+    de von van""".split()
+)  # with citeproc-js's name particles: "Antiquités de l'Égypte", "John von Doe" keep them lowercase
 _WORD_RE = re.compile(r"[^\s\-\u2010\u2013\u2014/]+|[\s\-\u2010\u2013\u2014/]+")
 
 
@@ -139,9 +142,28 @@ def _core(word: str) -> str:
     return mk.strip_markers(word).strip("\"'“”‘’([{").rstrip(",;:!?)]}\"'“”‘’")
 
 
+_IMPLICIT_NOCASE = re.compile(
+    "((?:" + "|".join(f"{re.escape(a)}.*?{re.escape(b)}" for a, b in (mk.SMALLCAPS, mk.SUP, mk.SUB)) + "))", re.S
+)
+
+
+def _implicit_nocase(pieces: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Small caps, superscript and subscript in the data keep their case under title case, like a
+    nocase span (citeproc-js: "My <sc>small caps phrase</sc> in a Title")."""
+    out: list[tuple[str, bool]] = []
+    for t, nc in pieces:
+        if nc or not _IMPLICIT_NOCASE.search(t):
+            out.append((t, nc))
+            continue
+        for k, part in enumerate(_IMPLICIT_NOCASE.split(t)):
+            if part:
+                out.append((part, k % 2 == 1))
+    return out
+
+
 def title_case(text: Any) -> Any:
     """CSL title case: capitalise lowercase words, lowercase stop words in the middle, keep NoCase."""
-    pieces = _segments(text)
+    pieces = _implicit_nocase(_segments(text))
     plain = "".join(mk.strip_markers(t) for t, nc in pieces if not nc)
     del plain
     tokens: list[tuple[str, bool, int]] = []  # (token, nocase, piece index)
@@ -163,7 +185,10 @@ def title_case(text: Any) -> Any:
         word = tok
         core = _core(word)
         sep_before = tokens[k - 1][0] if k > 0 else " "
+        # CSL 1.0.2: stop words are lowercased "unless they are the first or last word in the string,
+        # or follow a colon"
         first = n == 0 or prev_word_end in (":", "?", "!")
+        last = n == len(words) - 1  # also after a hyphen: "Working-Through"
         after_hyphen = k > 0 and not sep_before.isspace()
         if after_hyphen and not _core(tokens[k - 2][0] if k > 1 else "")[:1].isalpha():
             # "07-x" is one token of a number, not a compound of words: its letter stays as it is
@@ -174,7 +199,7 @@ def title_case(text: Any) -> Any:
         before_hyphen = k + 1 < len(tokens) and tokens[k + 1][0][:1] in "-\u2010"
         # a stop word opening a hyphenated compound is a word of its own ("Pro-Environmental")
         stop = core.lower() in STOP_WORDS and not (before_hyphen and not after_hyphen)
-        if core and core.islower() and (first and not after_hyphen or not stop):
+        if core and core.islower() and (first and not after_hyphen or last or not stop):
             word = _capitalize_first_text(word)
         out_tokens[k] = word
         stripped = mk.strip_markers(word)
@@ -313,11 +338,20 @@ def initialize_given(given: str, mark: str, hyphen: bool, initialize: bool = Tru
     return "-".join(r for r in rendered if r).strip()
 
 
+_IDEOGRAPHIC = re.compile(r"^[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]+$")
+
+
+def _ideographic(text: str) -> bool:
+    """Written in CJK characters only (Han, kana, hangul)."""
+    return bool(_IDEOGRAPHIC.match(mk.strip_markers(text)))
+
+
 def _join_particles(*parts: Any) -> str:
-    """Particles and family name joined by spaces, but not after an apostrophe ("d’Jones")."""
+    """Particles and family name joined by spaces, but not after an apostrophe ("d’Jones") or a hyphen
+    ("al-One"), nor after a space a name-part suffix already ends with ("John\u00a0" + "Doe")."""
     out = ""
     for part in (str(p) for p in parts if p):
-        out = part if not out else out + ("" if out[-1] in "'’" else " ") + part
+        out = part if not out else out + ("" if out[-1] in "'’-\u00a0 " else " ") + part
     return out
 
 
@@ -329,21 +363,32 @@ def _name_process(orig: Any) -> Any:
         dis = ref.get("_disamb") or {}
         overrides: dict[str, Any] = {}
         in_cit = STATE.in_citation_item
-        if in_cit and dis.get("names"):
+        # names added to tell cites apart are added in the entry too, as citeproc-js and pandoc print
+        # them ("Choi, Edward, Mohammad Taha Bahadori, Andy Schuetz, et al." beside "Choi, Edward,
+        # Mohammad Taha Bahadori, Le Song, et al.", not "Choi, Edward, et al." and "———")
+        if (in_cit or STATE.in_bibliography_entry) and dis.get("names"):
             use_first = self.get_option("et-al-use-first", context, sort_options)
             overrides["et-al-use-first"] = max(use_first, dis["names"])
             if dis["names"] >= len(ref.get(variable, [])):
                 overrides["et-al-min"] = 10_000
-        if in_cit and dis.get("given"):
+        # and so are given names expanded to tell them apart ("Abadi, Martin" beside "Abadi, Martín")
+        if (in_cit or STATE.in_bibliography_entry) and dis.get("given"):
             overrides["_given"] = dis["given"]
-        if in_cit and dis.get("given_first") and variable == "author":
+        if (in_cit or STATE.in_bibliography_entry) and dis.get("given_first") and variable == "author":
             overrides["_given_first"] = dis["given_first"]
         previous = getattr(STATE, "name_overrides", None)
         STATE.name_overrides = overrides
         try:
-            return _name_process_impl(self, item, variable, context, sort_options, **kwargs)
+            out = _name_process_impl(self, item, variable, context, sort_options, **kwargs)
         finally:
             STATE.name_overrides = previous
+        if out and sort_options is None and STATE.in_bibliography_entry and STATE.names_seen == 1:
+            if not STATE.names_marked:
+                # the entry's first names, for subsequent-author-substitute: the names alone, not their
+                # label, so "Doe, John, ed." and "Doe, John" are the same names (citeproc-js)
+                STATE.names_marked = True
+                return String(mk.NAMES[0]) + out + String(mk.NAMES[1])
+        return out
 
     return process
 
@@ -365,6 +410,8 @@ def _name_process_impl(
     delimiter_precedes_last = get_option("delimiter-precedes-last")
     et_al_min = get_option("et-al-min")
     et_al_use_first = get_option("et-al-use-first")
+    if sort_options is None and not _option_set(self, context, "et-al-use-first"):
+        et_al_min = 0  # CSL: et-al-min and et-al-use-first together enable et-al (no default of 1)
     if STATE.in_citation_item and STATE.position_subsequent:
         sub_min = get_option("et-al-subsequent-min")
         if sub_min:
@@ -380,11 +427,6 @@ def _name_process_impl(
     sort_separator = get_option("sort-separator")
     form = get_option("form")
     demote_ndp = get_option("demote-non-dropping-particle")
-    given_level = over.get("_given", 0)
-    if given_level and form == "short":
-        form = "long"
-        if given_level >= 2:
-            initialize_with = None
 
     def format_name_parts(given: Any, family: Any) -> tuple[Any, Any]:
         for part in self.findall("cs:name-part", self.nsmap):
@@ -404,6 +446,8 @@ def _name_process_impl(
 
     et_al_truncate = len(names) > 1 and et_al_min and len(names) >= et_al_min and et_al_use_first < len(names)
     et_al_last = et_al_use_last and et_al_use_first <= et_al_min - 2
+    if et_al_truncate and et_al_use_first <= 0:
+        raise VariableError  # no names to show: the names print nothing, not "et al." alone (citeproc-js)
     if et_al_truncate:
         if et_al_last:
             names = names[:et_al_use_first] + [names[-1]]
@@ -413,17 +457,22 @@ def _name_process_impl(
     for i, name in enumerate(names):
         given, family, dp, ndp, suffix = name.parts()
         name_form, name_init = form, initialize_with
-        first_level = over.get("_given_first", 0) if i == 0 else 0
-        if first_level and form == "short":
+        level = max(given_level(over, i), over.get("_given_first", 0) if i == 0 else 0)
+        if level and form == "short":
             name_form = "long"
-            if first_level >= 2:
-                name_init = None
+        if level >= 2:
+            name_init = None
         if given is not None and name_init is not None:
             given = initialize_given(str(given), name_init, hyphen, initialize)
         if "literal" in name:
             # an institution's name takes the family name-part's formatting (text-case, affixes), as
             # citeproc-js and citeproc-py itself apply it
             _, text = format_name_parts(None, family)
+        elif name_form == "long" and given and _ideographic(str(family)) and _ideographic(str(given)):
+            # a Chinese, Japanese or Korean name prints family name first, with no space ("我妻栄"), in
+            # any name order (CSL 1.0.2: non-romanic names)
+            given, family = format_name_parts(given, family)
+            text = str(family) + str(given)
         elif name_form == "long":
             if name_as_sort_order == "all" or (name_as_sort_order == "first" and i == 0):
                 if demote_ndp in ("never", "sort-only"):
@@ -439,9 +488,9 @@ def _name_process_impl(
                 given, family = format_name_parts(given, family)
                 if suffix:
                     sep = ", " if name.get("comma-suffix") else " "
-                    text = " ".join([str(n) for n in (given, family) if n]) + sep + str(suffix)
+                    text = _join_particles(given, family) + sep + str(suffix)
                 else:
-                    text = " ".join([str(n) for n in (given, family) if n])
+                    text = _join_particles(given, family)
         else:
             family = _join_particles(ndp, family)
             given, family = format_name_parts(given, family)
@@ -468,8 +517,9 @@ def _name_process_impl(
     if and_term is not None and len(output) > 1:
         text = self.join(output[:-1], delimiter)
         inverted_last = name_as_sort_order == "all" or (name_as_sort_order == "first" and len(output) == 1)
-        inverted_before_last = name_as_sort_order == "all" or (
-            name_as_sort_order == "first" and len(output) == 2
+        # an institution's name is never inverted, so it takes no "after-inverted-name" delimiter
+        inverted_before_last = "literal" not in names[len(output) - 2] and (
+            name_as_sort_order == "all" or (name_as_sort_order == "first" and len(output) == 2)
         )
         if (
             delimiter_precedes_last == "always"
@@ -482,6 +532,19 @@ def _name_process_impl(
         del inverted_last
         return text + String(f"{and_term} ") + output[-1]
     return self.join(output, delimiter)
+
+
+def _option_set(name_el: Any, context: Any, option: str) -> bool:
+    """Whether a name option is written on the cs:name, on its cs:citation or cs:bibliography, or on
+    cs:style (the places CSL inherits name options from): the option of a cs:citation does not reach
+    the bibliography."""
+    if name_el.get(option) is not None:
+        return True
+    node = context if context is not None else name_el
+    parents = node.xpath_search("./ancestor::*[self::cs:citation or self::cs:bibliography][1]")
+    if parents and parents[0].get(option) is not None:
+        return True
+    return name_el.get_root().get(option) is not None
 
 
 def _names_process(orig: Any) -> Any:
@@ -546,6 +609,8 @@ def _names_markup(orig: Any) -> Any:
     def markup(self: Any, text: Any) -> Any:
         out = orig(self, text)
         if out and STATE.in_bibliography_entry and STATE.names_seen == 1 and not STATE.names_marked:
+            # no cs:name marked its names (a cs:substitute printed a title instead): the whole output
+            # stands for the names
             STATE.names_marked = True
             return String(mk.NAMES[0]) + out + String(mk.NAMES[1])
         return out
@@ -595,8 +660,19 @@ def _text_variable(orig: Any) -> Any:
             return None
         if variable == "first-reference-note-number":
             return _first_note_number(self, item, context)
+        if variable == "locator":
+            STATE.variables_called += 1
+            try:
+                return _rendered(variable, _locator_text(self, item))
+            except (VariableError, KeyError, AttributeError):
+                return None
         STATE.variables_called += 1
-        return _rendered(variable, orig(self, item, context))
+        text = orig(self, item, context)
+        if variable == "citation-label" and text and STATE.year_suffix_pending:
+            # the implicit year-suffix of a label style follows the label ("Asth00a"), as in citeproc-js
+            text = text + String(STATE.year_suffix_pending)
+            STATE.year_suffix_pending = None
+        return _rendered(variable, text)
 
     return _variable
 
@@ -636,6 +712,8 @@ def _label_render(orig: Any) -> Any:
     def render(self: Any, item: Any, *args: Any, **kwargs: Any) -> Any:
         if _repressed(kwargs.get("context"), self, self.get("variable"), "number"):
             return None
+        if kwargs.get("sort_options") is not None and str(self.getparent().tag).endswith("names"):
+            return None  # a sort key compares names, not their role ("Doe, John ed." sorts as "Doe, John")
         return orig(self, item, *args, **kwargs)
 
     return render
@@ -770,7 +848,7 @@ def _position(orig: Any) -> Any:
     def position(self: Any, item: Any, context: Any) -> list[bool]:
         tokens = self.get("position").split()
         if "near-note" not in tokens:
-            return orig(self, item, context)
+            return _same_locator_is_ibid(self, item, context, tokens, orig(self, item, context))
         others = [t for t in tokens if t != "near-note"]
         results: list[bool] = []
         if others:
@@ -783,10 +861,42 @@ def _position(orig: Any) -> Any:
             near = False
         else:
             near = _near_note(self, item, context)
-        by_token = iter(results)
+        by_token = iter(_same_locator_is_ibid(self, item, context, others, results))
         return [near if t == "near-note" else next(by_token) for t in tokens]
 
     return position
+
+
+def _locator_key(cite: Any) -> tuple[str, str] | None:
+    if not cite.has_locator:
+        return None
+    return (str(cite.locator.label), str(cite.locator.identifier))
+
+
+def _same_locator_is_ibid(self: Any, item: Any, context: Any, tokens: list[str], results: list[bool]) -> list[bool]:
+    """CSL ibid / ibid-with-locator compare the locators' values: a cite with the same locator as the
+    cite before it is "ibid", not "ibid-with-locator" (citeproc-py compared Locator objects, which are
+    never equal)."""
+    if "ibid" not in tokens and "ibid-with-locator" not in tokens:
+        return results
+    node = context if context is not None else self
+    if node.xpath_search("./ancestor::*[self::cs:bibliography]"):
+        return results
+    cites = node.get_layout().getparent().cites
+    last = cites[-1] if cites else None
+    possibly = (
+        last is not None
+        and item.key == last.key
+        and (item.citation is last.citation or len(last.citation.cites) == 1)
+    )
+    mine, before = _locator_key(item), (_locator_key(last) if last is not None else None)
+    out = list(results)
+    for k, token in enumerate(tokens):
+        if token == "ibid":
+            out[k] = possibly and (mine is not None or before is None)
+        elif token == "ibid-with-locator":
+            out[k] = possibly and mine is not None and mine != before
+    return out
 
 
 def _near_note(self: Any, item: Any, context: Any) -> bool:
@@ -821,7 +931,10 @@ def _if_render(self: Any, item: Any, context: Any = None, delimiter: str = "", *
     if "position" in self.attrib:
         results += self._position(item, context)
     if "disambiguate" in self.attrib:
-        flag = bool((item.reference.get("_disamb") or {}).get("condition")) and STATE.in_citation_item
+        # like the names it adds, what disambiguation decides shows in the entry too (citeproc-js, pandoc)
+        flag = bool((item.reference.get("_disamb") or {}).get("condition")) and (
+            STATE.in_citation_item or STATE.in_bibliography_entry
+        )
         results.append(flag == (self.get("disambiguate").lower() == "true"))
     match = self.get("match")
     if match == "any":
@@ -885,6 +998,8 @@ def sort_text(value: Any) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"^[\s\"'“”‘’(\[]+", "", text)
     text = text.replace("\u2019", "").replace("'", "")
+    # quotes and punctuation do not order titles ("Simple title, here A" before "“Simple title here B”")
+    text = re.sub(r"[\"“”‘’(),;:!?\[\]]", "", text)
     return text.lower()
 
 
@@ -954,6 +1069,38 @@ def format_last_page(first: str, last: str, range_format: str | None) -> str:
     return b[min(common, max(len(b) - keep, 0)) :]
 
 
+def _number_process(self: Any, value: Any, variable: str) -> Any:
+    """citeproc-py's FormatNumber._process with citeproc-js's reading of ranges (:mod:`.numbers`): it made
+    every hyphen an en dash ("N110–5", "Michaelson–Morely") and printed an escaped hyphen's backslash."""
+    page = variable.startswith("page")
+    delimiter = (self.get_single_term(name="page-range-delimiter") if page else None) or "\u2013"
+    last_page = (lambda a, b: self._format_last_page(a, b)) if variable == "page" else None
+    return String(
+        format_numbers(
+            str(value), str(delimiter), last_page, lambda n: str(self.format_number(n)),
+            first_only=variable == "page-first", ampersand=_ampersand(self),
+        )
+    )
+
+
+def _locator_text(self: Any, item: Any) -> Any:
+    """A locator prints its ranges like a page variable: page-range-format for page locators too."""
+    locator = item.locator
+    label = getattr(locator, "label", "page") or "page"
+    last_page = (lambda a, b: self._format_last_page(a, b)) if label == "page" else None
+    delimiter = (self.get_single_term(name="page-range-delimiter") if label == "page" else None) or "\u2013"
+    return String(format_numbers(str(locator.identifier), str(delimiter), last_page, ampersand=_ampersand(self)))
+
+
+def _ampersand(node: Any) -> str:
+    """The "&" between numbers: the locale's symbol form of "and" (a style may redefine it)."""
+    try:
+        term = node.get_single_term(name="and", form="symbol")
+    except (KeyError, IndexError, AttributeError):
+        term = None
+    return str(term) if term else "&"
+
+
 def _format_last_page(self: Any, first: str, last: str) -> str:
     return format_last_page(first, last, self.get_root().get_option("page-range-format"))
 
@@ -973,7 +1120,7 @@ def _label_is_plural(self: Any, item: Any) -> bool:
             return int(str(value).strip()) > 1
         except ValueError:
             return False
-    return self.RE_MULTIPLE_NUMBERS.search(str(value)) is not None
+    return is_plural(str(value))
 
 
 def _style_cache(root: Any, name: str) -> dict:
@@ -1040,6 +1187,7 @@ def _fixes() -> list[tuple[Any, str, Any]]:
         (model.Date_Part, "process", _date_part_process(model.Date_Part.process)),
         (model.Date, "render_single_date", _render_single_date),
         (model.FormatNumber, "_format_last_page", _format_last_page),
+        (model.FormatNumber, "_process", _number_process),
         (model.Label, "_is_plural", _label_is_plural),
         (model.Key, "sort_keys", _key_sort_keys(model.Key.sort_keys)),
         (model.CitationStylesElement, "get_macro", _get_macro),

@@ -31,14 +31,21 @@ from ..errors import PublishError
 from ..labels import labels
 from ..resources import decorative_as_backgrounds
 from ..templates import render
-from .base import Format, Link, register, toc
+from .base import Format, Link, register, toc, with_written_body
 from .html import page_context
+from .pdf_footnotes import with_page_footnotes
 from .weasy import load_weasyprint
 
 PDF_VARIANT = "pdf/ua-1"
 #: The handout's body without pandoc's <section> wrappers (see formats.base.body_html): the same pages.
 PRINT_SECTIONS = False
 LARGE_PRINT_SUFFIX = "large-print"
+
+
+def print_document(doc: Document) -> Document:
+    """What a PDF worker is handed: the handout's body written here, as the PDF prints it (notes at the
+    foot of their page), with the blocks cut down to the headings (``formats.base.with_written_body``)."""
+    return with_written_body(with_page_footnotes(doc), math="plain", sections=PRINT_SECTIONS)
 
 
 #: Where the handout's own files (its images) are in WeasyPrint's eyes, whatever folder the project is in:
@@ -222,7 +229,8 @@ class PdfFormat(Format):
             raise PublishError("print stylesheet contains '</'", file="print.css.j2",
                                hint="remove '</' from the stylesheet and the brand's values")
         url = self.web_url(doc, brand)
-        context = page_context(doc, brand, self.template_paths(brand), sections=PRINT_SECTIONS)
+        # a document print_document() reduced has no notes left: the same one, whose body is written
+        context = page_context(with_page_footnotes(doc), brand, self.template_paths(brand), sections=PRINT_SECTIONS)
         context.update(
             css=Markup(css),
             logo_src=brand.logo.as_uri() if brand.logo else None,
