@@ -80,6 +80,7 @@ class DaskExecutor:
         self._closed = False
         self._lock = threading.Lock()
         self.expected: dict[str, str] = {}
+        self._workers: tuple[str, ...] = ()  # the workers the version check saw (see _ship)
         self._inputs: dict[str, Any] = {}  # content hash -> the future holding those bytes on the cluster
         self._hashes: dict[tuple[str, int, int], str] = {}  # (path, mtime, size) -> content hash
         self._running: set[Any] = set()
@@ -140,6 +141,7 @@ class DaskExecutor:
                                        hint="install the same publish on every worker")
                 if (refused := mismatch(worker, theirs, self.expected)) is not None:
                     raise refused
+            self._workers = tuple(sorted(found))
             client.register_plugin(WarmWorker(), name=WarmWorker.name)
         except BaseException:
             client.close()
@@ -195,7 +197,13 @@ class DaskExecutor:
     # Inside ----------------------------------------------------------------------------------------------
 
     def _ship(self, client: Any, path: Path) -> str | None:
-        """The file's content hash, its bytes on their way to the cluster (once per content)."""
+        """The file's content hash, its bytes on their way to the cluster (once per content).
+
+        The file's task may run on any worker, and says so (``workers`` with ``allow_other_workers``):
+        without a restriction, many such tasks with no dependencies are "root-ish" to the scheduler, which
+        holds them in its queue until a worker is nearly idle. A new manuscript's files then waited there
+        for seconds while the workers had others' renders queued, and its renders, which need them, came
+        out in waves, the last PDFs at the very end (seen by sampling ``Scheduler.queued``)."""
         try:
             st = path.stat()
         except OSError:
@@ -209,7 +217,8 @@ class DaskExecutor:
             if sha not in self._inputs:
                 from .worker import literal
 
-                self._inputs[sha] = client.submit(literal, data, key=f"publish-input-{sha}", pure=False)
+                self._inputs[sha] = client.submit(literal, data, key=f"publish-input-{sha}", pure=False,
+                                                  workers=self._workers or None, allow_other_workers=True)
         return sha
 
     def _bridge(self, remote: Any) -> Future[Outcome]:
