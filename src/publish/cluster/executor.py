@@ -9,9 +9,8 @@ on its local pools. A step submitted without ``inputs`` (a brand check, which ke
 project's own state folder) runs here, in a thread.
 
 The step's function and arguments travel as one pickle made here, and its outcome comes back as one: the
-scheduler unpickles every task it is given, and a Document it had to unpickle would cost it milliseconds
-per step (its CPU is taken from the workers' when it shares their machine) and would need publish installed
-beside it. Bytes cost it nothing, so ``dask scheduler`` runs anywhere ``distributed`` does.
+scheduler unpickles every task it is given, and a Document inside one cost it milliseconds per step (CPU
+taken from the workers when it shares their machine); a bytes object costs it a copy.
 
 Nothing connects until a step needs the cluster: :meth:`DaskExecutor.warm` (the runner's sign that stale
 manuscripts are being cited) starts connecting in a thread, so the import of ``distributed``, the version
