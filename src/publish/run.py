@@ -930,10 +930,10 @@ def build(project: Project, opts: BuildOptions, reporter: Reporter | None = None
 
         cache = Cache.open(opts.cache)
     executor: Executor | None = None
-    if opts.scheduler and not opts.dry_run:
+    if opts.scheduler and not opts.dry_run:  # connects when a step first needs the cluster, not here
         from .cluster.executor import DaskExecutor
 
-        executor = DaskExecutor.connect(opts.scheduler)
+        executor = DaskExecutor(opts.scheduler)
     runner = Runner(project, opts.jobs, executor, cache)
     try:
         return runner.build(opts, reporter)

@@ -191,6 +191,39 @@ def test_a_wrong_scheduler_address_is_one_line_within_ten_seconds(make_project: 
     assert not (root / "build" / "default").exists()
 
 
+def test_a_build_with_nothing_to_do_and_a_dry_run_never_connect(make_project: Callable[..., Path],
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """An up-to-date project built against a scheduler nobody listens on: nothing is stale, so no client
+    is started and the build exits 0 at once; --dry-run of a stale project does not connect either."""
+    from publish.cluster.executor import CONNECT_SECONDS, DaskExecutor
+
+    opened: list[str] = []
+    real_open = DaskExecutor._open
+
+    def spy(self: DaskExecutor) -> object:
+        opened.append(self.address)
+        return real_open(self)
+
+    monkeypatch.setattr(DaskExecutor, "_open", spy)
+    nowhere = f"tcp://127.0.0.1:{_free_port()}"
+    root = make_project("done")
+    assert main(["build", "-C", str(root), "--edition", "standard", "-j", "1"]) == 0
+    stale = make_project("stale")
+    capsys.readouterr()
+    start = time.monotonic()
+    assert main(["build", "-C", str(root), "--edition", "standard", "--scheduler", nowhere]) == 0
+    assert main(["build", "-C", str(stale), "--dry-run", "--scheduler", nowhere]) == 0
+    assert time.monotonic() - start < CONNECT_SECONDS
+    assert opened == []
+    captured = capsys.readouterr()
+    assert "error" not in captured.err and "would build cite handout-0: never built" in captured.out
+    # the same address on a build with work to do is tried, and is its one line
+    assert main(["build", "-C", str(stale), "--edition", "standard", "--scheduler", nowhere]) == 1
+    assert opened == [nowhere]
+    assert f"cannot reach the Dask scheduler at {nowhere}" in capsys.readouterr().err
+
+
 def test_without_distributed_the_scheduler_option_says_how_to_install_it(
         make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError

@@ -7,6 +7,15 @@ under its digest (``publish-<kind>-<digest>``) with Dask's retries, and comes ba
 ``concurrent.futures.Future`` of an :class:`~publish.executors.Outcome`, which the runner waits on as it does
 on its local pools. A step submitted without ``inputs`` (a brand check, which keeps its result in the
 project's own state folder) runs here, in a thread.
+
+The step's function and arguments travel as one pickle made here, and its outcome comes back as one: the
+scheduler unpickles every task it is given, and a Document inside one cost it milliseconds per step (CPU
+taken from the workers when it shares their machine); a bytes object costs it a copy.
+
+Nothing connects until a step needs the cluster: :meth:`DaskExecutor.warm` (the runner's sign that stale
+manuscripts are being cited) starts connecting in a thread, so the import of ``distributed``, the version
+check and the workers' warm-up overlap the citing, and the first :meth:`~DaskExecutor.submit` waits for it.
+A build with nothing stale, or whose stale steps the shared cache serves, never connects.
 """
 
 from __future__ import annotations
@@ -14,7 +23,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import pickle
 import re
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -43,30 +54,69 @@ def _distributed() -> Any:
     return distributed
 
 
+def _installed() -> None:
+    """The one line for a missing extra, said at once (without importing it: that is the connection's)."""
+    from importlib.util import find_spec
+
+    try:
+        found = find_spec("distributed") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        _distributed()
+
+
 class DaskExecutor:
-    """Render and index steps on the cluster behind one scheduler, for the executor's life."""
+    """Render and index steps on the cluster behind one scheduler, for the executor's life; connected on
+    first need."""
 
-    def __init__(self, client: Any, address: str) -> None:
-        from .worker import versions
-
-        self.client = client
+    def __init__(self, address: str) -> None:
+        if not _ADDRESS.match(address):  # a Client given nonsense takes its time to fail, noisily
+            raise PublishError(f"'{address}' is not a Dask scheduler address", hint="give it as tcp://HOST:PORT")
+        _installed()
         self.address = address
-        self.expected = versions()
+        self._connection: Future[Any] | None = None  # of the Client, or of the PublishError saying why not
+        self._closed = False
+        self._lock = threading.Lock()
+        self.expected: dict[str, str] = {}
+        self._workers: tuple[str, ...] = ()  # the workers the version check saw (see _ship)
         self._inputs: dict[str, Any] = {}  # content hash -> the future holding those bytes on the cluster
         self._hashes: dict[tuple[str, int, int], str] = {}  # (path, mtime, size) -> content hash
         self._running: set[Any] = set()
         self._local: ThreadPoolExecutor | None = None
 
-    @classmethod
-    def connect(cls, address: str) -> DaskExecutor:
-        """A client of the scheduler at ``address`` whose every worker has this machine's versions, warmed;
-        else one line saying what is wrong, before any step runs."""
+    def client(self) -> Any:
+        """The connected client: every worker has this machine's versions and is warm; else the one line."""
+        self._start()
+        assert self._connection is not None
+        return self._connection.result()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._connection is None:
+                self._connection = Future()
+                threading.Thread(target=self._connect, name="publish-dask-connect", daemon=True).start()
+
+    def _connect(self) -> None:
+        assert self._connection is not None
+        try:
+            client = self._open()
+        except BaseException as exc:  # noqa: BLE001 (handed to whoever waits: submit raises it)
+            self._connection.set_exception(exc)
+            return
+        with self._lock:
+            closed = self._closed
+        if closed:  # the build ended (or was interrupted) while this was connecting
+            client.close()
+            self._connection.set_exception(PublishError("the build ended before the cluster was needed"))
+        else:
+            self._connection.set_result(client)
+
+    def _open(self) -> Any:
         distributed = _distributed()
-        from .worker import WarmWorker, mismatch
+        from .worker import WarmWorker, mismatch, versions
 
-        if not _ADDRESS.match(address):  # a Client given nonsense takes its time to fail, noisily
-            raise PublishError(f"'{address}' is not a Dask scheduler address", hint="give it as tcp://HOST:PORT")
-
+        address = self.address
         for name in ("distributed", "tornado"):  # their own retries and warnings are not the user's business
             logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
@@ -76,8 +126,8 @@ class DaskExecutor:
             raise PublishError(f"cannot reach the Dask scheduler at {address} ({reason})",
                                hint="start one with `dask scheduler`, and give its address as tcp://HOST:PORT "
                                     "(--scheduler or PUBLISH_SCHEDULER)") from None
-        executor = cls(client, address)
         try:
+            self.expected = versions()
             try:
                 client.wait_for_workers(1, timeout=WORKERS_SECONDS)
             except TimeoutError:
@@ -88,13 +138,14 @@ class DaskExecutor:
                 if isinstance(theirs, BaseException):
                     raise PublishError(f"Dask worker {worker} cannot run publish ({theirs!r})",
                                        hint="install the same publish on every worker")
-                if (refused := mismatch(worker, theirs, executor.expected)) is not None:
+                if (refused := mismatch(worker, theirs, self.expected)) is not None:
                     raise refused
+            self._workers = tuple(sorted(found))
             client.register_plugin(WarmWorker(), name=WarmWorker.name)
         except BaseException:
             client.close()
             raise
-        return executor
+        return client
 
     # The executor interface ------------------------------------------------------------------------------
 
@@ -106,36 +157,52 @@ class DaskExecutor:
             return self._local.submit(perform, fn, args)
         from .worker import run_step
 
+        client = self.client()
         root = Path(args[0])
         manifest = {}
         for rel in dict.fromkeys(inputs):
-            sha = self._ship(root / rel)
+            sha = self._ship(client, root / rel)
             if sha is not None:  # a missing file: the step, like a local one, reports it
                 manifest[rel] = sha
         blobs = {sha: self._inputs[sha] for sha in set(manifest.values())}
         kind = fn.__name__.removesuffix("_step")
         env = {name: os.environ.get(name) for name in ("SOURCE_DATE_EPOCH",)}
-        remote = self.client.submit(run_step, fn, args, manifest, blobs, self.expected, env,
-                                    key=f"publish-{kind}-{key}" if key else None, pure=False, retries=RETRIES)
+        step = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+        remote = client.submit(run_step, step, manifest, blobs, self.expected, env,
+                               key=f"publish-{kind}-{key}" if key else None, pure=False, retries=RETRIES)
         return self._bridge(remote)
 
     def warm(self, *, heavy: int) -> None:
-        """Nothing to do: every worker imported WeasyPrint when it joined (the WarmWorker plugin)."""
+        """Start connecting (steps are coming); every worker imports WeasyPrint as it joins (WarmWorker)."""
+        self._start()
 
     def shutdown(self, *, cancel: bool = False) -> None:
-        if cancel and self._running:
-            self.client.cancel(list(self._running), force=True)
+        with self._lock:
+            self._closed = True
+            connection = self._connection
+        client = None
+        if connection is not None and connection.done() and connection.exception() is None:
+            client = connection.result()
+        if cancel and self._running and client is not None:
+            client.cancel(list(self._running), force=True)
         self._running.clear()
         self._inputs.clear()
         if self._local is not None:
             self._local.shutdown(wait=not cancel, cancel_futures=cancel)
             self._local = None
-        self.client.close()
+        if client is not None:
+            client.close()
 
     # Inside ----------------------------------------------------------------------------------------------
 
-    def _ship(self, path: Path) -> str | None:
-        """The file's content hash, its bytes on their way to the cluster (once per content)."""
+    def _ship(self, client: Any, path: Path) -> str | None:
+        """The file's content hash, its bytes on their way to the cluster (once per content).
+
+        The file's task may run on any worker, and says so (``workers`` with ``allow_other_workers``):
+        without a restriction, many such tasks with no dependencies are "root-ish" to the scheduler, which
+        holds them in its queue until a worker is nearly idle. A new manuscript's files then waited there
+        for seconds while the workers had others' renders queued, and its renders, which need them, came
+        out in waves, the last PDFs at the very end (seen by sampling ``Scheduler.queued``)."""
         try:
             st = path.stat()
         except OSError:
@@ -149,7 +216,8 @@ class DaskExecutor:
             if sha not in self._inputs:
                 from .worker import literal
 
-                self._inputs[sha] = self.client.submit(literal, data, key=f"publish-input-{sha}", pure=False)
+                self._inputs[sha] = client.submit(literal, data, key=f"publish-input-{sha}", pure=False,
+                                                  workers=self._workers or None, allow_other_workers=True)
         return sha
 
     def _bridge(self, remote: Any) -> Future[Outcome]:
@@ -163,7 +231,7 @@ class DaskExecutor:
             try:
                 if f.cancelled():
                     raise PublishError("cancelled")
-                local.set_result(f.result())
+                local.set_result(pickle.loads(f.result()))
             except Exception as exc:  # the cluster could not run it (not the step's own failure)
                 name = getattr(exc, "task", None) or f.key
                 local.set_result(Outcome("error", PublishError(

@@ -202,20 +202,24 @@ def _localise(outcome: Outcome, root: str, client: str) -> Outcome:
     return outcome
 
 
-def run_step(fn: Any, args: tuple[Any, ...], manifest: Mapping[str, str], blobs: Mapping[str, bytes],
-             expected: Mapping[str, str], env: Mapping[str, str | None]) -> Outcome:
+def run_step(step: bytes, manifest: Mapping[str, str], blobs: Mapping[str, bytes], expected: Mapping[str, str],
+             env: Mapping[str, str | None]) -> bytes:
     """One step on this worker: refused when the versions differ, else run in a folder holding its inputs.
-    ``args[0]`` is the client's project folder; the result's paths are project-relative already."""
+    ``step`` is the pickled (function, arguments), ``args[0]`` the client's project folder; the outcome
+    goes back pickled too (the scheduler only passes bytes on) and its paths are project-relative already."""
+    import pickle
+
     worker = get_worker()
     refused = mismatch(worker.address, versions(), expected)
     if refused is not None:
-        return Outcome("error", refused, 0.0)
+        return pickle.dumps(Outcome("error", refused, 0.0))
+    fn, args = pickle.loads(step)
     client = Path(args[0])
     root = _FOLDERS.place(Path(worker.local_directory) / "publish", manifest, blobs)
     moved = tuple(_relocate(a, client, root) for a in args[1:])
     with _ONE_AT_A_TIME, _environment(env):
         outcome = perform(fn, (str(root), *moved))
-    return _localise(outcome, str(root), str(client))
+    return pickle.dumps(_localise(outcome, str(root), str(client)), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def literal(data: bytes) -> bytes:
