@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from .errors import PublishError
+from .executors import make_executor
 from .project import Project
 from .report import Reporter, StepResult
 from .run import BuildOptions, Runner
@@ -70,7 +71,8 @@ class Preview:
     def __init__(self, project: Project, opts: ServeOptions, *, err: Callable[[str], None] | None = None) -> None:
         self.project, self.opts = project, opts
         self.err = err or (lambda line: print(line, file=sys.stderr, flush=True))
-        self.runner = Runner(project, opts.build.jobs)
+        jobs = opts.build.jobs or os.cpu_count() or 1
+        self.runner = Runner(project, jobs, make_executor(jobs, light_here=True), preview=True)
         self.channel = Channel(server=f"{os.getpid()}-{time.monotonic_ns()}")
         self.outputs = Outputs(project.build)
         self.debouncer = Debouncer()
