@@ -205,3 +205,15 @@ def test_watcher_falls_back_to_polling_when_watches_fail(tmp_path: Path, monkeyp
         watcher.stop()
     assert calls[:2] == [None, True]
     assert len(said) == 1 and "polling" in said[0] and "inotify watch limit" in said[0]
+
+
+def test_forget_drops_what_no_longer_matters() -> None:
+    clock = Clock()
+    d = Debouncer(quiet=0.2, limit=2.0, clock=clock)
+    assert d.forget(lambda paths: paths) is False
+    d.add({"a.md", "b.md"})
+    assert d.forget(lambda paths: paths - {"a.md"}) is True
+    assert d.take(timeout=0) == {"b.md"}
+    d.done()
+    d.add({"a.md"})
+    assert d.forget(lambda paths: set()) is False and d.wait_time() is None and d.take(timeout=0) is None
