@@ -121,7 +121,8 @@ class PoolExecutor:
     render is small; through a pool it also waits for a worker to wake, its
     document and its brand to be pickled across, and its files (fonts, logo) to be pickled back, which
     on a busy machine costs more than the render. Heavy steps still go to the pool, so a PDF renders
-    beside the e-book being made here."""
+    beside the page and the e-book being made here; the heavy pool leaves a CPU to this process, so
+    the first PDF is not slowed by a second one while the page is made."""
 
     def __init__(self, jobs: int, *, light_here: bool = False) -> None:
         self.jobs = max(1, jobs)
@@ -135,7 +136,8 @@ class PoolExecutor:
     def _pool(self, heavy: bool, size: int | None = None) -> ProcessPoolExecutor:
         if heavy:
             if self._heavy is None:
-                self._size[True] = max(1, min(self.jobs, size or self.jobs))
+                cap = self.jobs - 1 if self.light_here else self.jobs  # this process is a worker too
+                self._size[True] = max(1, min(cap, size or cap))
                 self._heavy = ProcessPoolExecutor(self._size[True], initializer=_init_heavy)
             return self._heavy
         if self._light is None:

@@ -275,7 +275,9 @@ class Runner:
         """``preview``: a preview server's runner. It writes without waiting for the disk (``fsync``: a
         crash costs a rebuild at the next start, which rebuilds whatever is missing or damaged anyway)
         and leaves an output whose bytes did not change as it is, so a rebuild rewrites (and a page
-        hears of) only what changed: a brand's fonts and logo are not copied again with every page."""
+        hears of) only what changed: a brand's fonts and logo are not copied again with every page. Its
+        heavy workers are warm, so the print body is theirs to make: made here first, it would hold up
+        the web page rendered here after it."""
         self.project = project
         self.preview = preview
         self.jobs = jobs or os.cpu_count() or 1
@@ -428,7 +430,7 @@ class _Build:
                     continue
                 for render in self.renders_of(info):
                     doc = self.submit_render(render, doc)
-                self.collect(block=False)  # renders done already (in this process) are written before analyses run
+                    self.collect(block=False)  # a render done here is written (and a page told) before the next
                 for analysis in self.analyses(info):
                     doc = self.submit_analysis(analysis, doc)
                 self.collect(block=False)
@@ -535,7 +537,7 @@ class _Build:
             return doc
         if doc is None:
             doc = self.load_doc(step.manuscript)
-        if step.heavy and not isinstance(self.runner.executor, _inline()):
+        if step.heavy and not self.runner.preview and not isinstance(self.runner.executor, _inline()):
             self.prepare_print_body(doc)  # first: the brand's check may still be running meanwhile
         brand = self.brand(step.brand)
         if brand is None:

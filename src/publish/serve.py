@@ -108,8 +108,12 @@ class Preview:
         self.trace = Trace()
 
     def passes(self) -> list[BuildOptions]:
-        """The web page first, then everything else asked for (each an exact, incremental build)."""
+        """The web page first, then everything else asked for (each an exact, incremental build). With
+        more than one CPU it is one build: the PDFs go to the heavy worker as soon as the manuscript is
+        cited, and the page is made here meanwhile and written (and told) as soon as it is made."""
         full = self.opts.build
+        if self.runner.jobs > 1:
+            return [full]
         formats = full.formats
         if formats is not None and "html" not in formats:
             return [full]
@@ -235,7 +239,7 @@ class Preview:
                 self.sweep()
                 continue
             if not self.moved(changes):  # reported again, already built as it is
-                self.debouncer.done()
+                self.debouncer.done(built=False)
                 continue
             self.trace.begin(self.debouncer.taken_first, changes)
             try:

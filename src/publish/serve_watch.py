@@ -91,10 +91,12 @@ class Debouncer:
                 self._cond.wait(step)
             return None
 
-    def done(self) -> None:
-        """The build that :meth:`take` started has ended."""
+    def done(self, *, built: bool = True) -> None:
+        """The build that :meth:`take` started has ended (``built=False``: none ran after all, so the
+        next change is still the first after a quiet spell)."""
         with self._cond:
-            self._built = self.clock()
+            if built:
+                self._built = self.clock()
             self._building = False
             self._cond.notify_all()
 

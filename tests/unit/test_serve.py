@@ -18,12 +18,17 @@ def _preview(tmp_path: Path, **build: object) -> Preview:
 
 
 def test_web_page_first_then_the_rest(tmp_path: Path) -> None:
-    assert [o.formats for o in _preview(tmp_path).passes()] == [["html"], None]
-    assert [o.formats for o in _preview(tmp_path, formats=["html", "pdf"]).passes()] == [["html"], ["html", "pdf"]]
-    assert [o.formats for o in _preview(tmp_path, formats=["pdf"]).passes()] == [["pdf"]]
-    assert [o.formats for o in _preview(tmp_path, formats=["html"]).passes()] == [["html"]]
-    first, second = _preview(tmp_path, brands=["riverside"], manuscripts=[Path("a.md")]).passes()
+    """One CPU: a build of the web page, then one of the rest. More: one build, the PDFs in the heavy
+    worker while the page is made in the server's process (run.py writes it as soon as it is made)."""
+    assert [o.formats for o in _preview(tmp_path, jobs=1).passes()] == [["html"], None]
+    assert [o.formats for o in _preview(tmp_path, jobs=1, formats=["html", "pdf"]).passes()] == \
+        [["html"], ["html", "pdf"]]
+    assert [o.formats for o in _preview(tmp_path, jobs=1, formats=["pdf"]).passes()] == [["pdf"]]
+    assert [o.formats for o in _preview(tmp_path, jobs=1, formats=["html"]).passes()] == [["html"]]
+    first, second = _preview(tmp_path, jobs=1, brands=["riverside"], manuscripts=[Path("a.md")]).passes()
     assert first.brands == second.brands == ["riverside"] and first.manuscripts == [Path("a.md")]
+    assert [o.formats for o in _preview(tmp_path, jobs=2).passes()] == [None]
+    assert [o.formats for o in _preview(tmp_path, jobs=2, formats=["html", "pdf"]).passes()] == [["html", "pdf"]]
 
 
 def _report(*results: StepResult, strict: bool = False) -> _Capture:
