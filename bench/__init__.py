@@ -6,8 +6,8 @@ seed project the tests build (tests/fixtures/project), so a clinic's own manuscr
 figures.
 
 Layout: ``run.py`` prints the table; each group of rows is one module with ``rows(ctx)`` (``seed``,
-``parallel``, ``scale``, ``citations``, ``pdf``, ``long``, ``cluster``), listed in ``run.GROUPS``; ``timing.py``
-times a build and takes medians of interleaved runs; ``projects.py`` makes the projects measured;
+``parallel``, ``scale``, ``citations``, ``pdf``, ``long``, ``cluster``, ``serve``), listed in ``run.GROUPS``;
+``timing.py`` times a build and takes medians of interleaved runs; ``projects.py`` makes the projects measured;
 ``baseline.py`` is the plain-pandoc way that ratios are taken against. A new row goes in the group it
 belongs to; a new group is a module plus one line in ``run.GROUPS``.
 """

@@ -14,12 +14,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: import from the repository root, as ``-m bench`` does,
     sys.path[0] = str(Path(__file__).resolve().parents[1])  # not from bench/ (its modules are not top-level)
 
-from bench import check, citations, cluster, long, parallel, pdf, scale, seed  # noqa: E402
+from bench import check, citations, cluster, long, parallel, pdf, scale, seed, serve  # noqa: E402
 from bench.rows import Context, Row  # noqa: E402
 
 # In the order printed; the README's table follows it.
 GROUPS = {"seed": seed, "parallel": parallel, "scale": scale, "citations": citations, "pdf": pdf, "long": long,
-          "cluster": cluster, "check": check}
+          "cluster": cluster, "serve": serve, "check": check}
 
 
 def line(row: Row) -> str:

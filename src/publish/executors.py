@@ -115,10 +115,18 @@ class PoolExecutor:
     WeasyPrint import) and the light pool the CPUs the heavy one leaves (at least one): more would only
     compete with the PDFs, each importing the renderers anew. A light step goes to a heavy worker that has
     nothing to do (a WeasyPrint worker renders a web page as well as any), so no CPU idles while light
-    steps wait."""
+    steps wait.
 
-    def __init__(self, jobs: int) -> None:
+    ``light_here``: light steps run in this process instead (a preview server's choice). A web page's
+    render is small; through a pool it also waits for a worker to wake, its
+    document and its brand to be pickled across, and its files (fonts, logo) to be pickled back, which
+    on a busy machine costs more than the render. Heavy steps still go to the pool, so a PDF renders
+    beside the page and the e-book being made here; the heavy pool leaves a CPU to this process, so
+    the first PDF is not slowed by a second one while the page is made."""
+
+    def __init__(self, jobs: int, *, light_here: bool = False) -> None:
         self.jobs = max(1, jobs)
+        self.light_here = light_here
         self._heavy: ProcessPoolExecutor | None = None
         self._light: ProcessPoolExecutor | None = None
         self._size = {True: 0, False: 0}
@@ -128,7 +136,8 @@ class PoolExecutor:
     def _pool(self, heavy: bool, size: int | None = None) -> ProcessPoolExecutor:
         if heavy:
             if self._heavy is None:
-                self._size[True] = max(1, min(self.jobs, size or self.jobs))
+                cap = self.jobs - 1 if self.light_here else self.jobs  # this process is a worker too
+                self._size[True] = max(1, min(cap, size or cap))
                 self._heavy = ProcessPoolExecutor(self._size[True], initializer=_init_heavy)
             return self._heavy
         if self._light is None:
@@ -148,6 +157,8 @@ class PoolExecutor:
 
     def submit(self, fn: Callable[..., Any], args: tuple[Any, ...], *, heavy: bool = False,
                key: str = "", inputs: tuple[str, ...] | None = None) -> Future[Outcome]:
+        if self.light_here and not heavy:
+            return InlineExecutor().submit(fn, args)
         where = self._where(heavy)
         with self._lock:
             self._busy[where] += 1
@@ -175,6 +186,6 @@ class PoolExecutor:
         self._busy = {True: 0, False: 0}
 
 
-def make_executor(jobs: int) -> Executor:
-    """``-j 1``: in this process; else the process pools."""
-    return InlineExecutor() if jobs <= 1 else PoolExecutor(jobs)
+def make_executor(jobs: int, *, light_here: bool = False) -> Executor:
+    """``-j 1``: in this process; else the process pools (``light_here``: see :class:`PoolExecutor`)."""
+    return InlineExecutor() if jobs <= 1 else PoolExecutor(jobs, light_here=light_here)

@@ -215,8 +215,9 @@ def _content_pickle(value: Any) -> bytes:
     return out.getvalue()
 
 
-def check_brand(folder: str, cache: str) -> Brand:
-    """Read and check one brand (contrast gate included), and keep it for the next build."""
+def check_brand(folder: str, cache: str, sync: bool = True) -> Brand:
+    """Read and check one brand (contrast gate included), and keep it for the next build (``sync``: as
+    :func:`~publish.state.write_atomic` says)."""
     import pickle
 
     from .brand import load_brand
@@ -227,7 +228,7 @@ def check_brand(folder: str, cache: str) -> Brand:
     for old in target.parent.glob(f"{name}.*.pickle") if target.parent.is_dir() else []:
         if old.name.count(".") == name.count(".") + 2:
             old.unlink(missing_ok=True)
-    write_atomic(target, pickle.dumps(brand, protocol=pickle.HIGHEST_PROTOCOL))
+    write_atomic(target, pickle.dumps(brand, protocol=pickle.HIGHEST_PROTOCOL), sync=sync)
     return brand
 
 
@@ -306,8 +307,15 @@ class Runner:
     BRANDS_KEPT = 32
 
     def __init__(self, project: Project, jobs: int = 0, executor: Executor | None = None,
-                 cache: Cache | None = None) -> None:
+                 cache: Cache | None = None, *, preview: bool = False) -> None:
+        """``preview``: a preview server's runner. It writes without waiting for the disk (``fsync``: a
+        crash costs a rebuild at the next start, which rebuilds whatever is missing or damaged anyway)
+        and leaves an output whose bytes did not change as it is, so a rebuild rewrites (and a page
+        hears of) only what changed: a brand's fonts and logo are not copied again with every page. Its
+        heavy workers are warm, so the print body is theirs to make: made here first, it would hold up
+        the web page rendered here after it."""
         self.project = project
+        self.preview = preview
         self.jobs = jobs or os.cpu_count() or 1
         self._executor = executor
         self.cache = cache
@@ -473,6 +481,7 @@ class _Build:
                     continue
                 for render in self.renders_of(info):
                     doc = self.submit_render(render, doc)
+                    self.collect(block=False)  # a render done here is written (and a page told) before the next
                 for analysis in self.analyses(info):
                     doc = self.submit_analysis(analysis, doc)
                 self.collect(block=False)
@@ -481,13 +490,13 @@ class _Build:
             self.collect(block=True)
         except KeyboardInterrupt:
             self.runner.close(cancel=True)
-            self.state.save()
+            self.state.save(sync=not self.runner.preview)
             raise
         self.write_indexes()
         self.review_dates()
         self.translations()
         self.prune()
-        self.state.save()
+        self.state.save(sync=not self.runner.preview)
         if self.cached:
             self.rep.say(f"publish: {len(self.cached)} step results from the cache in {self.runner.cache.folder}"
                          " (not rendered)")  # type: ignore[union-attr]
@@ -556,7 +565,7 @@ class _Build:
             self.fail(step.name, outcome)
             return None
         cited: Cited = outcome.value
-        write_atomic(self.project.root / step.targets[0], cited.blob)
+        self.put(step.targets[0], cited.blob)
         self.record(step, tuple(dict.fromkeys((step.source, *cited.inputs))), list(step.targets), cited.warnings)
         self.docs[step.manuscript] = cited.info
         self.state.info[step.manuscript] = cited.info.to_json()
@@ -609,7 +618,7 @@ class _Build:
         if doc is None:
             doc = self.load_doc(step.manuscript)
         given = doc
-        if step.heavy and not isinstance(self.runner.executor, _inline()):
+        if step.heavy and not self.runner.preview and not isinstance(self.runner.executor, _inline()):
             given = self.print_doc(doc)  # first: the brand's check may still be running meanwhile
         brand = self.brand(step.brand)
         if brand is None:
@@ -722,12 +731,23 @@ class _Build:
         value = outcome.value
         files: dict[str, bytes] = value["files"] if step.kind == ANALYSE else value
         for rel, data in files.items():
-            write_atomic(self.project.root / rel, data)
+            self.put(rel, data)
         warnings = value["warnings"] if step.kind == ANALYSE else self.brand_warnings.pop(step.name, [])
         self.record(step, step.inputs, sorted(files), warnings)
         cached = " (from cache)" if step.name in self.cached else ""
         self.rep.step(StepResult(step.name, "built", outcome.seconds, warnings=self.unseen(warnings),
                                  reason=reason + cached))
+
+    def put(self, rel: str, data: bytes) -> None:
+        """Write one output (project-relative) into place, as the runner's mode says."""
+        if not self.runner.preview:
+            write_atomic(self.project.root / rel, data)
+            return
+        import hashlib
+
+        if self.state.hashes.get(rel) == hashlib.sha256(data).hexdigest():  # on disk already (by content)
+            return
+        write_atomic(self.project.root / rel, data, sync=False)
 
     def write_indexes(self) -> None:
         if self.failed or self.bad_brands:
@@ -808,7 +828,7 @@ class _Build:
             return kept
         if name not in self.brand_futures:
             self.brand_futures[name] = self.runner.executor.submit(
-                check_brand, (str(self.project.brands / name), str(cache)))
+                check_brand, (str(self.project.brands / name), str(cache), not self.runner.preview))
         if not wait:
             return None
         outcome = self.brand_futures.pop(name).result()

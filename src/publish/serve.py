@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from .errors import PublishError
+from .executors import make_executor
 from .project import Project
 from .report import Reporter, StepResult
 from .run import BuildOptions, Runner
@@ -39,19 +40,43 @@ class ServeOptions(NamedTuple):
     open_browser: bool = False
 
 
+class Trace:
+    """``PUBLISH_SERVE_TRACE=1``: one line on stderr per moment of a rebuild (the change seen, the build
+    taken, each step reported, the pages told), in milliseconds since the change was seen, to find where
+    an edit's time goes. Off, it costs one attribute test per moment."""
+
+    def __init__(self, on: bool | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.on = bool(os.environ.get("PUBLISH_SERVE_TRACE")) if on is None else on
+        self.clock = clock
+        self.start = clock()
+
+    def begin(self, seen: float, paths: set[str]) -> None:
+        self.start = seen
+        self.mark(f"change seen: {' '.join(sorted(paths))}", at=seen)
+        self.mark("build taken")
+
+    def mark(self, what: str, at: float | None = None) -> None:
+        if self.on:
+            ms = ((self.clock() if at is None else at) - self.start) * 1000
+            print(f"serve-trace: {ms:8.1f} ms  {what}", file=sys.stderr, flush=True)
+
+
 class _Capture(Reporter):
     """The build's own reporter (it prints as ``publish build`` does) that also keeps, per step, the
     error and warning lines it printed (the page shows the same lines as the terminal), and calls
     ``written`` as each step is reported: the runner reports a step once its files are in place."""
 
-    def __init__(self, written: Callable[[_Capture], None] | None = None, **kw: object) -> None:
+    def __init__(self, written: Callable[[_Capture], None] | None = None, trace: Trace | None = None,
+                 **kw: object) -> None:
         super().__init__(**kw)  # type: ignore[arg-type]
         self.written = written
+        self.trace = trace or Trace(on=False)
         self.errors: dict[str, str] = {}
         self.warned: dict[str, list[str]] = {}
         self.ran: set[str] = set()
 
     def step(self, result: StepResult) -> None:
+        self.trace.mark(f"{result.status} {result.name}")
         super().step(result)
         if result.status in ("built", "failed", "removed"):
             self.ran.add(result.name)
@@ -70,7 +95,8 @@ class Preview:
     def __init__(self, project: Project, opts: ServeOptions, *, err: Callable[[str], None] | None = None) -> None:
         self.project, self.opts = project, opts
         self.err = err or (lambda line: print(line, file=sys.stderr, flush=True))
-        self.runner = Runner(project, opts.build.jobs)
+        jobs = opts.build.jobs or os.cpu_count() or 1
+        self.runner = Runner(project, jobs, make_executor(jobs, light_here=True), preview=True)
         self.channel = Channel(server=f"{os.getpid()}-{time.monotonic_ns()}")
         self.outputs = Outputs(project.build)
         self.debouncer = Debouncer()
@@ -79,10 +105,15 @@ class Preview:
         self.warnings: dict[str, list[str]] = {}
         self.told = 0  # "changed" events sent: the pages' cache-busting number
         self.stamps: dict[str, tuple[int, int, int] | None] = {}  # the watched files when a build started
+        self.trace = Trace()
 
     def passes(self) -> list[BuildOptions]:
-        """The web page first, then everything else asked for (each an exact, incremental build)."""
+        """The web page first, then everything else asked for (each an exact, incremental build). With
+        more than one CPU it is one build: the PDFs go to the heavy worker as soon as the manuscript is
+        cited, and the page is made here meanwhile and written (and told) as soon as it is made."""
         full = self.opts.build
+        if self.runner.jobs > 1:
+            return [full]
         formats = full.formats
         if formats is not None and "html" not in formats:
             return [full]
@@ -99,9 +130,10 @@ class Preview:
         passes = self.passes()
         ok = True
         for i, opts in enumerate(passes):
-            if i and self.debouncer.wait_time() is not None:
+            if i and self.debouncer.forget(self.moved):
                 break
-            rep = _Capture(self._written, quiet=opts.quiet, verbose=opts.verbose, strict=opts.strict,
+            self.trace.mark(f"pass {i + 1}: {'+'.join(opts.formats or ['every format'])}")
+            rep = _Capture(self._written, self.trace, quiet=opts.quiet, verbose=opts.verbose, strict=opts.strict,
                            debug=opts.debug)
             raised = None
             try:
@@ -112,6 +144,7 @@ class Preview:
                 code = 1
             self._remember(rep, raised, whole=i == len(passes) - 1 or code != 0)
             self._tell()
+            self.trace.mark(f"pass {i + 1} done")
             if code != 0:
                 ok = False
                 break
@@ -132,6 +165,7 @@ class Preview:
         if files:
             self.told += 1
             self.channel.publish("changed", {"files": files, "listing": listing, "build": self.told})
+            self.trace.mark(f"pages told: {' '.join(files)}")
 
     def _remember(self, rep: _Capture, raised: str | None, *, whole: bool) -> None:
         """Errors and warnings on show: a step that ran replaces what it said before; a whole build
@@ -175,6 +209,19 @@ class Preview:
                 found[str(path)] = None
         return found
 
+    def moved(self, paths: set[str]) -> set[str]:
+        """Those of ``paths`` that are not as they were when the last build started: one save can reach
+        the watcher as two reports, and the second, of a file the build already read as it is now, must
+        not cost a rebuild (nor hold back the PDF of the first)."""
+        now: dict[str, tuple[int, int, int] | None] = {}
+        for path in paths:
+            try:
+                st = os.stat(path)
+                now[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+            except OSError:
+                now[path] = None
+        return {p for p in paths if p not in self.stamps or now[p] != self.stamps[p]}
+
     def sweep(self) -> set[str]:
         """The files whose stamps moved since the last build started, handed to the debouncer: a net
         under the watcher for a change it never reported (a full event queue, a lost watch). The
@@ -191,6 +238,10 @@ class Preview:
             if changes is None:
                 self.sweep()
                 continue
+            if not self.moved(changes):  # reported again, already built as it is
+                self.debouncer.done(built=False)
+                continue
+            self.trace.begin(self.debouncer.taken_first, changes)
             try:
                 self.rebuild()
             finally:

@@ -17,6 +17,7 @@ import http.server
 import ipaddress
 import mimetypes
 import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -87,6 +88,14 @@ def is_loopback(host: str) -> bool:
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True  # an open event stream never holds up the exit
     allow_reuse_port = False  # a second server on the same port is an error, not a silent twin
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that drops a connection (a page reloading while its stylesheet is still being read,
+        a speculative connection it never used) is not an error of the server: say nothing of it. Any
+        other failure keeps the standard library's report."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Server6(_Server):

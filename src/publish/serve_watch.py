@@ -39,6 +39,7 @@ class Debouncer:
         self._built = float("-inf")  # when the last build ended
         self._building = False
         self.closed = False
+        self.taken_first = 0.0  # when the oldest change of the batch last taken came (for the trace)
 
     def add(self, paths: Iterable[str]) -> None:
         paths = set(paths)
@@ -51,6 +52,14 @@ class Debouncer:
             self._pending |= paths
             self._last = now
             self._cond.notify_all()
+
+    def forget(self, keep: Callable[[set[str]], set[str]]) -> bool:
+        """Let ``keep`` say which pending changes still matter (the others are dropped, as if never
+        reported); True when some are left."""
+        with self._cond:
+            if self._pending:
+                self._pending = keep(set(self._pending))
+            return bool(self._pending)
 
     def wait_time(self) -> float | None:
         """Seconds until the pending changes are due (0: now), or None when nothing is pending."""
@@ -74,6 +83,7 @@ class Debouncer:
                 if wait == 0.0:
                     taken, self._pending = self._pending, set()
                     self._building = True
+                    self.taken_first = self._first
                     return taken
                 left = None if end is None else end - self.clock()
                 if left is not None and left <= 0:
@@ -82,10 +92,12 @@ class Debouncer:
                 self._cond.wait(step)
             return None
 
-    def done(self) -> None:
-        """The build that :meth:`take` started has ended."""
+    def done(self, *, built: bool = True) -> None:
+        """The build that :meth:`take` started has ended (``built=False``: none ran after all, so the
+        next change is still the first after a quiet spell)."""
         with self._cond:
-            self._built = self.clock()
+            if built:
+                self._built = self.clock()
             self._building = False
             self._cond.notify_all()
 
@@ -137,7 +149,8 @@ class Watcher:
     """watchfiles on the folders of :class:`Targets`, in threads; wanted changes go to ``on_change``.
     :meth:`update` points it at a new set of targets (restarting only when the folders differ)."""
 
-    STEP_MS = 50  # watchfiles gathers the events of one save (temp file, write, rename) this long
+    STEP_MS = 10  # watchfiles gathers the events of one save (temp file, write, rename) this long; a save
+    # split across two reports costs nothing (the preview drops a report of a file it already built as it is)
 
     def __init__(self, on_change: Callable[[set[str]], None],
                  on_error: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)) -> None:

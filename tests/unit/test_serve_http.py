@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import socket
+import struct
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,3 +191,15 @@ def test_only_loopback_host_names_are_answered(server: str) -> None:
             s.sendall(b"GET /default/page.html HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n")
             reply = s.makefile("rb").read()
         assert reply.startswith(b"HTTP/1.1 " + status), (host, reply[:80])
+
+
+def test_a_browser_dropping_its_connection_prints_nothing(server: str, capfd: Any) -> None:
+    host, port = server.removeprefix("http://").split(":")
+    for _ in range(3):
+        s = socket.create_connection((host, int(port)))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+        s.close()
+    time.sleep(0.5)
+    assert _get(server + "/default/page.html")[0] == 200  # still serving
+    out, err = capfd.readouterr()
+    assert "Traceback" not in err and "ConnectionResetError" not in err

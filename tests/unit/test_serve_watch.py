@@ -227,3 +227,32 @@ def test_watcher_falls_back_to_polling_when_watches_fail(tmp_path: Path, monkeyp
         watcher.stop()
     assert calls[:2] == [None, True]
     assert len(said) == 1 and "polling" in said[0] and "inotify watch limit" in said[0]
+
+
+def test_forget_drops_what_no_longer_matters() -> None:
+    clock = Clock()
+    d = Debouncer(quiet=0.2, limit=2.0, clock=clock)
+    assert d.forget(lambda paths: paths) is False
+    d.add({"a.md", "b.md"})
+    assert d.forget(lambda paths: paths - {"a.md"}) is True
+    assert d.take(timeout=0) == {"b.md"}
+    d.done()
+    d.add({"a.md"})
+    assert d.forget(lambda paths: set()) is False and d.wait_time() is None and d.take(timeout=0) is None
+
+
+def test_a_build_that_did_not_run_keeps_the_next_change_immediate() -> None:
+    clock = Clock()
+    d = Debouncer(quiet=0.2, limit=2.0, clock=clock)
+    d.add({"a.md"})
+    assert d.take(timeout=0) == {"a.md"}
+    d.done(built=False)  # nothing was built (the change was one already built)
+    clock.now += 0.05
+    d.add({"a.md"})
+    assert d.wait_time() == 0.0
+    assert d.take(timeout=0) == {"a.md"}
+    d.done()
+    clock.now += 0.05
+    d.add({"a.md"})
+    wait = d.wait_time()
+    assert wait is not None and abs(wait - 0.2) < 1e-9  # soon after a real build: wait for quiet

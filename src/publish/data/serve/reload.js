@@ -48,23 +48,33 @@
     return u.href;
   }
 
+  // Swaps each changed stylesheet in place; the promise settles when every new one has loaded (or failed).
   function swapStyles(changed, build) {
+    const loads = [];
     for (const link of document.querySelectorAll('link[rel~="stylesheet"]')) {
       const p = pathOf(link.href);
       if (!p || !changed.has(p)) continue;
       const next = link.cloneNode();
       next.href = bust(link.href, build);
-      const drop = () => link.remove();
-      next.addEventListener("load", drop, { once: true });
-      next.addEventListener("error", drop, { once: true });
+      loads.push(new Promise((done) => {
+        const drop = () => { link.remove(); done(); };
+        next.addEventListener("load", drop, { once: true });
+        next.addEventListener("error", drop, { once: true });
+      }));
       link.after(next);
     }
+    return Promise.all(loads);
   }
 
   function onChanged(data) {
     const changed = new Set(data.files);
-    if (view === "listing" || (view ? data.listing : changed.has(here()))) {
+    if (view === "listing" || (view ? data.listing : false)) {
       reload();
+      return;
+    }
+    if (!view && changed.has(here())) {
+      // the page changed too (a brand colour is also in its theme-color): restyle now, reload after
+      swapStyles(changed, data.build).then(reload);
       return;
     }
     swapStyles(changed, data.build);
