@@ -272,7 +272,8 @@ def test_ctrl_c_cancels_the_cluster_s_work_and_leaves_build_as_a_local_interrupt
     import subprocess
 
     address, client = cluster
-    root = make_project("interrupted", copies=3)
+    # enough steps that the interrupt lands while most are still to run, however fast the first ones go
+    root = make_project("interrupted", copies=8)
     proc = subprocess.Popen([sys.executable, "-m", "publish.cli", "build", "--edition", "standard",
                              "--scheduler", address], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -293,7 +294,7 @@ def test_ctrl_c_cancels_the_cluster_s_work_and_leaves_build_as_a_local_interrupt
     assert not [k for k in left if str(k).startswith("publish-")]
     assert not list((root / "build").rglob("*.tmp"))
     # what was written is complete: the next build finishes the rest and matches a local build
-    local = make_project("local", copies=3)
+    local = make_project("local", copies=8)
     assert quiet_build(local)[0] == 0
     assert quiet_build(root, OPTS._replace(scheduler=address))[0] == 0
     assert outputs(root) == outputs(local)
