@@ -90,9 +90,9 @@ class Cache:
     def key(digest: str) -> str:
         """The entry for a step digest: the engines' versions and the output-shaping environment are in
         the step's settings too, and are hashed in again so no key recipe elsewhere can drop them."""
-        from .state import _engine_versions
+        from .state import engine_versions
 
-        parts = [LAYOUT, digest, list(_engine_versions()), os.environ.get("SOURCE_DATE_EPOCH")]
+        parts = [LAYOUT, digest, list(engine_versions()), os.environ.get("SOURCE_DATE_EPOCH")]
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
     def _entry(self, key: str) -> Path:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -165,17 +166,30 @@ def entry_directions(ast: dict[str, Any], lang: str) -> dict[str, Any]:
     letter runs against the document's direction marked ``dir`` (an English reference in an Arabic handout
     reads left to right): Unicode's first-strong rule, decided here once, so every format gets it, print
     included (WeasyPrint has no ``dir="auto"``)."""
-    from .inlines import elements, plain_text
+    from .inlines import plain_text
     from .languages import first_strong, is_rtl
 
     page = "rtl" if is_rtl(lang) else "ltr"
-    for element in elements(ast.get("blocks", [])):
-        if element.get("t") == "Div" and "csl-entry" in element["c"][0][1]:
+    for element in _divs(ast.get("blocks", [])):
+        if "csl-entry" in element["c"][0][1]:
             own = first_strong(plain_text([i for b in element["c"][1] for i in _inlines(b)]))
             attrs = element["c"][0][2]
             if own is not None and own != page and not any(k == "dir" for k, _ in attrs):
                 attrs.append(["dir", own])
     return ast
+
+
+def _divs(blocks: list[Any]) -> Iterator[dict[str, Any]]:
+    """Every Div among ``blocks``, however deep in Divs and quotes: the bibliography's entries are Divs
+    of blocks, so the walk never enters a paragraph's inlines (most of a long manuscript's nodes)."""
+    for block in blocks:
+        if not isinstance(block, dict):
+            continue
+        if block.get("t") == "Div":
+            yield block
+            yield from _divs(block["c"][1])
+        elif block.get("t") == "BlockQuote":
+            yield from _divs(block["c"])
 
 
 def _inlines(block: dict[str, Any]) -> list[Any]:

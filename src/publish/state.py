@@ -85,7 +85,7 @@ class HashCache:
 
 
 @functools.cache
-def _engine_versions() -> tuple[str, ...]:
+def engine_versions() -> tuple[str, ...]:
     """The installed versions of the engines publish drives, read from their dist-info folder names
     (a directory listing: importlib.metadata costs a no-op build more than the rest of its checks)."""
     found: list[str] = []
@@ -107,7 +107,7 @@ def code_digest(hashes: HashCache | None = None) -> str:
     no-op build stat the files instead of reading them."""
     cache = hashes or HashCache()
     h = hashlib.sha256(__version__.encode())
-    for dist in _engine_versions():
+    for dist in engine_versions():
         h.update(dist.encode())
     package = Path(__file__).resolve().parent
     sources = [p for p in package.rglob("*.py") if p.relative_to(package).parts[0] not in _NOT_RENDERING]

