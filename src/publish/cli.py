@@ -26,14 +26,19 @@ def _formats_help(full: bool) -> str:
     return "only this format (repeatable; default: every format): " + ", ".join(declarations())
 
 
+def _selection(command: argparse.ArgumentParser, full_help: bool) -> None:
+    """What a command covers, alike for build, check and serve: manuscripts, --brand, --format."""
+    command.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT")
+    command.add_argument("--brand", action="append", dest="brands", metavar="NAME")
+    command.add_argument("--format", action="append", dest="formats", metavar="FORMAT", help=_formats_help(full_help))
+
+
 def _parser(full_help: bool = False) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="publish", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"publish {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="build outputs (default: every manuscript, brand and format)")
-    build.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT")
-    build.add_argument("--brand", action="append", dest="brands", metavar="NAME")
-    build.add_argument("--format", action="append", dest="formats", metavar="FORMAT", help=_formats_help(full_help))
+    _selection(build, full_help)
     build.add_argument("--edition", action="append", dest="editions", metavar="standard|large-print",
                        help="only these editions (default: every edition; large-print is a PDF edition)")
     build.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
@@ -49,9 +54,7 @@ def _parser(full_help: bool = False) -> argparse.ArgumentParser:
     build.add_argument("--cache", default=os.environ.get("PUBLISH_CACHE", ""), metavar="DIR",
                        help="a shared cache of step outputs, by content (default: $PUBLISH_CACHE)")
     check = sub.add_parser("check", help="build what is stale, then check the outputs with the reference validators")
-    check.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT")
-    check.add_argument("--brand", action="append", dest="brands", metavar="NAME")
-    check.add_argument("--format", action="append", dest="formats", metavar="FORMAT", help=_formats_help(full_help))
+    _selection(check, full_help)
     check.add_argument("--edition", action="append", dest="editions", metavar="standard|large-print",
                        help="only these editions (default: every edition)")
     check.add_argument("--strict", action="store_true", help="fail on warnings too (axe best practice, Ace moderate)")
@@ -69,9 +72,7 @@ def _parser(full_help: bool = False) -> argparse.ArgumentParser:
         if name == "prune":
             action.add_argument("--max-size", required=True, metavar="SIZE", help="keep at most this much, e.g. 2GB")
     serve = sub.add_parser("serve", help="build, serve build/ on 127.0.0.1, rebuild and reload on every change")
-    serve.add_argument("manuscripts", nargs="*", type=Path, metavar="MANUSCRIPT")
-    serve.add_argument("--brand", action="append", dest="brands", metavar="NAME")
-    serve.add_argument("--format", action="append", dest="formats", metavar="FORMAT", help=_formats_help(full_help))
+    _selection(serve, full_help)
     serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default: 8000; 0: a free one)")
     serve.add_argument("--host", default="127.0.0.1",
                        help="the address to listen on (default: 127.0.0.1, this machine only)")
