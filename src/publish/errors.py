@@ -13,6 +13,22 @@ from pathlib import Path
 from typing import NamedTuple
 
 
+def shown_path(file: str) -> str:
+    """``file`` as the author would type it: relative to the working directory when it lies under it.
+
+    Stages name files as they found them, some through the project's resolved root (brands, drafts
+    found by a glob) and some as given on the command line, so without this one build printed
+    ``/home/ana/clinic/manuscript/a.md`` and ``manuscript/b.md`` side by side."""
+    path = Path(file)
+    if not path.is_absolute():
+        return file
+    try:
+        here = Path.cwd()
+        return file if here == Path(here.anchor) else str(path.relative_to(here))
+    except (ValueError, OSError):  # elsewhere, or the working directory is gone
+        return file
+
+
 class PublishError(Exception):
     """Bad input, with where it is and what to do about it."""
 
@@ -34,7 +50,7 @@ class PublishError(Exception):
 
     def location(self) -> str:
         """``file:line:col`` with the parts that are known."""
-        parts = [self.file] if self.file else []
+        parts = [shown_path(self.file)] if self.file else []
         if self.file and self.line is not None:
             parts.append(str(self.line))
             if self.col is not None:
