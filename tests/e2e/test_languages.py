@@ -152,7 +152,7 @@ def test_editions_link_each_other(web: Path) -> None:
     names = re.findall(r'<a href="([^"]+)" hreflang="([^"]+)" lang="\2"( aria-current="page")?>([^<]+)</a>', switcher)
     assert [(h, n) for h, _l, _c, n in names] == [("sleep.html", "English"), ("sleep.ar.html", "العربية"),
                                                  ("sleep.de.html", "Deutsch"), ("sleep.es.html", "Español"),
-                                                 ("sleep.zh-Hans.html", "中文 (简体)")]
+                                                 ("sleep.he.html", "עברית"), ("sleep.zh-Hans.html", "中文 (简体)")]
     assert [h for h, _l, c, _n in names if c] == ["sleep.es.html"]
     for href, _lang, _current, _name in names:
         assert (web / "riverside" / href).is_file()
@@ -162,11 +162,12 @@ def test_editions_link_each_other(web: Path) -> None:
 def test_the_index_groups_editions_with_lang_and_hreflang(web: Path) -> None:
     index = (web / "default" / "index.html").read_text()
     entries = re.findall(r'<li class="index-entry">(.*?)\n    </li>', index, re.S)
-    assert len(entries) == 1  # one handout, five languages
+    assert len(entries) == 1  # one handout, six languages
     (entry,) = entries
     assert '<h2 lang="en-US"><a href="sleep.html" hreflang="en-US">Sleeping Well</a></h2>' in entry
     for lang, stem, title in (("es-ES", "sleep.es", "Dormir bien"), ("de-DE", "sleep.de", "Gut schlafen"),
-                              ("ar", "sleep.ar", "النوم الجيد"), ("zh-Hans", "sleep.zh-Hans", "睡个好觉")):
+                              ("ar", "sleep.ar", "النوم الجيد"), ("he", "sleep.he", "לישון טוב"),
+                              ("zh-Hans", "sleep.zh-Hans", "睡个好觉")):
         assert f'<a href="{stem}.html" hreflang="{lang}" lang="{lang}">{title}</a>' in entry
     for a in re.findall(r"<a [^>]*>", index[index.index("<main"):index.index("</main>")]):
         assert "hreflang=" in a, a  # every link to a handout says its language
@@ -222,14 +223,15 @@ def test_right_to_left_web_page_and_ebook(books: Path) -> None:
     import zipfile
 
     for brand in ("default", "riverside"):
-        page = (books / brand / "sleep.ar.html").read_text()
-        assert '<html lang="ar" dir="rtl">' in page
-        assert re.search(r'<div id="ref-elliott2011" class="csl-entry" dir="ltr"', page)  # an English entry
+        for lang in ("ar", "he"):
+            page = (books / brand / f"sleep.{lang}.html").read_text()
+            assert f'<html lang="{lang}" dir="rtl">' in page
+            assert re.search(r'<div id="ref-elliott2011" class="csl-entry" dir="ltr"', page)  # an English entry
+            with zipfile.ZipFile(books / brand / f"sleep.{lang}.epub") as book:
+                pages = [n for n in book.namelist() if n.endswith(".xhtml")]
+                assert pages and all(re.search(rb'<html\b[^>]*\bdir="rtl"', book.read(n)) for n in pages)
+                assert re.search(rb'<spine\b[^>]*page-progression-direction="rtl"', book.read("EPUB/content.opf"))
         assert '<html lang="es-ES" dir="ltr">' in (books / brand / "sleep.es.html").read_text()
-        with zipfile.ZipFile(books / brand / "sleep.ar.epub") as book:
-            pages = [n for n in book.namelist() if n.endswith(".xhtml")]
-            assert pages and all(re.search(rb'<html\b[^>]*\bdir="rtl"', book.read(n)) for n in pages)
-            assert re.search(rb'<spine\b[^>]*page-progression-direction="rtl"', book.read("EPUB/content.opf"))
         with zipfile.ZipFile(books / brand / "sleep.es.epub") as book:
             assert b"page-progression-direction" not in book.read("EPUB/content.opf")
 
@@ -275,7 +277,7 @@ def _source_letters(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("edition", ["", ".large-print"])
-@pytest.mark.parametrize("lang", ["es", "de", "ar", "zh-Hans"])
+@pytest.mark.parametrize("lang", ["es", "de", "ar", "he", "zh-Hans"])
 @pytest.mark.parametrize("brand", ["default", "riverside"])
 def test_pdfs_embed_every_glyph_they_print(books: Path, brand: str, lang: str, edition: str) -> None:
     """pdffonts: every font embedded and subset, each one of the brand's own families (no system font stood
@@ -313,6 +315,35 @@ def test_pdfs_embed_every_glyph_they_print(books: Path, brand: str, lang: str, e
         assert ord(ch) in covered, f"{ch!r} is in no font {pdf.name} embeds: it printed as a box"
 
 
+def _words(text: str) -> set[str]:
+    """The words of ``text`` written in a right-to-left script, compared as a reader searches: NFKC (which
+    folds Arabic presentation forms into letters) and without combining marks (Arabic's short vowels and
+    Hebrew's points are optional, and extractors place a mark that has no width of its own as they like)."""
+    import unicodedata
+
+    plain = "".join(ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch)[0] != "M")
+    runs = re.findall(r"[^\W\d_]+", plain)
+    return {w for w in runs if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in w)}
+
+
+@pytest.mark.parametrize("edition", ["", ".large-print"])
+@pytest.mark.parametrize("lang", ["ar", "he"])
+@pytest.mark.parametrize("brand", ["default", "riverside"])
+def test_right_to_left_pdf_text_gives_back_the_words(books: Path, brand: str, lang: str, edition: str) -> None:
+    """pdftotext, in its reading order (it turns right-to-left lines into logical order), gives back every
+    word of the title and body, spelt as in the source: the same letters in the same order, no word cut
+    in two. Words are compared as sets: a line's runs of either direction come out in the page's order,
+    and that order is the reader's, not a matter of the letters."""
+    source = books.parent / "manuscript" / f"sleep.{lang}.md"
+    front, body = source.read_text(encoding="utf-8").split("\n---\n", 1)
+    title = re.search(r"^title: (.*)$", front, re.M).group(1)
+    expected = _words(title + "\n" + re.sub(r"\[@[^\]]*\]", "", body))
+    pdf = books / brand / f"sleep.{lang}{edition}.pdf"
+    text = subprocess.run([require_cmd("pdftotext"), str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert len(expected) > 20 and sorted(expected - _words(text)) == [], pdf.name
+
+
 def test_a_latin_handout_embeds_no_fallback_font(books: Path) -> None:
     rows = subprocess.run([require_cmd("pdffonts"), str(books / "default" / "sleep.es.pdf")], capture_output=True,
                           text=True, check=True).stdout
@@ -348,7 +379,7 @@ def test_every_page_is_valid_html(books: Path) -> None:
 
     jar = require_node_module("vnu-jar") / "build" / "dist" / "vnu.jar"
     pages = sorted(p for p in books.glob("*/*.html") if p.parent.name != "reports")
-    assert len(pages) == 2 * 6, pages
+    assert len(pages) == 2 * 7, pages
     proc = subprocess.run([require_cmd("java"), "-jar", str(jar), "--format", "json", "--errors-only",
                            *map(str, pages)], capture_output=True, text=True, timeout=300)
     messages = json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"]
