@@ -118,9 +118,13 @@ def test_bibliography_equals_pandoc_citeproc(web: Path, lang: str) -> None:
     import pypandoc
 
     from publish.cite import resolve_style
+    from publish.cite.adaptations import adapted
+    from publish.cite.styles import normalize_lang
 
     source = web.parent / "manuscript" / f"sleep.{lang}.md"
-    style = resolve_style("apa", source.parent)
+    # the same style as ours reads it in this language (APA in Spanish: "y" for "&", cite/adaptations.py)
+    style = web.parent / f"apa.{lang}.csl"
+    style.write_bytes(adapted(resolve_style("apa", source.parent).read_bytes(), normalize_lang(lang)))
     theirs = pypandoc.convert_file(str(source), "html", extra_args=["--citeproc", "--csl", str(style), "--wrap=none"],
                                    cworkdir=str(source.parent))
     ours = (web / "default" / f"sleep.{lang}.html").read_text()
@@ -130,8 +134,8 @@ def test_bibliography_equals_pandoc_citeproc(web: Path, lang: str) -> None:
 
 
 def test_the_and_term_follows_the_locale(tmp_path: Path) -> None:
-    """apa.csl asks for the symbol (and="symbol": "&" in every language, in pandoc's citeproc too); a style
-    that asks for the word gets the locale's: "y", "und"."""
+    """A style that asks for the word gets the locale's: "y", "und". (apa.csl asks for the symbol, "&" in
+    every language in pandoc's citeproc; APA's Spanish edition writes "y", which the golden file checks.)"""
     project = copy_languages(tmp_path / "p", ["sleep.es.md", "sleep.de.md"])
     for name in ("sleep.es.md", "sleep.de.md"):
         path = project / "manuscript" / name
@@ -149,7 +153,8 @@ def test_editions_link_each_other(web: Path) -> None:
     for lang, stem in (("en-US", "sleep"), ("ar", "sleep.ar"), ("de", "sleep.de"), ("zh-Hans", "sleep.zh-Hans")):
         assert f'<link rel="alternate" hreflang="{lang}" href="{stem}.html">' in head
     switcher = re.search(r'<nav class="languages" aria-label="Otros idiomas">(.*?)</nav>', es, re.S).group(1)
-    names = re.findall(r'<a href="([^"]+)" hreflang="([^"]+)" lang="\2"( aria-current="page")?>([^<]+)</a>', switcher)
+    names = re.findall(r'<a href="([^"]+)" hreflang="([^"]+)" lang="\2" dir="(?:ltr|rtl)"( aria-current="page")?>'
+                       r'([^<]+)</a>', switcher)
     assert [(h, n) for h, _l, _c, n in names] == [("sleep.html", "English"), ("sleep.ar.html", "العربية"),
                                                  ("sleep.de.html", "Deutsch"), ("sleep.es.html", "Español"),
                                                  ("sleep.he.html", "עברית"), ("sleep.zh-Hans.html", "中文 (简体)")]
@@ -234,6 +239,57 @@ def test_right_to_left_web_page_and_ebook(books: Path) -> None:
         assert '<html lang="es-ES" dir="ltr">' in (books / brand / "sleep.es.html").read_text()
         with zipfile.ZipFile(books / brand / "sleep.es.epub") as book:
             assert b"page-progression-direction" not in book.read("EPUB/content.opf")
+
+
+def test_latin_runs_in_right_to_left_text_are_isolated(books: Path) -> None:
+    """In an Arabic or Hebrew handout, every link whose first letter is Latin (a citation's names and year,
+    a DOI, a web address) carries dir="ltr", which isolates it (HTML's bidi rules, for the page and the
+    e-book alike) and which WeasyPrint lays out left to right; a Spanish page has no such mark."""
+    import unicodedata
+    import zipfile
+
+    def links(markup: str) -> list[tuple[str, str]]:
+        body = markup[markup.index("<main"):markup.index("</main>")] if "<main" in markup else markup
+        return [(a, _text(t)) for a, t in re.findall(r"(<a\b[^>]*>)(.*?)</a>", body, re.S) if _text(t)]
+
+    def latin_first(text: str) -> bool:
+        strong = [unicodedata.bidirectional(ch) for ch in text if unicodedata.bidirectional(ch) in ("L", "R", "AL")]
+        return bool(strong) and strong[0] == "L"
+
+    for brand in ("default", "riverside"):
+        for lang in ("ar", "he"):
+            page = (books / brand / f"sleep.{lang}.html").read_text()
+            with zipfile.ZipFile(books / brand / f"sleep.{lang}.epub") as book:
+                chapters = [book.read(n).decode() for n in book.namelist() if re.search(r"ch\d+\.xhtml$", n)]
+            for markup in (page, *chapters):
+                found = [(a, t) for a, t in links(markup) if latin_first(t)]
+                assert len(found) >= 3 and all('dir="ltr"' in a for a, _t in found), found
+                assert not [a for a, t in links(markup) if not latin_first(t) and 'dir="ltr"' in a]
+            assert re.search(r'<a [^>]*dir="ltr"[^>]*>Safran &amp; Muran, 2000</a>', page)
+        spanish = (books / brand / "sleep.es.html").read_text()
+        assert not [a for a, _t in links(spanish) if 'dir="ltr"' in a and "hreflang" not in a]
+
+
+def test_right_to_left_word_document(books: Path) -> None:
+    """The reviewer's DOCX of an Arabic or Hebrew handout: every paragraph right to left (w:bidi), every
+    run of theirs w:rtl, the date printed in the language; a Spanish one has neither mark."""
+    import zipfile
+
+    from docx import Document as Word
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    for brand in ("default", "riverside"):
+        for lang, date in (("ar", "15 يناير 2025"), ("he", "15 בינואר 2025")):
+            path = books / brand / f"sleep.{lang}.docx"
+            body = Word(str(path)).element.body
+            paragraphs = list(body.iter(f"{w}p"))
+            assert paragraphs and all(p.find(f"{w}pPr/{w}bidi") is not None for p in paragraphs), path.name
+            runs = [r for r in body.iter(f"{w}r") if "".join(t.text or "" for t in r.iter(f"{w}t")).strip()]
+            assert runs and all(r.find(f"{w}rPr/{w}rtl") is not None for r in runs), path.name
+            assert date in [p.text for p in Word(str(path)).paragraphs[:4]]
+        with zipfile.ZipFile(books / brand / "sleep.es.docx") as docx:
+            xml = docx.read("word/document.xml")
+        assert b"<w:bidi" not in xml and b"<w:rtl" not in xml and b"15 de enero de 2025" in xml
 
 
 def test_right_to_left_print_is_mirrored(tmp_path: Path) -> None:
