@@ -21,6 +21,10 @@ discussion, and a fallback (like sphinx-autobuild's ``_hacks.py``: ideally this 
   kept here until a page is added. And every stream is deflated at zlib's level 9, which costs about
   1.5 s more than level 6 on that manuscript for a file 5% smaller; level 6 is zlib's own default.
   Without the attributes it expects, it leaves pydyf as it is.
+* :func:`actual_text_for_shaped_scripts` changes what the PDF's text layer says, never what it draws:
+  WeasyPrint 70 maps each glyph to the first text it drew, so Arabic in Noto Sans Arabic (shared
+  skeletons and dots) extracts as other letters (Kozea/WeasyPrint#2841); a glyph drawn for other text
+  gets ``/ActualText``. Lines without a right-to-left letter or combining mark are drawn as before.
 * :func:`stop_pool_workers` ends a ``ProcessPoolExecutor``'s workers at once on Ctrl-C (public only from
   Python 3.14, ``terminate_workers``).
 """
