@@ -484,13 +484,16 @@ def decorative_pictures(document_xml: bytes) -> bytes:
 
 
 def right_to_left_paragraphs(document_xml: bytes) -> bytes:
-    """``w:bidi`` on every paragraph of a right-to-left document: pandoc's ``dir: rtl`` marks the body's
-    paragraphs but not the title block's (title, author, date), which Word would then align left."""
+    """``w:bidi`` on every paragraph whose runs are all right to left (``w:rtl``): pandoc's ``dir: rtl``
+    marks the body's paragraphs but not the title block's (title, author, date), which Word would then
+    align left. A paragraph pandoc wrote left to right (an English reference, ``dir="ltr"``) stays so."""
     from lxml import etree
 
     root = etree.fromstring(document_xml)
     for para in root.iter(f"{{{W}}}p"):
-        _child(_child(para, "pPr", ()), "bidi", PPR_BEFORE_IND[:PPR_BEFORE_IND.index("bidi")])
+        runs = [r for r in para.iter(f"{{{W}}}r") if "".join(t.text or "" for t in r.iter(f"{{{W}}}t")).strip()]
+        if runs and all(r.find(f"{{{W}}}rPr/{{{W}}}rtl") is not None for r in runs):
+            _child(_child(para, "pPr", ()), "bidi", PPR_BEFORE_IND[:PPR_BEFORE_IND.index("bidi")])
     return _xml(root)
 
 
