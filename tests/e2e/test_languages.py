@@ -249,8 +249,9 @@ def test_latin_runs_in_right_to_left_text_are_isolated(books: Path) -> None:
     import zipfile
 
     def links(markup: str) -> list[tuple[str, str]]:
-        """The links of the handout's own text (not the page's menus)."""
-        body = markup.split('<div class="article-body">', 1)[-1]
+        """The links of the handout's own text (not the page's menus, nor its footer, whose addresses are
+        <bdi> elements of the template)."""
+        body = markup.split('<div class="article-body">', 1)[-1].split("<footer", 1)[0]
         return [(a, _text(t)) for a, t in re.findall(r"(<a\b[^>]*>)(.*?)</a>", body, re.S) if _text(t)]
 
     def latin_first(text: str) -> bool:
