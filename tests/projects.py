@@ -52,7 +52,7 @@ LANGUAGES = ROOT / "tests" / "fixtures" / "languages"
 
 def copy_languages(dest: Path, names: list[str] | None = None) -> Path:
     """A project of one handout in several languages (``tests/fixtures/languages/``: sleep.md and its
-    es, de, ar and zh-Hans editions, one bibliography), with the fixture brands."""
+    es, de, ar, he and zh-Hans editions, one bibliography), with the fixture brands."""
     copy_project(dest, [])
     for path in sorted(LANGUAGES.iterdir()):
         if names is None or path.name in names or path.suffix != ".md":

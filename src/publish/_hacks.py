@@ -21,6 +21,10 @@ discussion, and a fallback (like sphinx-autobuild's ``_hacks.py``: ideally this 
   kept here until a page is added. And every stream is deflated at zlib's level 9, which costs about
   1.5 s more than level 6 on that manuscript for a file 5% smaller; level 6 is zlib's own default.
   Without the attributes it expects, it leaves pydyf as it is.
+* :func:`actual_text_for_shaped_scripts` changes what the PDF's text layer says, never what it draws:
+  WeasyPrint 70 maps each glyph to the first text it drew, so Arabic in Noto Sans Arabic (shared
+  skeletons and dots) extracts as other letters (Kozea/WeasyPrint#2841); a glyph drawn for other text
+  gets ``/ActualText``. Lines without a right-to-left letter or combining mark are drawn as before.
 * :func:`stop_pool_workers` ends a ``ProcessPoolExecutor``'s workers at once on Ctrl-C (public only from
   Python 3.14, ``terminate_workers``).
 """
@@ -196,3 +200,222 @@ def stop_pool_workers(pool: Any) -> None:
         return
     for process in list(getattr(pool, "_processes", {}).values()):
         process.terminate()
+
+
+# --- the PDF's text layer for shaped scripts ---------------------------------------------------------------
+
+def _needs_actual_text(text: str) -> bool:
+    """True when a glyph-by-glyph map may not give ``text`` back: a right-to-left letter (Arabic and Hebrew
+    are shaped and joined; Noto Sans Arabic draws a dotted letter as a skeleton shared by several letters
+    plus a shared dots glyph) or a combining mark (drawn in its base's cluster)."""
+    import unicodedata
+
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") or unicodedata.category(ch)[0] == "M"
+               for ch in text)
+
+
+class _Drawn(dict):  # type: ignore[type-arg]
+    """A font's glyph -> text map (``Font.to_unicode``) that, while a line of a shaped script is drawn,
+    hears the text WeasyPrint works out for every glyph drawn (it asks ``glyph in map`` first, and works it
+    out only for a glyph not yet in the map) and leaves the map to :func:`_with_actual_text`."""
+
+    heard: list[tuple[int, str, Any]] | None = None  # (glyph, WeasyPrint's text for it here, this map)
+    font: Any = None
+
+    def __contains__(self, glyph: object) -> bool:
+        return _Drawn.heard is None and dict.__contains__(self, glyph)
+
+    def __setitem__(self, glyph: int, text: str) -> None:
+        if _Drawn.heard is None:
+            dict.__setitem__(self, glyph, text)
+        else:
+            _Drawn.heard.append((glyph, text, self))
+
+
+_TJ = re.compile(r"<([0-9a-f]*)>|([-+0-9.e]+)")
+
+
+def _levels(textbox: Any) -> list[int]:
+    """The bidi level of each glyph WeasyPrint draws for ``textbox``'s line, in drawing order (the walk of
+    ``draw_first_line``: runs, then glyphs, empty glyphs skipped)."""
+    from weasyprint.text.ffi import ffi, pango
+
+    line, _ = textbox.pango_layout.get_first_line()
+    out: list[int] = []
+    run = line.runs[0]
+    while run != ffi.NULL:
+        item = run.data
+        run = run.next
+        glyphs, level = item.glyphs, item.item.analysis.level
+        out += [level for info in glyphs.glyphs[0:glyphs.num_glyphs] if info.glyph != pango.PANGO_GLYPH_EMPTY]
+    return out
+
+
+def _texts(heard: list[tuple[int, str, Any]], levels: list[int]) -> list[str]:
+    """Each drawn glyph's text: its cluster's text on the cluster's widest glyph (the letter's skeleton,
+    not the zero-width dot WeasyPrint gives it to, which readers put apart from the word), the empty
+    string on the others. WeasyPrint gives a cluster's text to one glyph and "" to the rest, which follow
+    it right to left and precede it left to right."""
+    import unicodedata
+
+    n = len(heard)
+    texts = [text for _, text, _ in heard]
+    for i in range(n):
+        if texts[i] == "" or heard[i][1] == "":
+            continue
+        step = 1 if levels[i] % 2 else -1  # where the rest of the cluster is, in drawing order
+        members = [i]
+        j = i + step
+        while 0 <= j < n and heard[j][1] == "" and levels[j] == levels[i]:
+            members.append(j)
+            j += step
+        if len(members) == 1:
+            continue
+
+        def width(k: int) -> float:
+            font = heard[k][2].font
+            return float(font.widths.get(heard[k][0], 0)) if font is not None else 0.0
+
+        widest = max(members, key=lambda k: (width(k), k == i))
+        texts[i], texts[widest] = "", heard[i][1]
+    # a mark shaped as a cluster of its own (a tanween over its letter) and drawn with no width goes with
+    # its letter: alone, readers put it apart from the word, even on another line
+    for i in range(n):
+        text, font = texts[i], heard[i][2].font
+        if not text or font is None or font.widths.get(heard[i][0], 0) or \
+                not all(unicodedata.category(ch)[0] == "M" for ch in text):
+            continue
+        step = 1 if levels[i] % 2 else -1  # towards its letter, in drawing order
+        base = i + step
+        while 0 <= base < n and levels[base] == levels[i] and not texts[base]:
+            base += step
+        if 0 <= base < n and levels[base] == levels[i]:
+            texts[base], texts[i] = texts[base] + text, ""
+    return texts
+
+
+def _with_actual_text(ops: list[Any], heard: list[tuple[int, str, Any]], levels: list[int]) -> list[Any] | None:
+    """The content-stream operators WeasyPrint wrote for one line (``ops``), each glyph whose map does not
+    say its text here in a ``/Span <</ActualText (text)>>`` sequence of its own, at its own place, so
+    readers put the letter where the glyph is and order it as they order any glyph; the glyph maps filled
+    in (first text wins, as WeasyPrint's rule). None when the operators are not what is expected: the
+    caller then fills the maps as WeasyPrint would and leaves the line as it was written."""
+    import pydyf
+
+    tokens: list[tuple[str, Any]] = []  # ("op", operator) ("g", 4 hex digits) ("n", displacement) ("end", None)
+    for op in ops:
+        text = op.decode("latin-1") if isinstance(op, bytes) else None
+        if text is None or not (text.startswith("[") and text.endswith("] TJ")):
+            tokens.append(("op", op))
+            continue
+        body = text[1:-4]
+        matches = list(_TJ.finditer(body))
+        if "".join(m.group(0) for m in matches) != body:
+            return None
+        for m in matches:
+            if m.group(1) is None:
+                tokens.append(("n", m.group(2)))
+            elif len(m.group(1)) % 4:
+                return None
+            else:
+                tokens += [("g", m.group(1)[i:i + 4]) for i in range(0, len(m.group(1)), 4)]
+        tokens.append(("end", None))
+    glyphs = [int(v, 16) for k, v in tokens if k == "g"]
+    if len(glyphs) != len(heard) or len(levels) != len(heard) or \
+            any(g != h[0] for g, h in zip(glyphs, heard, strict=True)):
+        return None
+    texts = _texts(heard, levels)
+    actual: list[str | None] = []
+    for (glyph, _, mapping), text in zip(heard, texts, strict=True):
+        if not dict.__contains__(mapping, glyph):
+            dict.__setitem__(mapping, glyph, text)
+        # a glyph with no text of its own gets an empty ActualText too: a reader given an empty map entry
+        # may print the glyph's number instead (PDFium writes control characters)
+        actual.append(text if dict.__getitem__(mapping, glyph) != text or text == "" else None)
+    out: list[Any] = []
+    pending, index = "", 0
+    for kind, value in tokens:
+        if kind == "g":
+            if actual[index] is None:
+                pending += f"<{value}>"
+            else:
+                if pending:
+                    out.append(b"[" + pending.encode() + b"] TJ")
+                    pending = ""
+                out += [b"/Span", pydyf.Dictionary({"ActualText": pydyf.String(actual[index])}), b"BDC",
+                        f"[<{value}>] TJ".encode(), b"EMC"]
+            index += 1
+        elif kind == "n":
+            pending += value
+        else:
+            if pending:
+                out.append(b"[" + pending.encode() + b"] TJ")
+                pending = ""
+            if kind == "op":
+                out.append(value)
+    return out
+
+
+def actual_text_for_shaped_scripts() -> bool:
+    """Draw lines of shaped scripts so the PDF's text gives their letters back; True when in place.
+    Idempotent.
+
+    Why: WeasyPrint 70 maps each glyph to one text, the first it was drawn with (``draw/text.py``,
+    ``font.to_unicode``), and gives a cluster's text to one of its glyphs and the empty string to the
+    others. A font that draws one glyph for several letters (Noto Sans Arabic's dotless skeletons and
+    shared dots) thus extracts as other letters: ``النوم`` came out of pdftotext as ``ال ف وم`` though the
+    page was right (Kozea/WeasyPrint#2841, open; #2869, which gave each (glyph, text) pair a glyph id of
+    its own, was closed unmerged). A glyph's map cannot hold two texts; where a glyph stands for other
+    text than its map says, the PDF's own remedy is ``/ActualText`` (ISO 32000-1 14.9.4), as LibreOffice
+    writes it: a marked-content span around that glyph, in drawing order, so extraction, search and copy
+    (poppler, PDFium, pdf.js, Acrobat) read the right letter in the right place and order the line as
+    usual. Only text boxes with a right-to-left letter or a combining mark are drawn this way; others,
+    one glyph per character, are drawn exactly as before. Without the private ``draw_first_line`` and
+    ``Stream.add_font`` it expects, or if a line's operators are not the ones expected, it changes
+    nothing.
+    """
+    try:
+        from weasyprint.draw import text as draw_text_module
+        from weasyprint.pdf.fonts import Font
+        from weasyprint.pdf.stream import Stream
+    except ImportError:
+        return False
+    original = getattr(draw_text_module, "draw_first_line", None)
+    if getattr(original, "_publish_actual_text", False):
+        return True
+    if original is None or not callable(getattr(Stream, "add_font", None)) or not hasattr(Font, "__init__"):
+        return False
+
+    def draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
+        if _Drawn.heard is not None or not _needs_actual_text(getattr(textbox, "text", "")):
+            return original(stream, textbox, *args, **kwargs)
+        heard: list[tuple[int, str, Any]] = []
+
+        def add_font(pango_font: Any) -> Any:
+            font, size = Stream.add_font(stream, pango_font)
+            if not isinstance(font.to_unicode, _Drawn):
+                font.to_unicode = _Drawn(font.to_unicode)
+                font.to_unicode.font = font
+            return font, size
+
+        start = len(stream.stream)
+        stream.add_font = add_font
+        _Drawn.heard = heard
+        try:
+            result = original(stream, textbox, *args, **kwargs)
+        finally:
+            _Drawn.heard = None
+            del stream.add_font
+            rewritten = None
+            with contextlib.suppress(Exception):  # anything unexpected: the line as WeasyPrint wrote it
+                rewritten = _with_actual_text(stream.stream[start:], heard, _levels(textbox)) if heard else None
+            if rewritten is None:
+                for glyph, text, mapping in heard:
+                    mapping.setdefault(glyph, text)
+            else:
+                stream.stream[start:] = rewritten
+        return result
+
+    draw_first_line._publish_actual_text = True  # type: ignore[attr-defined]
+    draw_text_module.draw_first_line = draw_first_line
+    return True

@@ -162,8 +162,9 @@ def _cite(project: Project, ms: Manuscript, remember: bool) -> Document:
 
 
 def entry_directions(ast: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The cited AST (changed in place: the cite layer's own copy) with each bibliography entry whose first
-    letter runs against the document's direction marked ``dir`` (an English reference in an Arabic handout
+    """The cited AST (changed in place: the cite layer's own copy) with each bibliography entry (and, in a
+    right-to-left document, each link) whose first letter runs against the document's direction marked
+    ``dir`` (an English reference in an Arabic handout
     reads left to right): Unicode's first-strong rule, decided here once, so every format gets it, print
     included (WeasyPrint has no ``dir="auto"``)."""
     from .inlines import plain_text
@@ -176,7 +177,30 @@ def entry_directions(ast: dict[str, Any], lang: str) -> dict[str, Any]:
             attrs = element["c"][0][2]
             if own is not None and own != page and not any(k == "dir" for k, _ in attrs):
                 attrs.append(["dir", own])
+    if page == "rtl":
+        # a link (a citation's name and year, a DOI, a web address) whose first letter runs left to right
+        # is isolated from the Arabic or Hebrew around it: dir on an inline element isolates it (HTML's
+        # bidi rules, EPUB readers included), and WeasyPrint lays it out in its own direction. Only in a
+        # right-to-left document, where it matters: the walk enters every paragraph's inlines.
+        for link in _links(ast.get("blocks", [])):
+            attrs = link["c"][0][2]
+            own = first_strong(plain_text(link["c"][1]))
+            if own is not None and own != page and not any(k == "dir" for k, _ in attrs):
+                attrs.append(["dir", own])
     return ast
+
+
+def _links(node: Any) -> Iterator[dict[str, Any]]:
+    """Every Link under ``node`` (blocks, inlines, a citation's content), in document order."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _links(item)
+    elif isinstance(node, dict):
+        if node.get("t") == "Link":
+            yield node
+        content = node.get("c")
+        if isinstance(content, list):
+            yield from _links(content)
 
 
 def _divs(blocks: list[Any]) -> Iterator[dict[str, Any]]:

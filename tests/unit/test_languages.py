@@ -103,3 +103,18 @@ def test_the_cover_draws_a_chinese_title_in_a_face_that_has_it() -> None:
     assert _family_for(brand, brand.heading_family, "睡个好觉") == "Noto Sans SC"
     assert _family_for(brand, brand.heading_family, "Dormir bien") == brand.heading_family
     assert _family_for(brand, brand.heading_family, "睡 ש") == brand.heading_family  # no face has both
+
+
+def test_the_cover_shapes_arabic_and_hebrew_right_to_left() -> None:
+    """The cover's outlines come from HarfBuzz: Arabic in its joined forms, both scripts in drawing order
+    (right to left: a word's last letter is drawn first, at the left)."""
+    from publish.formats.epub_cover import _Text
+
+    brand = load_brand(BRANDS / "default")
+    arabic = _Text(brand, "Noto Sans Arabic", 700).face
+    hebrew = _Text(brand, "Noto Sans Hebrew", 700).face
+    assert arabic is not None and hebrew is not None
+    names = [name for name, *_ in arabic.run("النوم")]
+    assert names[0] == arabic.glyph("م") and names[-1] == arabic.glyph("ا")  # last letter first, at the left
+    assert {n.rsplit(".", 1)[-1] for n in names} >= {"init", "medi", "fina"}  # joined, not isolated forms
+    assert [name for name, *_ in hebrew.run("טוב")] == [hebrew.glyph(ch) for ch in "בוט"]

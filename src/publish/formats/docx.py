@@ -105,6 +105,8 @@ class DocxFormat(Format):
             out = run_pandoc(args, data, what="write the DOCX", cwd=tmp, env=env)
         if any(n.get("t") == "Image" and DECORATIVE in n["c"][0][1] for n in elements(doc.ast.get("blocks", []))):
             out = _replace_part(out, "word/document.xml", decorative_pictures)
+        if "dir" in ast["meta"]:
+            out = _replace_part(out, "word/document.xml", right_to_left_paragraphs)
         return {self.output(doc.stem, brand, edition): out}
 
     def review_blocks(self, doc: Document, brand: Brand) -> list[dict[str, Any]]:
@@ -121,15 +123,25 @@ class DocxFormat(Format):
 
     def metadata(self, doc: Document) -> dict[str, Any]:
         """What pandoc puts on the title lines and in the document properties: the Document's title,
-        authors, language and date (its own date, never the clock)."""
+        authors, language, writing direction and date (its own date, never the clock, printed in the
+        reader's language as every format prints it; the properties' date is SOURCE_DATE_EPOCH's).
+
+        ``dir: rtl`` is pandoc's own switch for a right-to-left document: its DOCX writer then marks
+        every paragraph ``w:bidi`` and every run ``w:rtl``, so Word lays out Arabic and Hebrew from the
+        right, numbers and Latin runs inside them keeping their own direction."""
+        from ..dates import printed
+        from ..languages import is_rtl
+
         s = doc.settings
         meta = {k: v for k, v in doc.ast.get("meta", {}).items() if k in KEPT_META}
         meta.setdefault("title", _meta_string(s.title))
         meta["lang"] = _meta_string(s.lang)
+        if is_rtl(s.lang):
+            meta["dir"] = _meta_string("rtl")
         if s.authors:
             meta["author"] = {"t": "MetaList", "c": [_meta_string(a) for a in s.authors]}
         if s.date:
-            meta["date"] = _meta_string(doc.date.isoformat())
+            meta["date"] = _meta_string(printed(doc.date, s.lang, s.date_format))
         return meta
 
     def reference_spec(self, brand: Brand, *, hanging_indent: bool = False) -> str:
@@ -468,6 +480,20 @@ def decorative_pictures(document_xml: bytes) -> bytes:
             etree.SubElement(ext, f"{{{ADEC}}}decorative", nsmap={"adec": ADEC}, val="1")
         for c_nv_pr in inline.iter(f"{{{PIC}}}cNvPr"):
             c_nv_pr.set("descr", "")
+    return _xml(root)
+
+
+def right_to_left_paragraphs(document_xml: bytes) -> bytes:
+    """``w:bidi`` on every paragraph whose runs are all right to left (``w:rtl``): pandoc's ``dir: rtl``
+    marks the body's paragraphs but not the title block's (title, author, date), which Word would then
+    align left. A paragraph pandoc wrote left to right (an English reference, ``dir="ltr"``) stays so."""
+    from lxml import etree
+
+    root = etree.fromstring(document_xml)
+    for para in root.iter(f"{{{W}}}p"):
+        runs = [r for r in para.iter(f"{{{W}}}r") if "".join(t.text or "" for t in r.iter(f"{{{W}}}t")).strip()]
+        if runs and all(r.find(f"{{{W}}}rPr/{{{W}}}rtl") is not None for r in runs):
+            _child(_child(para, "pPr", ()), "bidi", PPR_BEFORE_IND[:PPR_BEFORE_IND.index("bidi")])
     return _xml(root)
 
 

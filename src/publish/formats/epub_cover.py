@@ -17,6 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..brand import Brand, FontFile, contrast
+from ..languages import first_strong
 
 WIDTH, HEIGHT = 1200, 1800
 MARGIN = 100
@@ -37,8 +38,10 @@ class _Face:
     def __init__(self, path: Path) -> None:
         from fontTools.ttLib import TTFont
 
+        self.data = path.read_bytes()
         self.font = TTFont(str(path))
         self.glyphs = self.font.getGlyphSet()
+        self.order = self.font.getGlyphOrder()
         self.cmap = self.font.getBestCmap() or {}
         self.upem = self.font["head"].unitsPerEm
         self.hmtx = self.font["hmtx"]
@@ -46,8 +49,20 @@ class _Face:
     def glyph(self, ch: str) -> str:
         return self.cmap.get(ord(ch), ".notdef")
 
+    @functools.lru_cache(maxsize=256)  # noqa: B019 (a face lives as long as the process's few faces)
+    def run(self, text: str) -> tuple[tuple[str, int, int, int], ...]:
+        """``text`` as (glyph name, advance, x offset, y offset) in drawing order: shaped by HarfBuzz (Arabic
+        joined and right to left, Hebrew right to left), else one glyph per character."""
+        from .shaping import shape
+
+        shaped = shape(self.data, text)
+        if shaped is None:
+            return tuple((self.glyph(ch), self.hmtx[self.glyph(ch)][0], 0, 0) for ch in text)
+        return tuple((self.order[g.gid] if g.gid < len(self.order) else ".notdef", g.advance, g.dx, g.dy)
+                     for g in shaped)
+
     def advance(self, text: str, size: float) -> float:
-        return sum(self.hmtx[self.glyph(ch)][0] for ch in text) * size / self.upem
+        return sum(advance for _, advance, _, _ in self.run(text)) * size / self.upem
 
     def path(self, text: str, x: float, y: float, size: float) -> str:
         from fontTools.pens.svgPathPen import SVGPathPen
@@ -55,10 +70,9 @@ class _Face:
 
         pen = SVGPathPen(self.glyphs, ntos=_num)
         scale = size / self.upem
-        for ch in text:
-            name = self.glyph(ch)
-            self.glyphs[name].draw(TransformPen(pen, (scale, 0, 0, -scale, x, y)))
-            x += self.hmtx[name][0] * scale
+        for name, advance, dx, dy in self.run(text):
+            self.glyphs[name].draw(TransformPen(pen, (scale, 0, 0, -scale, x + dx * scale, y - dy * scale)))
+            x += advance * scale
         return pen.getCommands()
 
 
@@ -198,10 +212,12 @@ def cover_svg(title: str, brand: Brand) -> bytes:
     leading = size * 1.18
     parts = [f'<rect width="{WIDTH}" height="{HEIGHT}" fill="{primary}"/>']
     y = 260 + size
+    rtl = first_strong(title) == "rtl"  # an Arabic or Hebrew title starts at the right, as its page does
     for line in lines:
-        parts.append(heading.draw(line.text, MARGIN, y, size, ink))
+        parts.append(heading.draw(line.text, WIDTH - MARGIN - line.width if rtl else MARGIN, y, size, ink))
         y += leading
-    parts.append(f'<rect x="{MARGIN}" y="{_num(y - leading + size * 0.6)}" width="240" height="16" fill="{accent}"/>')
+    bar_x = WIDTH - MARGIN - 240 if rtl else MARGIN
+    parts.append(f'<rect x="{bar_x}" y="{_num(y - leading + size * 0.6)}" width="240" height="16" fill="{accent}"/>')
     parts.append(f'<rect y="{PANEL_TOP}" width="{WIDTH}" height="{HEIGHT - PANEL_TOP}" fill="{panel}"/>')
     logo_y = PANEL_TOP + (HEIGHT - PANEL_TOP - LOGO_SIZE) / 2
     parts.append(_logo(brand, MARGIN, logo_y, LOGO_SIZE))

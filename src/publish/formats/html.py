@@ -200,15 +200,17 @@ def page_context(doc: Document, brand: Brand, paths: tuple[Path, ...], *, backli
 
 def languages(doc: Document, brand: Brand) -> list[dict[str, Any]]:
     """The handout's language editions for the page's links to them: each named in its own language
-    ("Español", from CLDR), its page beside this one and, with ``base-url``, its web address; ``current``
-    marks this one. Empty for a handout in one language."""
-    from ..languages import endonym
+    ("Español", from CLDR) and written in its own direction (``dir``: "English" on an Arabic page is an
+    isolated left-to-right run), its page beside this one and, with ``base-url``, its web address;
+    ``current`` marks this one. Empty for a handout in one language."""
+    from ..languages import endonym, is_rtl
 
     base = doc.settings.base_url
     out = []
     for alt in doc.alternates:
         href = f"{alt.stem}.html"
-        out.append({"lang": alt.lang, "name": endonym(alt.lang), "href": href, "current": alt.stem == doc.stem,
+        out.append({"lang": alt.lang, "name": endonym(alt.lang), "dir": "rtl" if is_rtl(alt.lang) else "ltr",
+                    "href": href, "current": alt.stem == doc.stem,
                     "url": f"{base.rstrip('/')}/{brand.name}/{href}" if base else None})
     return out
 

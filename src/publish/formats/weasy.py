@@ -14,7 +14,15 @@ import contextlib
 import sys
 from types import ModuleType
 
-from .._hacks import Mismatch, fast_arrays, fast_pdf_writing, no_find_library, out_of_line_ffi, precompiled_ffi
+from .._hacks import (
+    Mismatch,
+    actual_text_for_shaped_scripts,
+    fast_arrays,
+    fast_pdf_writing,
+    no_find_library,
+    out_of_line_ffi,
+    precompiled_ffi,
+)
 
 
 def _forget_weasyprint() -> None:
@@ -28,6 +36,7 @@ def load_weasyprint() -> ModuleType:
         import weasyprint
 
         fast_pdf_writing()
+        actual_text_for_shaped_scripts()
         return weasyprint
     ffi = None
     with contextlib.suppress(Exception):  # no cache, no compiler input: without it below
@@ -47,4 +56,5 @@ def load_weasyprint() -> ModuleType:
     if hasattr(used, "_typeof_locked"):  # cffi's in-line FFI: the ordinary way
         fast_arrays(used)
     fast_pdf_writing()
+    actual_text_for_shaped_scripts()
     return weasyprint
