@@ -553,11 +553,14 @@ class Processor:
         one, is followed by after-collapse-delimiter. Returns the whole citation body as one piece."""
         collapse = citation_el.get("collapse")
         layout_delim = citation_el.layout.get("delimiter", "")
-        # as citeproc-js reads them: under year-suffix collapsing the cite-group and year-suffix
-        # delimiters fall back to the layout's; under "year" the cite-group delimiter is CSL's ", "
+        # CSL 1.0.2: cite-group-delimiter defaults to ", ", year-suffix-delimiter to the layout's. As
+        # citeproc-js reads them, the ", " default holds in in-text styles; a note style keeps the
+        # layout's delimiter between the collapsed cites ("Smith 2000a; 2000b"), and a given
+        # cite-group-delimiter is also the year-suffix one's default ("Aalto 2015a, b")
         cite_group = citation_el.get("cite-group-delimiter")
-        group_delim = cite_group if cite_group is not None else ", " if collapse == "year" else layout_delim
-        suffix_delim = citation_el.get("year-suffix-delimiter", group_delim)
+        note = self.style.root.get("class") == "note"
+        group_delim = cite_group if cite_group is not None else layout_delim if note else ", "
+        suffix_delim = citation_el.get("year-suffix-delimiter", cite_group if cite_group is not None else layout_delim)
         after_delim = citation_el.get("after-collapse-delimiter", layout_delim)
         body: Any = None
 
@@ -566,15 +569,19 @@ class Processor:
             body = piece if body is None else body + String(delimiter) + piece
 
         delimiter_next = layout_delim
-        for names, group_iter in groupby(rendered, key=lambda p: self._names_key(p[0])):
+        # cites that render no names at all ("1965a") group with each other, as citeproc-js groups them
+        # under the empty name string, but only when no cite of the citation renders names
+        ungrouped = "" if all(self._names_key(it) is None for it, _ in rendered) else None
+        for names, group_iter in groupby(rendered, key=lambda p: self._names_key(p[0], ungrouped)):
             group = [(it, t) for it, t in group_iter if t is not None]
             if not group:
                 continue
             if names is None or len(group) == 1:
                 for it, t in group:
                     add(self._wrap_item(it, t), delimiter_next)
-                    # citeproc-js: once cites are grouped by names, every group ends with this one
-                    delimiter_next = after_delim if names is not None else layout_delim
+                    # citeproc-js: in an in-text style every cite of a citation grouped by names
+                    # ends with after-collapse-delimiter; a note style keeps it for collapsed groups
+                    delimiter_next = after_delim if names is not None and not note else layout_delim
                 continue
             piece: Any = None
             piece_delim = group_delim
@@ -651,12 +658,13 @@ class Processor:
             self.bib._cites[:] = saved_cites
         return mk.strip_markers(str(text)) if text is not None else None
 
-    def _names_key(self, item: CitationItem) -> str | None:
+    def _names_key(self, item: CitationItem, default: str | None = None) -> str | None:
+        """The names the cite renders (its collapse/grouping key), or ``default`` when it renders none."""
         mode = item["_mode"]
         item["_mode"] = "author-only"
         self._render_item(item)
         item["_mode"] = mode
-        return mk.strip_markers(str(STATE.captured_names)) if STATE.captured_names else None
+        return mk.strip_markers(str(STATE.captured_names)) if STATE.captured_names else default
 
     # -- bibliography ------------------------------------------------------------------------------
     def render_bibliography(self) -> list[tuple[str, str]]:
