@@ -714,8 +714,10 @@ class Processor:
     def _render_entry(
         self, item: CitationItem, layout: Any, children: list[Any], left_idx: int | None
     ) -> Any:
-        """One entry; with second-field-align the label and the rest are split by FIELD_SEP."""
-        if left_idx is None:
+        """One entry; with second-field-align the label and the rest are split by FIELD_SEP. A child
+        with display="block" or "indent" is wrapped in its markers (csl-block / csl-indent)."""
+        displays = [_DISPLAY.get(str(c.get("display"))) for c in children]
+        if left_idx is None and not any(displays):
             body = layout.render_children(item)
         else:
             left: list[Any] = []
@@ -726,7 +728,9 @@ class Processor:
                 except VariableError:
                     text = None
                 if text is not None:
-                    (left if i <= left_idx else right).append(text)
+                    if displays[i]:
+                        text = String(displays[i][0]) + text + String(displays[i][1])
+                    (left if left_idx is not None and i <= left_idx else right).append(text)
             if not left:
                 body = join(right, "") if right else None
             else:
@@ -836,6 +840,9 @@ def _alias_hyphenated(source: Any) -> None:
         for key in list(ref):
             if "_" in key and (key in citeproc.NAMES or key in citeproc.NUMBERS):
                 ref[key.replace("_", "-")] = ref[key]
+
+
+_DISPLAY = {"block": mk.BLOCK, "indent": mk.INDENT}
 
 
 def _next_letter(letters: str) -> str:
