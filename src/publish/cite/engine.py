@@ -456,9 +456,11 @@ class Processor:
             # the prefix comes first: the term follows it
             k = text.index(mk.PREFIX) + 2
             return text[:k] + self._capitalise_ibid(text[k:])
+        # the layout's opening punctuation ("(ibid.)") comes before the sentence's first word
+        opening = len(plain) - len(plain.lstrip("([{\u201c\u2018\"' "))
         for form in (None, "short"):
             term = str(self.style.root.get_single_term(name="ibid", form=form) or "")
-            if term and term[:1].islower() and plain.startswith(term):
+            if term and term[:1].islower() and plain[opening:].startswith(term):
                 k = next(i for i, ch in enumerate(text) if ch == term[0])
                 return text[:k] + term[0].upper() + text[k + 1 :]
         return text

@@ -659,7 +659,9 @@ def _text_variable(orig: Any) -> Any:
         if variable in ("year-suffix",) and "year_suffix" not in item.reference:
             return None
         if variable == "first-reference-note-number":
-            return _first_note_number(self, item, context)
+            # a variable like any other for cs:group: empty on a first cite, it suppresses its group
+            STATE.variables_called += 1
+            return _rendered(variable, _first_note_number(self, item, context))
         if variable == "locator":
             STATE.variables_called += 1
             try:
