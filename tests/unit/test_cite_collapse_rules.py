@@ -71,3 +71,13 @@ def test_year_suffixes_collapse_when_no_cite_renders_names(tmp_path: Path) -> No
                 "</date></layout></citation>\n")
     items = [_book("a", "Lindqvist", 1991), _book("b", "Lindqvist", 1991), _book("c", "Lindqvist", 1993)]
     assert _cite(tmp_path, citation, items, ["a", "b", "c"]) == "[1991a,b, 1993]"
+
+
+def test_the_accessed_date_tells_no_cites_apart(tmp_path: Path) -> None:
+    citation = ('<citation disambiguate-add-year-suffix="true"><layout prefix="(" suffix=")" delimiter="; ">'
+                '<group delimiter=" "><names variable="author"><name form="short"/></names>'
+                '<date variable="issued"><date-part name="year"/></date></group>'
+                '<date variable="accessed" prefix=" [" suffix="]"><date-part name="year"/></date>'
+                "</layout></citation>\n")
+    items = [{**_book(k, "Lindqvist", 2004), "accessed": {"date-parts": [[y]]}} for k, y in (("a", 2019), ("b", 2021))]
+    assert _cite(tmp_path, citation, items, ["a", "b"]) == "(Lindqvist 2004a [2019]; Lindqvist 2004b [2021])"

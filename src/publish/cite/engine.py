@@ -26,7 +26,7 @@ from .delimiters import join_cites
 from .memo import CitedCluster as Citation
 from .memo import CitedItem as CitationItem
 from .memo import MemoBibliography, RenderMemo, item_key, watch
-from .patches import STATE, engine_fixes, implicit_year_suffix, initialize_given
+from .patches import STATE, cites_accessed, engine_fixes, implicit_year_suffix, initialize_given
 
 
 @dataclass
@@ -760,10 +760,21 @@ class Processor:
         self.bib._cites = []
         citation_el.cites = self.bib._cites
 
+        # as citeproc-js compares cites: the date a web page was accessed tells no two works apart
+        # ("Doe n.d.-a [accessed 1965]"), so cites are compared without it
+        without_accessed = cites_accessed(self.style.root)
+
         def render(it: CitationItem) -> str:
             self.bib._cites = []
             citation_el.cites = self.bib._cites
-            text = self._render_item(it)
+            if without_accessed:
+                STATE.without_accessed = True
+                try:
+                    text = self._render_item_now(it, False)
+                finally:
+                    STATE.without_accessed = False
+            else:
+                text = self._render_item(it)
             return mk.strip_markers(str(text)) if text is not None else ""
 
         def ambiguous(group_items: list[CitationItem]) -> list[list[CitationItem]]:

@@ -44,6 +44,7 @@ class _State(threading.local):
         self.names_marked = False  # the entry's first names are wrapped in NAMES markers
         self.name_overrides: dict[str, Any] | None = None  # disambiguation: add names / given names
         self.year_suffix_pending: str | None = None  # implicit year-suffix not yet printed for the item
+        self.without_accessed = False  # disambiguation: the accessed date tells no cites apart
         self.variables_called = 0  # variables the rendering elements asked for (cs:group's rule)
         self.variables_rendered = 0  # ... and how many of them printed something
 
@@ -759,6 +760,8 @@ def _counting_render(orig: Any) -> Any:
 
     def render(self: Any, *args: Any, **kwargs: Any) -> Any:
         STATE.variables_called += 1
+        if STATE.without_accessed and self.get("variable") == "accessed":
+            return None
         text = orig(self, *args, **kwargs)
         if text:
             STATE.variables_rendered += 1
@@ -964,6 +967,25 @@ def _date_part_render(orig: Any) -> Any:
             self.attrib.update(saved)
 
     return render
+
+
+def cites_accessed(root: Any) -> bool:
+    """Whether the citation layout can print the accessed date (its macros included)."""
+    cached = getattr(root, "_publish_cites_accessed", None)
+    if cached is None:
+        cached = False
+        todo = [root.citation] if root.citation is not None else []
+        seen: set[str] = set()
+        while todo and not cached:
+            node = todo.pop()
+            cached = bool(_xpath_search(node, ".//cs:date[@variable='accessed']"))
+            for text in _xpath_search(node, ".//cs:text[@macro]"):
+                name = text.get("macro")
+                if name not in seen:
+                    seen.add(name)
+                    todo.extend(_xpath_search(root, f"cs:macro[@name='{name}']"))
+        root._publish_cites_accessed = cached
+    return cached
 
 
 def implicit_year_suffix(root: Any) -> bool:
