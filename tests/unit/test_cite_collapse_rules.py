@@ -81,3 +81,20 @@ def test_the_accessed_date_tells_no_cites_apart(tmp_path: Path) -> None:
                 "</layout></citation>\n")
     items = [{**_book(k, "Lindqvist", 2004), "accessed": {"date-parts": [[y]]}} for k, y in (("a", 2019), ("b", 2021))]
     assert _cite(tmp_path, citation, items, ["a", "b"]) == "(Lindqvist 2004a [2019]; Lindqvist 2004b [2021])"
+
+
+def test_works_the_et_al_subsequent_form_cannot_tell_apart_get_year_suffixes(tmp_path: Path) -> None:
+    citation = ('<citation disambiguate-add-year-suffix="true" et-al-min="3" et-al-use-first="3" '
+                'et-al-subsequent-min="1" et-al-subsequent-use-first="1"><layout prefix="(" suffix=")" '
+                'delimiter="; "><group delimiter=" "><names variable="author"><name form="short"/></names>'
+                '<date variable="issued"><date-part name="year"/></date></group></layout></citation>\n')
+    people = [{"family": f, "given": "A"} for f in ("Ngata", "Holm", "Ruiz")]
+    items = [
+        {"id": "a", "type": "book", "title": "a", "author": people, "issued": {"date-parts": [[2011]]}},
+        {"id": "b", "type": "book", "title": "b", "author": [people[0], people[2]],
+         "issued": {"date-parts": [[2011]]}},
+        _book("c", "Ngata", 2012),
+    ]
+    assert _cite(tmp_path, citation, items, ["a", "b", "c"]) == (
+        "(Ngata, Holm, Ruiz 2011a; Ngata, Ruiz 2011b; Ngata 2012)"
+    )

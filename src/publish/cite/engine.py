@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -767,10 +768,10 @@ class Processor:
         def render(it: CitationItem) -> str:
             self.bib._cites = []
             citation_el.cites = self.bib._cites
-            if without_accessed:
-                STATE.without_accessed = True
+            if without_accessed or STATE.force_subsequent:
+                STATE.without_accessed = without_accessed
                 try:
-                    text = self._render_item_now(it, False)
+                    text = self._render_item_now(it, STATE.force_subsequent)
                 finally:
                     STATE.without_accessed = False
             else:
@@ -785,6 +786,7 @@ class Processor:
 
         groups = ambiguous(items)
         if not groups:
+            self._suffix_subsequent_forms(items, opts["suffix"], render, set())
             return
         if opts["given"] or opts["names"]:
             disambiguation.resolve(
@@ -808,7 +810,32 @@ class Processor:
                 group.sort(key=lambda it: order.get(it.key, 0))
                 for n, it in enumerate(group):
                     it.reference["year_suffix"] = _suffix_letters(n)
+        suffixed = {it.key for group in groups for it in group} if opts["suffix"] else set()
+        self._suffix_subsequent_forms(items, opts["suffix"], render, suffixed)
         self.bib._cites = []
+
+    def _suffix_subsequent_forms(
+        self, items: list[CitationItem], on: bool, render: Callable[[CitationItem], str], suffixed: set[str]
+    ) -> None:
+        """With et-al-subsequent-*, a later cite shortens its names ("Baur et al. 2000"): works the
+        subsequent form cannot tell apart get year suffixes too, as citeproc-js gives them."""
+        el = self.citation_el
+        if not on or (el.get("et-al-subsequent-min") is None and el.get("et-al-subsequent-use-first") is None):
+            return
+        texts: dict[str, list[CitationItem]] = {}
+        STATE.force_subsequent = True
+        try:
+            for it in items:
+                texts.setdefault(render(it), []).append(it)
+        finally:
+            STATE.force_subsequent = False
+        order = {k: i for i, k in enumerate(self.bib.keys)}
+        for text, group in texts.items():
+            if len(group) < 2 or not text or any(it.key in suffixed for it in group):
+                continue
+            group.sort(key=lambda it: order.get(it.key, 0))
+            for n, it in enumerate(group):
+                it.reference["year_suffix"] = _suffix_letters(n)
 
     def _all_items(self) -> list[CitationItem]:
         """One citation item per distinct key (first-position, no locator) for ambiguity checks."""

@@ -45,6 +45,7 @@ class _State(threading.local):
         self.name_overrides: dict[str, Any] | None = None  # disambiguation: add names / given names
         self.year_suffix_pending: str | None = None  # implicit year-suffix not yet printed for the item
         self.without_accessed = False  # disambiguation: the accessed date tells no cites apart
+        self.force_subsequent = False  # disambiguation: compare the et-al-subsequent form of cites
         self.variables_called = 0  # variables the rendering elements asked for (cs:group's rule)
         self.variables_rendered = 0  # ... and how many of them printed something
 
