@@ -165,7 +165,8 @@ def test_year_suffix_collapse_prints_letters_and_ranges(tmp_path: Path) -> None:
         "Smith 2000a–e, 2001", "Smith 2000a, c–e, 2001"
     ]
     plain = YEAR_BODY.format(collapse='collapse="year-suffix" year-suffix-delimiter=","')
-    assert _cite(tmp_path, plain, items, [["s0", "s1", "t"]]) == ["Smith 2000a,b; 2001"]
+    # in an in-text style the years of one author are joined by cite-group-delimiter's default ", "
+    assert _cite(tmp_path, plain, items, [["s0", "s1", "t"]]) == ["Smith 2000a,b, 2001"]
 
 
 def test_collapsed_year_groups_take_the_after_collapse_delimiter_and_skip_empty_cites(tmp_path: Path) -> None:
