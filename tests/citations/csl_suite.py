@@ -117,9 +117,10 @@ def load_fixture(path: Path) -> Fixture:
             kept.append(citation)
         notes: dict[str, int] = {}
         last = raw[-1] if raw and isinstance(raw[-1], list) and len(raw[-1]) == 3 else None
-        if last is not None and (last[1] or last[2]):
+        if last is not None:
             # citeproc-js's processCitationCluster(citation, citationsPre, citationsPost): the document
-            # is then pre + [citation] + post, in that order and with those note numbers
+            # is then pre + [citation] + post, in that order and with those note numbers (a citation
+            # in neither list has left the document)
             by_id = {c.get("citationID"): c for c in kept}
             order = [*last[1], [last[0].get("citationID"), None], *last[2]]
             kept = [by_id[cid] for cid, _ in order if cid in by_id]

@@ -731,3 +731,14 @@ def test_numbers_joined_by_an_ampersand_use_the_locale_symbol() -> None:
     from publish.cite.numbers import format_numbers
 
     assert format_numbers("213 & 235", "–", ampersand="AMPERSAND") == "213 AMPERSAND 235"
+
+
+def test_a_number_variables_range_prints_an_en_dash_through_cs_text(tmp_path: Path) -> None:
+    body = ('<citation><layout delimiter="; "><text variable="volume" prefix="v. "/>'
+            '<text variable="issue" prefix=", n. "/></layout></citation>\n')
+    items = [{"id": "a", "type": "article-journal", "volume": "12", "issue": "5-6"},
+             {"id": "b", "type": "article-journal", "volume": "7", "issue": "3-B"}]
+    assert _cite(tmp_path, body, items, [["a", "b"]]) == ["v. 12, n. 5–6; v. 7, n. 3-B"]
+    # a style's own page-range-delimiter is the range delimiter here too
+    hyphen = '<locale><terms><term name="page-range-delimiter">-</term></terms></locale>\n' + body
+    assert _cite(tmp_path, hyphen, items, [["a"]]) == ["v. 12, n. 5-6"]

@@ -672,6 +672,12 @@ def _text_variable(orig: Any) -> Any:
                 return None
         STATE.variables_called += 1
         text = orig(self, item, context)
+        if variable in _RANGED_NUMBER_VARIABLES and text and "-" in str(text):
+            # a number variable's range prints through cs:text with the locale's page-range-delimiter,
+            # an en dash unless a style redefines it ("n. 3–4"; AMA's "-"), as citeproc-js prints it;
+            # "3-B" or "N110-5" keep their hyphen (:mod:`.numbers`)
+            delimiter = self.get_single_term(name="page-range-delimiter") or "\u2013"
+            text = String(format_numbers(str(text), str(delimiter), ampersand=_ampersand(self)))
         if variable == "citation-label" and text and STATE.year_suffix_pending:
             # the implicit year-suffix of a label style follows the label ("Asth00a"), as in citeproc-js
             text = text + String(STATE.year_suffix_pending)
@@ -679,6 +685,12 @@ def _text_variable(orig: Any) -> Any:
         return _rendered(variable, text)
 
     return _variable
+
+
+# CSL number variables whose ranges are ranges (a report's "number" is an identifier, "2019-01")
+_RANGED_NUMBER_VARIABLES = frozenset(
+    {"issue", "volume", "number-of-volumes", "number-of-pages", "collection-number", "chapter-number"}
+)
 
 
 def _repressed(context: Any, node: Any, variable: str, tag: str) -> bool:
