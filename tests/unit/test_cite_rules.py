@@ -742,3 +742,18 @@ def test_a_number_variables_range_prints_an_en_dash_through_cs_text(tmp_path: Pa
     # a style's own page-range-delimiter is the range delimiter here too
     hyphen = '<locale><terms><term name="page-range-delimiter">-</term></terms></locale>\n' + body
     assert _cite(tmp_path, hyphen, items, [["a"]]) == ["v. 12, n. 5-6"]
+
+
+def test_disambiguate_conditions_come_true_one_at_a_time(tmp_path: Path) -> None:
+    """Works told apart by the first disambiguate test (the title) print only it; those it cannot tell
+    apart print the next one too (the edition)."""
+    body = ('<citation><layout delimiter="; "><group delimiter=", "><names variable="author"><name/></names>'
+            '<choose><if disambiguate="true"><text variable="title"/></if></choose>'
+            '<choose><if disambiguate="true"><group delimiter=" "><text value="ed."/>'
+            '<number variable="edition"/></group></if></choose></group></layout></citation>\n')
+    who = [{"family": "Achebe", "given": "Chinua"}]
+    items = [{"id": k, "type": "book", "author": who, "title": t, "edition": e}
+             for k, t, e in (("a", "Essays", "1"), ("b", "Poems", "2"), ("c", "Stories", "3"), ("d", "Stories", "4"))]
+    assert _cite(tmp_path, body, items, [["a", "b", "c", "d"]]) == [
+        "Chinua Achebe, Essays; Chinua Achebe, Poems; Chinua Achebe, Stories, ed. 3; Chinua Achebe, Stories, ed. 4"
+    ]

@@ -27,7 +27,14 @@ from .delimiters import join_cites
 from .memo import CitedCluster as Citation
 from .memo import CitedItem as CitationItem
 from .memo import MemoBibliography, RenderMemo, item_key, watch
-from .patches import STATE, cites_accessed, engine_fixes, implicit_year_suffix, initialize_given
+from .patches import (
+    STATE,
+    cites_accessed,
+    disambiguate_conditions,
+    engine_fixes,
+    implicit_year_suffix,
+    initialize_given,
+)
 
 
 @dataclass
@@ -367,6 +374,7 @@ class Processor:
         STATE.captured_names = None
         STATE.position_subsequent = subsequent
         STATE.year_suffix_pending = self._implicit_suffix(item)
+        STATE.disambiguate_tests = 0
         try:
             return layout.render_children(item)
         finally:
@@ -694,6 +702,7 @@ class Processor:
                 STATE.names_seen = 0
                 STATE.names_marked = False
                 STATE.year_suffix_pending = self._implicit_suffix(item)
+                STATE.disambiguate_tests = 0
                 try:
                     text = self._render_entry(item, layout, children, left_idx)
                 finally:
@@ -799,11 +808,23 @@ class Processor:
                 max_names=lambda group: max(len(it.reference.get("author", []) or []) for it in group),
             )
             groups = ambiguous(items)
-        if groups:
+        # the disambiguate condition: one more of the style's tests true at a time, for the cites still
+        # ambiguous ("Smith, Book One" needs the title only, "Smith, Complete Works, ed. 5" the edition too)
+        tests = disambiguate_conditions(self.style.root)
+        level = 1
+        while groups:
+            last = level >= min(tests, 8)
             for group in groups:
                 for it in group:
-                    it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "condition": True}
+                    state = {**(it.reference.get("_disamb") or {}), "condition": True}
+                    state.pop("tests", None)
+                    if not last:
+                        state["tests"] = level  # only the first ``level`` tests hold
+                    it.reference["_disamb"] = state
             groups = ambiguous(items)
+            if last:
+                break
+            level += 1
         if opts["suffix"] and groups:
             order = {k: i for i, k in enumerate(self.bib.keys)}
             for group in groups:

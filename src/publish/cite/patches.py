@@ -46,6 +46,7 @@ class _State(threading.local):
         self.year_suffix_pending: str | None = None  # implicit year-suffix not yet printed for the item
         self.without_accessed = False  # disambiguation: the accessed date tells no cites apart
         self.force_subsequent = False  # disambiguation: compare the et-al-subsequent form of cites
+        self.disambiguate_tests = 0  # the disambiguate conditions the current render has met
         self.variables_called = 0  # variables the rendering elements asked for (cs:group's rule)
         self.variables_rendered = 0  # ... and how many of them printed something
 
@@ -950,9 +951,13 @@ def _if_render(self: Any, item: Any, context: Any = None, delimiter: str = "", *
         results += self._position(item, context)
     if "disambiguate" in self.attrib:
         # like the names it adds, what disambiguation decides shows in the entry too (citeproc-js, pandoc)
-        flag = bool((item.reference.get("_disamb") or {}).get("condition")) and (
-            STATE.in_citation_item or STATE.in_bibliography_entry
-        )
+        # with "tests" n, only the first n disambiguate tests a render meets are true, the later ones
+        # not yet (citeproc-js tries them one more at a time); without it, all of them
+        state = item.reference.get("_disamb") or {}
+        flag = bool(state.get("condition")) and (STATE.in_citation_item or STATE.in_bibliography_entry)
+        if flag and "tests" in state:
+            STATE.disambiguate_tests += 1
+            flag = STATE.disambiguate_tests <= state["tests"]
         results.append(flag == (self.get("disambiguate").lower() == "true"))
     match = self.get("match")
     if match == "any":
@@ -980,6 +985,17 @@ def _date_part_render(orig: Any) -> Any:
             self.attrib.update(saved)
 
     return render
+
+
+def disambiguate_conditions(root: Any) -> int:
+    """How many cs:if / cs:else-if test the disambiguate condition in the style."""
+    cached = getattr(root, "_publish_disambiguate_conditions", None)
+    if cached is None:
+        cached = len(_xpath_search(root, ".//cs:if[@disambiguate]")) + len(
+            _xpath_search(root, ".//cs:else-if[@disambiguate]")
+        )
+        root._publish_disambiguate_conditions = cached
+    return cached
 
 
 def cites_accessed(root: Any) -> bool:
