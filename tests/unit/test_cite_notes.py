@@ -137,3 +137,21 @@ def test_ibid_after_the_layouts_opening_parenthesis_starts_a_sentence(tmp_path: 
     assert [inlines_to_text(c) for c in rendered.citations] == [
         "(Harbour Walls)", "(Ibid.)", "(Dykes)", "(Harbour Walls, n 1)"
     ]
+
+
+def test_a_note_citation_opening_with_a_term_capitalises_it(tmp_path: Path) -> None:
+    def cite(cls: str) -> str:
+        style = tmp_path / f"{cls}.csl"
+        style.write_text(
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            f'<style xmlns="http://purl.org/net/xbiblio/csl" class="{cls}" version="1.0">\n'
+            "<info><id>t</id><title>t</title><updated>2020-01-01T00:00:00+00:00</updated></info>\n"
+            '<citation><layout><group delimiter=" "><text term="in"/><text variable="container-title"/>'
+            "</group></layout></citation>\n</style>\n",
+            encoding="utf-8",
+        )
+        items = [{"id": "a", "type": "chapter", "container-title": "Coastal Essays"}]
+        return inlines_to_text(render_clusters(items, style, "en-US", [Cluster([ClusterItem("a")], 1)]).citations[0])
+
+    assert cite("note") == "In Coastal Essays"
+    assert cite("in-text") == "in Coastal Essays"

@@ -467,12 +467,34 @@ class Processor:
             return text[:k] + self._capitalise_ibid(text[k:])
         # the layout's opening punctuation ("(ibid.)") comes before the sentence's first word
         opening = len(plain) - len(plain.lstrip("([{\u201c\u2018\"' "))
-        for form in (None, "short"):
-            term = str(self.style.root.get_single_term(name="ibid", form=form) or "")
-            if term and term[:1].islower() and plain[opening:].startswith(term):
+        for term in self._opening_terms():
+            if term[:1].islower() and plain[opening:].startswith(term):
                 k = next(i for i, ch in enumerate(text) if ch == term[0])
                 return text[:k] + term[0].upper() + text[k + 1 :]
         return text
+
+    def _opening_terms(self) -> list[str]:
+        """The texts of the terms the style prints with cs:text (ibid, and, in ...), longest first: a
+        note citation opening with one capitalises it, as citeproc-js does ("Ibid.", "And")."""
+        root = self.style.root
+        cached = getattr(root, "_publish_opening_terms", None)
+        if cached is None:
+            found: set[str] = set()
+            for node in root.xpath_search(".//cs:text[@term]"):
+                form = node.get("form")
+                try:
+                    term = node.get_single_term(name=node.get("term"), form=None if form == "long" else form)
+                except (KeyError, IndexError, AttributeError):
+                    term = None
+                if term:
+                    found.add(str(term))
+            for form in (None, "short"):
+                term = root.get_single_term(name="ibid", form=form)
+                if term:
+                    found.add(str(term))
+            cached = sorted(found, key=len, reverse=True)
+            root._publish_opening_terms = cached
+        return cached
 
     def _wrap_item(self, item: CitationItem, text: Any) -> Any:
         spec: CiteItem = item["_spec"]
