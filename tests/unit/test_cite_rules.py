@@ -57,6 +57,12 @@ def test_an_open_date_range_keeps_its_open_end(tmp_path: Path) -> None:
     assert _cite(tmp_path, body, items, [["a"]]) == ["(1987–)"]
 
 
+def test_two_capitals_of_a_transliteration_initialise_together() -> None:
+    assert initialize_given("DZhambyn", ".", True) == "Dz."
+    assert initialize_given("ME", ".", True) == "M."
+    assert initialize_given("Mary Ellen", ".", True) == "M.E."
+
+
 def test_lowercase_particles_in_given_names_stay_words() -> None:
     assert initialize_given("John Bertrand de Cusance Morant", ". ", True) == "J. B. de C. M."
     assert initialize_given("J. B. de C. M.", ".", True) == "J.B. de C.M."

@@ -276,6 +276,9 @@ def _case(self: Any, text: Any, language: str | None = None) -> Any:
 _SEGMENT_RE = re.compile(r"[^.]+\.?")
 
 
+_DIGRAPH_RE = re.compile(r"^[A-Z]{2}[a-z]")
+
+
 def _given_tokens(group: str, initialize: bool) -> list[tuple[str, bool]]:
     """(text, is an initial) for the words of a given name, as citeproc-js reads them.
 
@@ -296,6 +299,10 @@ def _given_tokens(group: str, initialize: bool) -> list[tuple[str, bool]]:
                 out.append((core, True))
             elif core[:1].isdigit():
                 out.append((core, initialize))  # "11" in a name is kept as written unless initialising
+            elif initialize and _DIGRAPH_RE.match(core):
+                # two capitals before the lowercase ("TSerendorjiin") are one letter of a transliteration:
+                # its initial is "Ts", as citeproc-js gives it
+                out.append((core[0] + core[1].lower(), True))
             elif initialize:
                 out.append((core[0].upper(), True))
             elif len(core) == 1:
