@@ -115,8 +115,20 @@ def load_fixture(path: Path) -> Fixture:
             if cid is not None and any(c.get("citationID") == cid for c in later):
                 continue
             kept.append(citation)
+        notes: dict[str, int] = {}
+        last = raw[-1] if raw and isinstance(raw[-1], list) and len(raw[-1]) == 3 else None
+        if last is not None:
+            # citeproc-js's processCitationCluster(citation, citationsPre, citationsPost): the document
+            # is then pre + [citation] + post, in that order and with those note numbers (a citation
+            # in neither list has left the document)
+            by_id = {c.get("citationID"): c for c in kept}
+            order = [*last[1], [last[0].get("citationID"), None], *last[2]]
+            kept = [by_id[cid] for cid, _ in order if cid in by_id]
+            notes = {str(cid): int(n or 0) for cid, n in order if n is not None}
         for citation in kept:
-            note = int((citation.get("properties") or {}).get("noteIndex") or 0)
+            note = notes.get(str(citation.get("citationID")))
+            if note is None:
+                note = int((citation.get("properties") or {}).get("noteIndex") or 0)
             clusters.append(Cluster([_cluster_item(i) for i in citation["citationItems"]], note_number=note))
     elif "citation-items" in sections:
         clusters = [Cluster([_cluster_item(i) for i in group]) for group in json.loads(sections["citation-items"])]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pypandoc
 
-from publish.cite import cite_document
+from publish.cite import Cluster, ClusterItem, cite_document, render_clusters
 from publish.cite.markup import inlines_to_text
 from publish.cite.notes import cites_with_notes
 
@@ -116,3 +116,42 @@ def test_pandocs_html_writer_makes_linked_footnotes_of_them(tmp_path: Path) -> N
     assert html.count('class="footnote-ref"') == 2 and html.count('role="doc-backlink"') == 2
     assert 'claim.<span class="citation" data-cites="a"><a href="#fn1"' in html
     assert "John Doe, Life of Doe" in html.split('id="fn1"')[1].split("</li>")[0]
+
+
+def test_ibid_after_the_layouts_opening_parenthesis_starts_a_sentence(tmp_path: Path) -> None:
+    style = tmp_path / "paren.csl"
+    style.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">\n'
+        "<info><id>t</id><title>t</title><updated>2020-01-01T00:00:00+00:00</updated></info>\n"
+        '<citation><layout prefix="(" suffix=")"><choose><if position="ibid"><text term="ibid"/></if>'
+        '<else><text variable="title"/><group delimiter=" " prefix=", "><text value="n"/>'
+        '<text variable="first-reference-note-number"/></group></else></choose></layout></citation>\n'
+        "</style>\n",
+        encoding="utf-8",
+    )
+    items = [{"id": "a", "type": "book", "title": "Harbour Walls"}, {"id": "b", "type": "book", "title": "Dykes"}]
+    clusters = [Cluster([ClusterItem(k)], note_number=n) for k, n in (("a", 1), ("a", 2), ("b", 3), ("a", 4))]
+    rendered = render_clusters(items, style, "en-US", clusters)
+    # a first cite has no first-reference-note-number: the group around it goes
+    assert [inlines_to_text(c) for c in rendered.citations] == [
+        "(Harbour Walls)", "(Ibid.)", "(Dykes)", "(Harbour Walls, n 1)"
+    ]
+
+
+def test_a_note_citation_opening_with_a_term_capitalises_it(tmp_path: Path) -> None:
+    def cite(cls: str) -> str:
+        style = tmp_path / f"{cls}.csl"
+        style.write_text(
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            f'<style xmlns="http://purl.org/net/xbiblio/csl" class="{cls}" version="1.0">\n'
+            "<info><id>t</id><title>t</title><updated>2020-01-01T00:00:00+00:00</updated></info>\n"
+            '<citation><layout><group delimiter=" "><text term="in"/><text variable="container-title"/>'
+            "</group></layout></citation>\n</style>\n",
+            encoding="utf-8",
+        )
+        items = [{"id": "a", "type": "chapter", "container-title": "Coastal Essays"}]
+        return inlines_to_text(render_clusters(items, style, "en-US", [Cluster([ClusterItem("a")], 1)]).citations[0])
+
+    assert cite("note") == "In Coastal Essays"
+    assert cite("in-text") == "in Coastal Essays"

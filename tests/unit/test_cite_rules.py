@@ -57,6 +57,12 @@ def test_an_open_date_range_keeps_its_open_end(tmp_path: Path) -> None:
     assert _cite(tmp_path, body, items, [["a"]]) == ["(1987–)"]
 
 
+def test_two_capitals_of_a_transliteration_initialise_together() -> None:
+    assert initialize_given("DZhambyn", ".", True) == "Dz."
+    assert initialize_given("ME", ".", True) == "M."
+    assert initialize_given("Mary Ellen", ".", True) == "M.E."
+
+
 def test_lowercase_particles_in_given_names_stay_words() -> None:
     assert initialize_given("John Bertrand de Cusance Morant", ". ", True) == "J. B. de C. M."
     assert initialize_given("J. B. de C. M.", ".", True) == "J.B. de C.M."
@@ -165,7 +171,8 @@ def test_year_suffix_collapse_prints_letters_and_ranges(tmp_path: Path) -> None:
         "Smith 2000a–e, 2001", "Smith 2000a, c–e, 2001"
     ]
     plain = YEAR_BODY.format(collapse='collapse="year-suffix" year-suffix-delimiter=","')
-    assert _cite(tmp_path, plain, items, [["s0", "s1", "t"]]) == ["Smith 2000a,b; 2001"]
+    # in an in-text style the years of one author are joined by cite-group-delimiter's default ", "
+    assert _cite(tmp_path, plain, items, [["s0", "s1", "t"]]) == ["Smith 2000a,b, 2001"]
 
 
 def test_collapsed_year_groups_take_the_after_collapse_delimiter_and_skip_empty_cites(tmp_path: Path) -> None:
@@ -730,3 +737,29 @@ def test_numbers_joined_by_an_ampersand_use_the_locale_symbol() -> None:
     from publish.cite.numbers import format_numbers
 
     assert format_numbers("213 & 235", "–", ampersand="AMPERSAND") == "213 AMPERSAND 235"
+
+
+def test_a_number_variables_range_prints_an_en_dash_through_cs_text(tmp_path: Path) -> None:
+    body = ('<citation><layout delimiter="; "><text variable="volume" prefix="v. "/>'
+            '<text variable="issue" prefix=", n. "/></layout></citation>\n')
+    items = [{"id": "a", "type": "article-journal", "volume": "12", "issue": "5-6"},
+             {"id": "b", "type": "article-journal", "volume": "7", "issue": "3-B"}]
+    assert _cite(tmp_path, body, items, [["a", "b"]]) == ["v. 12, n. 5–6; v. 7, n. 3-B"]
+    # a style's own page-range-delimiter is the range delimiter here too
+    hyphen = '<locale><terms><term name="page-range-delimiter">-</term></terms></locale>\n' + body
+    assert _cite(tmp_path, hyphen, items, [["a"]]) == ["v. 12, n. 5-6"]
+
+
+def test_disambiguate_conditions_come_true_one_at_a_time(tmp_path: Path) -> None:
+    """Works told apart by the first disambiguate test (the title) print only it; those it cannot tell
+    apart print the next one too (the edition)."""
+    body = ('<citation><layout delimiter="; "><group delimiter=", "><names variable="author"><name/></names>'
+            '<choose><if disambiguate="true"><text variable="title"/></if></choose>'
+            '<choose><if disambiguate="true"><group delimiter=" "><text value="ed."/>'
+            '<number variable="edition"/></group></if></choose></group></layout></citation>\n')
+    who = [{"family": "Achebe", "given": "Chinua"}]
+    items = [{"id": k, "type": "book", "author": who, "title": t, "edition": e}
+             for k, t, e in (("a", "Essays", "1"), ("b", "Poems", "2"), ("c", "Stories", "3"), ("d", "Stories", "4"))]
+    assert _cite(tmp_path, body, items, [["a", "b", "c", "d"]]) == [
+        "Chinua Achebe, Essays; Chinua Achebe, Poems; Chinua Achebe, Stories, ed. 3; Chinua Achebe, Stories, ed. 4"
+    ]

@@ -56,3 +56,29 @@ def test_canonical_form_forgives_only_the_html_spelling() -> None:
     assert canon("A  B") != canon("A B")
     assert canon("A, B") != canon("A. B")
     assert canon('<span style="font-variant:small-caps;">x</span>') != canon("x")
+
+
+def test_citations_pre_and_post_set_the_documents_order_and_note_numbers(tmp_path) -> None:
+    """A CITATIONS entry [citation, citationsPre, citationsPost] is citeproc-js's processCitationCluster:
+    the document becomes pre + [citation] + post, with the note numbers those lists give."""
+    import json
+
+    items = [{"id": k, "type": "book", "title": k} for k in ("x", "y", "z")]
+    calls = [
+        [{"citationID": "C1", "citationItems": [{"id": "x"}], "properties": {"noteIndex": 1}}, [], []],
+        [{"citationID": "C2", "citationItems": [{"id": "y"}], "properties": {"noteIndex": 2}}, [["C1", 1]], []],
+        [{"citationID": "C3", "citationItems": [{"id": "z"}], "properties": {"noteIndex": 1}}, [],
+         [["C1", 2], ["C2", 3]]],
+    ]
+    style = '<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0"/>'
+    path = tmp_path / "x_Inserted.txt"
+    path.write_text(
+        ">>===== MODE =====>>\ncitation\n<<===== MODE =====<<\n"
+        f">>===== CSL =====>>\n{style}\n<<===== CSL =====<<\n"
+        f">>===== INPUT =====>>\n{json.dumps(items)}\n<<===== INPUT =====<<\n"
+        f">>===== CITATIONS =====>>\n{json.dumps(calls)}\n<<===== CITATIONS =====<<\n"
+        ">>===== RESULT =====>>\n\n<<===== RESULT =====<<\n",
+        encoding="utf-8",
+    )
+    fixture = csl_suite.load_fixture(path)
+    assert [(c.items[0].id, c.note_number) for c in fixture.clusters] == [("z", 1), ("x", 2), ("y", 3)]

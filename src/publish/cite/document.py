@@ -375,7 +375,12 @@ def _entry_block(key: str, inlines: list[dict]) -> dict:
             left.pop()
         while right and right[0]["t"] == "Space":
             right.pop(0)
+        # a display="block" heading before the label stands on its own, above label and text
+        heading = []
+        while left and left[0]["t"] == "Span" and "csl-block" in left[0]["c"][0][1]:
+            heading.append(left.pop(0))
         content = [
+            *heading,
             {"t": "Span", "c": [["", ["csl-left-margin"], []], left]},
             {"t": "Span", "c": [["", ["csl-right-inline"], []], right]},
         ]

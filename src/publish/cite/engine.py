@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -26,7 +27,14 @@ from .delimiters import join_cites
 from .memo import CitedCluster as Citation
 from .memo import CitedItem as CitationItem
 from .memo import MemoBibliography, RenderMemo, item_key, watch
-from .patches import STATE, engine_fixes, implicit_year_suffix, initialize_given
+from .patches import (
+    STATE,
+    cites_accessed,
+    disambiguate_conditions,
+    engine_fixes,
+    implicit_year_suffix,
+    initialize_given,
+)
 
 
 @dataclass
@@ -366,6 +374,7 @@ class Processor:
         STATE.captured_names = None
         STATE.position_subsequent = subsequent
         STATE.year_suffix_pending = self._implicit_suffix(item)
+        STATE.disambiguate_tests = 0
         try:
             return layout.render_children(item)
         finally:
@@ -456,12 +465,36 @@ class Processor:
             # the prefix comes first: the term follows it
             k = text.index(mk.PREFIX) + 2
             return text[:k] + self._capitalise_ibid(text[k:])
-        for form in (None, "short"):
-            term = str(self.style.root.get_single_term(name="ibid", form=form) or "")
-            if term and term[:1].islower() and plain.startswith(term):
+        # the layout's opening punctuation ("(ibid.)") comes before the sentence's first word
+        opening = len(plain) - len(plain.lstrip("([{\u201c\u2018\"' "))
+        for term in self._opening_terms():
+            if term[:1].islower() and plain[opening:].startswith(term):
                 k = next(i for i, ch in enumerate(text) if ch == term[0])
                 return text[:k] + term[0].upper() + text[k + 1 :]
         return text
+
+    def _opening_terms(self) -> list[str]:
+        """The texts of the terms the style prints with cs:text (ibid, and, in ...), longest first: a
+        note citation opening with one capitalises it, as citeproc-js does ("Ibid.", "And")."""
+        root = self.style.root
+        cached = getattr(root, "_publish_opening_terms", None)
+        if cached is None:
+            found: set[str] = set()
+            for node in root.xpath_search(".//cs:text[@term]"):
+                form = node.get("form")
+                try:
+                    term = node.get_single_term(name=node.get("term"), form=None if form == "long" else form)
+                except (KeyError, IndexError, AttributeError):
+                    term = None
+                if term:
+                    found.add(str(term))
+            for form in (None, "short"):
+                term = root.get_single_term(name="ibid", form=form)
+                if term:
+                    found.add(str(term))
+            cached = sorted(found, key=len, reverse=True)
+            root._publish_opening_terms = cached
+        return cached
 
     def _wrap_item(self, item: CitationItem, text: Any) -> Any:
         spec: CiteItem = item["_spec"]
@@ -553,11 +586,14 @@ class Processor:
         one, is followed by after-collapse-delimiter. Returns the whole citation body as one piece."""
         collapse = citation_el.get("collapse")
         layout_delim = citation_el.layout.get("delimiter", "")
-        # as citeproc-js reads them: under year-suffix collapsing the cite-group and year-suffix
-        # delimiters fall back to the layout's; under "year" the cite-group delimiter is CSL's ", "
+        # CSL 1.0.2: cite-group-delimiter defaults to ", ", year-suffix-delimiter to the layout's. As
+        # citeproc-js reads them, the ", " default holds in in-text styles; a note style keeps the
+        # layout's delimiter between the collapsed cites ("Smith 2000a; 2000b"), and a given
+        # cite-group-delimiter is also the year-suffix one's default ("Aalto 2015a, b")
         cite_group = citation_el.get("cite-group-delimiter")
-        group_delim = cite_group if cite_group is not None else ", " if collapse == "year" else layout_delim
-        suffix_delim = citation_el.get("year-suffix-delimiter", group_delim)
+        note = self.style.root.get("class") == "note"
+        group_delim = cite_group if cite_group is not None else layout_delim if note else ", "
+        suffix_delim = citation_el.get("year-suffix-delimiter", cite_group if cite_group is not None else layout_delim)
         after_delim = citation_el.get("after-collapse-delimiter", layout_delim)
         body: Any = None
 
@@ -566,15 +602,19 @@ class Processor:
             body = piece if body is None else body + String(delimiter) + piece
 
         delimiter_next = layout_delim
-        for names, group_iter in groupby(rendered, key=lambda p: self._names_key(p[0])):
+        # cites that render no names at all ("1965a") group with each other, as citeproc-js groups them
+        # under the empty name string, but only when no cite of the citation renders names
+        ungrouped = "" if all(self._names_key(it) is None for it, _ in rendered) else None
+        for names, group_iter in groupby(rendered, key=lambda p: self._names_key(p[0], ungrouped)):
             group = [(it, t) for it, t in group_iter if t is not None]
             if not group:
                 continue
             if names is None or len(group) == 1:
                 for it, t in group:
                     add(self._wrap_item(it, t), delimiter_next)
-                    # citeproc-js: once cites are grouped by names, every group ends with this one
-                    delimiter_next = after_delim if names is not None else layout_delim
+                    # citeproc-js: in an in-text style every cite of a citation grouped by names
+                    # ends with after-collapse-delimiter; a note style keeps it for collapsed groups
+                    delimiter_next = after_delim if names is not None and not note else layout_delim
                 continue
             piece: Any = None
             piece_delim = group_delim
@@ -651,12 +691,13 @@ class Processor:
             self.bib._cites[:] = saved_cites
         return mk.strip_markers(str(text)) if text is not None else None
 
-    def _names_key(self, item: CitationItem) -> str | None:
+    def _names_key(self, item: CitationItem, default: str | None = None) -> str | None:
+        """The names the cite renders (its collapse/grouping key), or ``default`` when it renders none."""
         mode = item["_mode"]
         item["_mode"] = "author-only"
         self._render_item(item)
         item["_mode"] = mode
-        return mk.strip_markers(str(STATE.captured_names)) if STATE.captured_names else None
+        return mk.strip_markers(str(STATE.captured_names)) if STATE.captured_names else default
 
     # -- bibliography ------------------------------------------------------------------------------
     def render_bibliography(self) -> list[tuple[str, str]]:
@@ -683,6 +724,7 @@ class Processor:
                 STATE.names_seen = 0
                 STATE.names_marked = False
                 STATE.year_suffix_pending = self._implicit_suffix(item)
+                STATE.disambiguate_tests = 0
                 try:
                     text = self._render_entry(item, layout, children, left_idx)
                 finally:
@@ -706,8 +748,10 @@ class Processor:
     def _render_entry(
         self, item: CitationItem, layout: Any, children: list[Any], left_idx: int | None
     ) -> Any:
-        """One entry; with second-field-align the label and the rest are split by FIELD_SEP."""
-        if left_idx is None:
+        """One entry; with second-field-align the label and the rest are split by FIELD_SEP. A child
+        with display="block" or "indent" is wrapped in its markers (csl-block / csl-indent)."""
+        displays = [_DISPLAY.get(str(c.get("display"))) for c in children]
+        if left_idx is None and not any(displays):
             body = layout.render_children(item)
         else:
             left: list[Any] = []
@@ -718,7 +762,9 @@ class Processor:
                 except VariableError:
                     text = None
                 if text is not None:
-                    (left if i <= left_idx else right).append(text)
+                    if displays[i]:
+                        text = String(displays[i][0]) + text + String(displays[i][1])
+                    (left if left_idx is not None and i <= left_idx else right).append(text)
             if not left:
                 body = join(right, "") if right else None
             else:
@@ -746,10 +792,21 @@ class Processor:
         self.bib._cites = []
         citation_el.cites = self.bib._cites
 
+        # as citeproc-js compares cites: the date a web page was accessed tells no two works apart
+        # ("Doe n.d.-a [accessed 1965]"), so cites are compared without it
+        without_accessed = cites_accessed(self.style.root)
+
         def render(it: CitationItem) -> str:
             self.bib._cites = []
             citation_el.cites = self.bib._cites
-            text = self._render_item(it)
+            if without_accessed or STATE.force_subsequent:
+                STATE.without_accessed = without_accessed
+                try:
+                    text = self._render_item_now(it, STATE.force_subsequent)
+                finally:
+                    STATE.without_accessed = False
+            else:
+                text = self._render_item(it)
             return mk.strip_markers(str(text)) if text is not None else ""
 
         def ambiguous(group_items: list[CitationItem]) -> list[list[CitationItem]]:
@@ -760,6 +817,7 @@ class Processor:
 
         groups = ambiguous(items)
         if not groups:
+            self._suffix_subsequent_forms(items, opts["suffix"], render, set())
             return
         if opts["given"] or opts["names"]:
             disambiguation.resolve(
@@ -772,18 +830,55 @@ class Processor:
                 max_names=lambda group: max(len(it.reference.get("author", []) or []) for it in group),
             )
             groups = ambiguous(items)
-        if groups:
+        # the disambiguate condition: one more of the style's tests true at a time, for the cites still
+        # ambiguous ("Smith, Book One" needs the title only, "Smith, Complete Works, ed. 5" the edition too)
+        tests = disambiguate_conditions(self.style.root)
+        level = 1
+        while groups:
+            last = level >= min(tests, 8)
             for group in groups:
                 for it in group:
-                    it.reference["_disamb"] = {**(it.reference.get("_disamb") or {}), "condition": True}
+                    state = {**(it.reference.get("_disamb") or {}), "condition": True}
+                    state.pop("tests", None)
+                    if not last:
+                        state["tests"] = level  # only the first ``level`` tests hold
+                    it.reference["_disamb"] = state
             groups = ambiguous(items)
+            if last:
+                break
+            level += 1
         if opts["suffix"] and groups:
             order = {k: i for i, k in enumerate(self.bib.keys)}
             for group in groups:
                 group.sort(key=lambda it: order.get(it.key, 0))
                 for n, it in enumerate(group):
                     it.reference["year_suffix"] = _suffix_letters(n)
+        suffixed = {it.key for group in groups for it in group} if opts["suffix"] else set()
+        self._suffix_subsequent_forms(items, opts["suffix"], render, suffixed)
         self.bib._cites = []
+
+    def _suffix_subsequent_forms(
+        self, items: list[CitationItem], on: bool, render: Callable[[CitationItem], str], suffixed: set[str]
+    ) -> None:
+        """With et-al-subsequent-*, a later cite shortens its names ("Baur et al. 2000"): works the
+        subsequent form cannot tell apart get year suffixes too, as citeproc-js gives them."""
+        el = self.citation_el
+        if not on or (el.get("et-al-subsequent-min") is None and el.get("et-al-subsequent-use-first") is None):
+            return
+        texts: dict[str, list[CitationItem]] = {}
+        STATE.force_subsequent = True
+        try:
+            for it in items:
+                texts.setdefault(render(it), []).append(it)
+        finally:
+            STATE.force_subsequent = False
+        order = {k: i for i, k in enumerate(self.bib.keys)}
+        for text, group in texts.items():
+            if len(group) < 2 or not text or any(it.key in suffixed for it in group):
+                continue
+            group.sort(key=lambda it: order.get(it.key, 0))
+            for n, it in enumerate(group):
+                it.reference["year_suffix"] = _suffix_letters(n)
 
     def _all_items(self) -> list[CitationItem]:
         """One citation item per distinct key (first-position, no locator) for ambiguity checks."""
@@ -828,6 +923,9 @@ def _alias_hyphenated(source: Any) -> None:
         for key in list(ref):
             if "_" in key and (key in citeproc.NAMES or key in citeproc.NUMBERS):
                 ref[key.replace("_", "-")] = ref[key]
+
+
+_DISPLAY = {"block": mk.BLOCK, "indent": mk.INDENT}
 
 
 def _next_letter(letters: str) -> str:

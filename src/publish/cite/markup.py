@@ -43,6 +43,9 @@ NOCASE = ("\ue019", "\ue01a")  # rich-text nocase spans carried through our own 
 NAMES = ("\ue01b", "\ue01c")
 # Rich text's <span class="nodecor">: no italics, bold or small caps from around it (CSL-JSON rich text).
 NODECOR = ("\ue01e", "\ue01f")
+# display="block" and display="indent" on a bibliography layout's child: csl-block / csl-indent Spans.
+BLOCK = ("\ue020", "\ue021")
+INDENT = ("\ue022", "\ue023")
 INDEX_BASE = 0xF0000  # supplementary private-use area A: index characters
 
 # Each marker pair and the span kind it opens; the three tables below are derived from this one list.
@@ -60,12 +63,14 @@ _PAIRS = (
     (ITEM, "Item"),
     (NOCASE, "NoCase"),
     (NODECOR, "NoDecor"),
+    (BLOCK, "Block"),
+    (INDENT, "Indent"),
 )
 OPENERS = {opener: kind for (opener, _closer), kind in _PAIRS}
 CLOSERS = {closer for (_opener, closer), _kind in _PAIRS}
 CLOSE_OF = {opener: closer for (opener, closer), _kind in _PAIRS}
-MARKER_RE = re.compile("[\ue000-\ue01f\U000f0000-\U000fffff]")
-MARKERS = "\ue000-\ue01f"
+MARKER_RE = re.compile("[\ue000-\ue02f\U000f0000-\U000fffff]")
+MARKERS = "\ue000-\ue02f"
 
 
 def index_char(i: int) -> str:
@@ -506,6 +511,11 @@ def _build(
                 out.extend(ctx.suffix(child.index))
         elif kind == "FieldSep":
             out.append({"t": "FieldSep"})
+        elif kind in ("Block", "Indent"):
+            # CSL display: a block of its own (an entry's heading) or an indented one; empty, none
+            inner = _build(child.children, ctx, active=active, quote_level=quote_level)
+            if inner:
+                out.append({"t": "Span", "c": [["", ["csl-" + kind.lower()], []], inner]})
         else:
             out.extend(_build(child.children, ctx, active=active, quote_level=quote_level))
     return out

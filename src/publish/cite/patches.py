@@ -44,6 +44,9 @@ class _State(threading.local):
         self.names_marked = False  # the entry's first names are wrapped in NAMES markers
         self.name_overrides: dict[str, Any] | None = None  # disambiguation: add names / given names
         self.year_suffix_pending: str | None = None  # implicit year-suffix not yet printed for the item
+        self.without_accessed = False  # disambiguation: the accessed date tells no cites apart
+        self.force_subsequent = False  # disambiguation: compare the et-al-subsequent form of cites
+        self.disambiguate_tests = 0  # the disambiguate conditions the current render has met
         self.variables_called = 0  # variables the rendering elements asked for (cs:group's rule)
         self.variables_rendered = 0  # ... and how many of them printed something
 
@@ -273,6 +276,9 @@ def _case(self: Any, text: Any, language: str | None = None) -> Any:
 _SEGMENT_RE = re.compile(r"[^.]+\.?")
 
 
+_DIGRAPH_RE = re.compile(r"^[A-Z]{2}[a-z]")
+
+
 def _given_tokens(group: str, initialize: bool) -> list[tuple[str, bool]]:
     """(text, is an initial) for the words of a given name, as citeproc-js reads them.
 
@@ -293,6 +299,10 @@ def _given_tokens(group: str, initialize: bool) -> list[tuple[str, bool]]:
                 out.append((core, True))
             elif core[:1].isdigit():
                 out.append((core, initialize))  # "11" in a name is kept as written unless initialising
+            elif initialize and _DIGRAPH_RE.match(core):
+                # two capitals before the lowercase ("TSerendorjiin") are one letter of a transliteration:
+                # its initial is "Ts", as citeproc-js gives it
+                out.append((core[0] + core[1].lower(), True))
             elif initialize:
                 out.append((core[0].upper(), True))
             elif len(core) == 1:
@@ -659,7 +669,9 @@ def _text_variable(orig: Any) -> Any:
         if variable in ("year-suffix",) and "year_suffix" not in item.reference:
             return None
         if variable == "first-reference-note-number":
-            return _first_note_number(self, item, context)
+            # a variable like any other for cs:group: empty on a first cite, it suppresses its group
+            STATE.variables_called += 1
+            return _rendered(variable, _first_note_number(self, item, context))
         if variable == "locator":
             STATE.variables_called += 1
             try:
@@ -668,6 +680,12 @@ def _text_variable(orig: Any) -> Any:
                 return None
         STATE.variables_called += 1
         text = orig(self, item, context)
+        if variable in _RANGED_NUMBER_VARIABLES and text and "-" in str(text):
+            # a number variable's range prints through cs:text with the locale's page-range-delimiter,
+            # an en dash unless a style redefines it ("n. 3–4"; AMA's "-"), as citeproc-js prints it;
+            # "3-B" or "N110-5" keep their hyphen (:mod:`.numbers`)
+            delimiter = self.get_single_term(name="page-range-delimiter") or "\u2013"
+            text = String(format_numbers(str(text), str(delimiter), ampersand=_ampersand(self)))
         if variable == "citation-label" and text and STATE.year_suffix_pending:
             # the implicit year-suffix of a label style follows the label ("Asth00a"), as in citeproc-js
             text = text + String(STATE.year_suffix_pending)
@@ -675,6 +693,12 @@ def _text_variable(orig: Any) -> Any:
         return _rendered(variable, text)
 
     return _variable
+
+
+# CSL number variables whose ranges are ranges (a report's "number" is an identifier, "2019-01")
+_RANGED_NUMBER_VARIABLES = frozenset(
+    {"issue", "volume", "number-of-volumes", "number-of-pages", "collection-number", "chapter-number"}
+)
 
 
 def _repressed(context: Any, node: Any, variable: str, tag: str) -> bool:
@@ -757,6 +781,8 @@ def _counting_render(orig: Any) -> Any:
 
     def render(self: Any, *args: Any, **kwargs: Any) -> Any:
         STATE.variables_called += 1
+        if STATE.without_accessed and self.get("variable") == "accessed":
+            return None
         text = orig(self, *args, **kwargs)
         if text:
             STATE.variables_rendered += 1
@@ -932,9 +958,13 @@ def _if_render(self: Any, item: Any, context: Any = None, delimiter: str = "", *
         results += self._position(item, context)
     if "disambiguate" in self.attrib:
         # like the names it adds, what disambiguation decides shows in the entry too (citeproc-js, pandoc)
-        flag = bool((item.reference.get("_disamb") or {}).get("condition")) and (
-            STATE.in_citation_item or STATE.in_bibliography_entry
-        )
+        # with "tests" n, only the first n disambiguate tests a render meets are true, the later ones
+        # not yet (citeproc-js tries them one more at a time); without it, all of them
+        state = item.reference.get("_disamb") or {}
+        flag = bool(state.get("condition")) and (STATE.in_citation_item or STATE.in_bibliography_entry)
+        if flag and "tests" in state:
+            STATE.disambiguate_tests += 1
+            flag = STATE.disambiguate_tests <= state["tests"]
         results.append(flag == (self.get("disambiguate").lower() == "true"))
     match = self.get("match")
     if match == "any":
@@ -962,6 +992,36 @@ def _date_part_render(orig: Any) -> Any:
             self.attrib.update(saved)
 
     return render
+
+
+def disambiguate_conditions(root: Any) -> int:
+    """How many cs:if / cs:else-if test the disambiguate condition in the style."""
+    cached = getattr(root, "_publish_disambiguate_conditions", None)
+    if cached is None:
+        cached = len(_xpath_search(root, ".//cs:if[@disambiguate]")) + len(
+            _xpath_search(root, ".//cs:else-if[@disambiguate]")
+        )
+        root._publish_disambiguate_conditions = cached
+    return cached
+
+
+def cites_accessed(root: Any) -> bool:
+    """Whether the citation layout can print the accessed date (its macros included)."""
+    cached = getattr(root, "_publish_cites_accessed", None)
+    if cached is None:
+        cached = False
+        todo = [root.citation] if root.citation is not None else []
+        seen: set[str] = set()
+        while todo and not cached:
+            node = todo.pop()
+            cached = bool(_xpath_search(node, ".//cs:date[@variable='accessed']"))
+            for text in _xpath_search(node, ".//cs:text[@macro]"):
+                name = text.get("macro")
+                if name not in seen:
+                    seen.add(name)
+                    todo.extend(_xpath_search(root, f"cs:macro[@name='{name}']"))
+        root._publish_cites_accessed = cached
+    return cached
 
 
 def implicit_year_suffix(root: Any) -> bool:
