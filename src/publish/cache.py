@@ -3,7 +3,8 @@
 Each render and index step is a pure function of its digest (its name, settings and input hashes; the
 settings carry publish's code digest and the engines' versions). So one laptop's, CI's or a cluster's
 result can serve another project copy with the same inputs. The cache is a plain folder, local or on a
-network mount, that any number of builds may share:
+network mount, that any number of builds may share, or an fsspec URL such as ``s3://bucket/prefix``
+(cache_store.py) with the same layout:
 
 ``objects/ab/<sha256>``
     each output file's bytes, named by their hash (shared by every entry that has them: a brand's
