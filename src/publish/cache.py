@@ -3,7 +3,8 @@
 Each render and index step is a pure function of its digest (its name, settings and input hashes; the
 settings carry publish's code digest and the engines' versions). So one laptop's, CI's or a cluster's
 result can serve another project copy with the same inputs. The cache is a plain folder, local or on a
-network mount, that any number of builds may share:
+network mount, that any number of builds may share, or an fsspec URL such as ``s3://bucket/prefix``
+(cache_store.py) with the same layout:
 
 ``objects/ab/<sha256>``
     each output file's bytes, named by their hash (shared by every entry that has them: a brand's
@@ -23,18 +24,16 @@ first.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import re
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+from .cache_store import FolderStore, FsspecStore, Store, is_url
 from .errors import PublishError, Warning_
-from .state import write_atomic
 
 #: Part of every key: a change to the entry layout or key recipe makes old entries unreachable, not wrong.
 LAYOUT = "publish-cache-1"
@@ -65,16 +64,21 @@ class Stats(NamedTuple):
 
 
 class Cache:
-    """One cache folder. ``warn`` receives one line per damaged entry found."""
+    """One cache, in a folder or at an fsspec URL (cache_store.py). ``warn`` receives one line per damaged
+    entry found."""
 
-    def __init__(self, folder: Path, warn: Callable[[str], None] | None = None) -> None:
-        self.folder = folder
+    def __init__(self, place: Store | Path, warn: Callable[[str], None] | None = None) -> None:
+        self.backend: Store = FolderStore(place) if isinstance(place, Path) else place
+        #: How builds and ``publish cache`` name it: the folder, or the URL.
+        self.folder: Path | str = self.backend.folder if isinstance(self.backend, FolderStore) else self.backend.where
         self.warn = warn or (lambda line: None)
         self.hits = 0
 
     @classmethod
     def open(cls, folder: str | Path, warn: Callable[[str], None] | None = None) -> Cache:
-        path = Path(folder).expanduser()
+        if isinstance(folder, str) and is_url(folder):
+            return cls(FsspecStore(folder), warn)
+        path = Path(str(folder).removeprefix("file://")).expanduser()
         if path.exists() and not path.is_dir():
             raise PublishError("the cache is not a folder", file=str(path), hint="give --cache a folder (or none)")
         try:
@@ -95,11 +99,13 @@ class Cache:
         parts = [LAYOUT, digest, list(engine_versions()), os.environ.get("SOURCE_DATE_EPOCH")]
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
-    def _entry(self, key: str) -> Path:
-        return self.folder / "steps" / key[:2] / f"{key}.json"
+    @staticmethod
+    def _entry(key: str) -> str:
+        return f"steps/{key[:2]}/{key}.json"
 
-    def _object(self, sha: str) -> Path:
-        return self.folder / "objects" / sha[:2] / sha
+    @staticmethod
+    def _object(sha: str) -> str:
+        return f"objects/{sha[:2]}/{sha}"
 
     # Use -------------------------------------------------------------------------------------------------
 
@@ -110,8 +116,10 @@ class Cache:
         the step ran, as a cite step finds a manuscript's bibliography and images) is a hit only if
         ``hash_of`` gives each of them its recorded hash here too."""
         entry = self._entry(self.key(digest))
+        store = self.backend
         try:
-            record = json.loads(entry.read_bytes())
+            raw = store.read(entry)
+            record = json.loads(raw)
             files = record["files"]
             found = record.get("inputs", {})
         except FileNotFoundError:
@@ -125,17 +133,16 @@ class Cache:
         for rel, sha in files.items():
             obj = self._object(sha)
             try:
-                data = obj.read_bytes()
+                data = store.read(obj)
             except OSError:
                 self._damaged(entry, name, f"{rel} is missing from it")
                 return None
             if hashlib.sha256(data).hexdigest() != sha:
-                obj.unlink(missing_ok=True)
+                store.delete(obj)
                 self._damaged(entry, name, f"{rel} does not match its recorded hash")
                 return None
             out[rel] = data
-        with contextlib.suppress(OSError):
-            os.utime(entry)  # recently used: pruned last
+        store.used(entry, raw)  # recently used: pruned last
         self.hits += 1
         return out
 
@@ -146,48 +153,49 @@ class Cache:
         for rel, data in sorted(files.items()):
             sha = hashlib.sha256(data).hexdigest()
             obj = self._object(sha)
-            if not obj.is_file() or obj.stat().st_size != len(data):
-                write_atomic(obj, data)
+            if self.backend.size(obj) != len(data):
+                self.backend.write(obj, data)
             names[rel] = sha
         record = {"files": names, "inputs": dict(inputs)} if inputs else {"files": names}
-        write_atomic(self._entry(self.key(digest)), json.dumps(record, sort_keys=True).encode())
+        self.backend.write(self._entry(self.key(digest)), json.dumps(record, sort_keys=True).encode())
 
-    def _damaged(self, entry: Path, name: str, why: str) -> None:
-        entry.unlink(missing_ok=True)
+    def _damaged(self, entry: str, name: str, why: str) -> None:
+        self.backend.delete(entry)
         where = f" for {name}" if name else ""
-        self.warn(Warning_(f"cache entry{where} is damaged ({why})", file=str(self.folder),
+        self.warn(Warning_(f"cache entry{where} is damaged ({why})", file=self.backend.where,
                            hint="ignored; the step is rebuilt and its entry replaced").format())
 
     # Housekeeping ----------------------------------------------------------------------------------------
 
     def stats(self) -> Stats:
-        entries = list((self.folder / "steps").glob("*/*.json"))
-        objects = list((self.folder / "objects").glob("*/*"))
-        size = sum(_size(p) for p in (*entries, *objects))
-        return Stats(len(entries), len(objects), size)
+        entries = [size for name, size, _ in self.backend.listing("steps") if name.endswith(".json")]
+        objects = [size for _name, size, _ in self.backend.listing("objects")]
+        return Stats(len(entries), len(objects), sum(entries) + sum(objects))
 
     def prune(self, max_size: int) -> tuple[int, int]:
         """Remove the least recently used entries until the cache holds at most ``max_size`` bytes, then
         every object no remaining entry names. Returns (entries removed, bytes freed)."""
-        entries = sorted((self.folder / "steps").glob("*/*.json"), key=_mtime)
-        named: dict[Path, set[str]] = {}
-        for entry in entries:
+        store = self.backend
+        entries = sorted((e for e in store.listing("steps") if e[0].endswith(".json")), key=lambda e: e[2])
+        named: dict[str, set[str]] = {}
+        for entry, _size, _mtime in entries:
             try:
-                named[entry] = set(json.loads(entry.read_bytes())["files"].values())
+                named[entry] = set(json.loads(store.read(entry))["files"].values())
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 named[entry] = set()
-        objects = {p.name: _size(p) for p in (self.folder / "objects").glob("*/*")}
+        objects = {name.rsplit("/", 1)[-1]: size for name, size, _ in store.listing("objects")}
         users: dict[str, int] = {}
         for shas in named.values():
             for sha in shas:
                 users[sha] = users.get(sha, 0) + 1
-        before = self.stats().size
-        total, removed = sum(objects.get(sha, 0) for sha in users) + sum(_size(e) for e in entries), 0
-        for entry in entries:
+        before = sum(objects.values()) + sum(size for _, size, _ in entries)
+        total = sum(objects.get(sha, 0) for sha in users) + sum(size for _, size, _ in entries)
+        removed = 0
+        for entry, size, _mtime in entries:
             if total <= max_size:
                 break
-            total -= _size(entry)
-            entry.unlink(missing_ok=True)
+            total -= size
+            store.delete(entry)
             removed += 1
             for sha in named.pop(entry):
                 users[sha] -= 1
@@ -196,27 +204,10 @@ class Cache:
         live = {sha for shas in named.values() for sha in shas}
         for sha in objects:
             if sha not in live:
-                self._object(sha).unlink(missing_ok=True)
-        for folder in (self.folder / "steps", self.folder / "objects"):
-            for sub in folder.glob("*") if folder.is_dir() else []:
-                with contextlib.suppress(OSError):
-                    sub.rmdir()
+                store.delete(self._object(sha))
+        store.tidy()
         return removed, before - self.stats().size
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return time.time()
-
-
-def describe(stats: Stats, folder: Path) -> str:
+def describe(stats: Stats, folder: Path | str) -> str:
     return f"{folder}: {stats.entries} step results, {stats.objects} files, {human(stats.size)}"

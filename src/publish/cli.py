@@ -184,11 +184,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _cache(args: argparse.Namespace) -> int:
     from .cache import Cache, describe, human, parse_size
+    from .cache_store import is_url
 
     if not args.cache:
         raise PublishError("no cache folder given", hint="use --cache DIR or set PUBLISH_CACHE")
     limit = parse_size(args.max_size) if args.action == "prune" else 0
-    if not Path(args.cache).is_dir():
+    if not is_url(args.cache) and not Path(args.cache.removeprefix("file://")).is_dir():
         raise PublishError("no cache here", file=args.cache, hint="give the folder builds used with --cache")
     cache = Cache.open(args.cache)
     if args.action == "prune":
