@@ -2,7 +2,9 @@
 way, like for like (HTML, PDF and EPUB, the standard edition, one brand):
 
 - a cold build; then, on that project, a text-only edit (one sentence added) and one added citation, each
-  rebuilt: wall and CPU seconds and the peak memory of the build's processes, as ratios to plain pandoc's
+  rebuilt: wall and CPU seconds and the peak memory of the build's processes (the largest sum over the
+  processes alive at one moment, see ``bench.timing``; for the cold build also the largest single
+  process), as ratios to plain pandoc's
   (which has no incremental build: an edit costs it a whole run, so its cold run is its figure for both);
 - after each edit, when the web page was rewritten, and a build of the web page alone (``--format html``);
 - whether the edited builds' outputs are byte-identical to a from-scratch build of the same project;
@@ -127,8 +129,9 @@ def measure_project(ctx: Context, name: str, make: Callable[[Path], Path], stem:
         value = figures.median(what, field)
         return float("nan") if value is None else value
 
-    wall, cpu, peak = (lambda b: b.seconds), (lambda b: b.cpu), (lambda b: b.peak_mb)
-    theirs = {"wall": median("pandoc", wall), "cpu": median("pandoc", cpu), "peak": median("pandoc", peak)}
+    wall, cpu, peak, largest = (lambda b: b.seconds), (lambda b: b.cpu), (lambda b: b.peak_mb), (lambda b: b.largest_mb)
+    theirs = {"wall": median("pandoc", wall), "cpu": median("pandoc", cpu), "peak": median("pandoc", peak),
+              "largest": median("pandoc", largest)}
     for what, label in (("cold", "cold build"), ("text", "text-only edit, rebuilt"),
                         ("cite", "one added citation, rebuilt")):
         ours = median(what, wall)
@@ -138,6 +141,10 @@ def measure_project(ctx: Context, name: str, make: Callable[[Path], Path], stem:
         ours = median(what, peak)
         yield Row("  ... peak memory of its processes (MB)", f"{ours:.0f}", f"{theirs['peak']:.0f}",
                   ratio(ours, theirs["peak"]))
+        if what == "cold":
+            ours = median(what, largest)
+            yield Row("  ... largest single process (MB)", f"{ours:.0f}", f"{theirs['largest']:.0f}",
+                      ratio(ours, theirs["largest"]))
         if what != "cold":
             yield Row("  ... until the web page was rewritten (s)", f"{median(what, lambda b: b.watched):.2f}")
     yield Row(f"{name}: text-only edit, web page alone (--format html) (s)", f"{median('html only', wall):.2f}")

@@ -77,3 +77,21 @@ def test_long_group_edits_text_or_citations_only() -> None:
     assert f"[@{key}" in text
     printed = "  built       pdf default/long (18.33s) [never built]\n  built       html default/long (3.77s)\n"
     assert step_seconds(printed, "pdf default/long") == 18.33 and step_seconds(printed, "epub default/long") is None
+
+
+_HOLD = "import time; x = bytearray({mb} << 20); x[::4096] = b'1' * len(x[::4096]); time.sleep(1.0)"
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs /proc/PID/smaps_rollup")
+def test_peak_memory_is_the_sum_of_processes_alive_together(tmp_path: Path) -> None:
+    """Two children holding 80 MB each at the same moment: the build's peak is their sum (what the machine
+    holds), not the largest one alone (ru_maxrss), which would read the same for one child as for two."""
+    from bench.timing import measure
+
+    both = (f"import subprocess, sys; ps = [subprocess.Popen([sys.executable, '-c', {_HOLD.format(mb=80)!r}])"
+            " for _ in range(2)]; [p.wait() for p in ps]")
+    build = measure([[sys.executable, "-c", both]], tmp_path)
+    assert 80 < build.largest_mb < 120
+    assert build.peak_mb > 150
+    one = measure([[sys.executable, "-c", _HOLD.format(mb=80)]], tmp_path)
+    assert 80 < one.peak_mb < 120

@@ -130,3 +130,34 @@ def test_a_written_body_and_headings_make_the_same_handout(tmp_path: Path) -> No
     handout = PdfFormat(seed)
     assert handout.html(reduced, brand) == handout.html(doc, brand)
     assert handout.pdf_bytes(reduced, brand) == handout.pdf_bytes(doc, brand)
+
+
+def test_collects_less_often_while_rendering(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The render runs at formats.pdf.RENDER_GC_THRESHOLDS, the process's own thresholds are back after it
+    (a serve worker keeps running), and the PDF is byte for byte what the default thresholds make."""
+    import gc
+
+    import weasyprint
+
+    from publish.document import cite_manuscript
+    from publish.formats import pdf
+    from publish.manuscript import load_manuscript
+    from tests.projects import SEED
+
+    seed = Project(copy_project(tmp_path, manuscripts=[p.name for p in SEED.parent.iterdir()]))
+    doc = cite_manuscript(seed, load_manuscript(seed.manuscripts / SEED.name))
+    brand = load_brand(seed.brands / "default")
+    handout = PdfFormat(seed)
+    seen: list[tuple[int, ...]] = []
+    original = weasyprint.HTML.render
+
+    def render(self: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_threshold())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "render", render)
+    before = gc.get_threshold()
+    fewer = handout.pdf_bytes(doc, brand)
+    assert seen == [pdf.RENDER_GC_THRESHOLDS] and gc.get_threshold() == before
+    monkeypatch.setattr(pdf, "RENDER_GC_THRESHOLDS", before)
+    assert handout.pdf_bytes(doc, brand) == fewer and seen[-1] == before

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import hashlib
 import logging
 import os
@@ -168,6 +169,28 @@ def _source_date_epoch(timestamp: int) -> Iterator[None]:
         os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
+#: The garbage collector's thresholds while WeasyPrint lays out and draws (see :func:`_fewer_collections`).
+RENDER_GC_THRESHOLDS = (10_000, 10, 10)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Collect less often while WeasyPrint renders, then as before.
+
+    A render allocates millions of short-lived objects (boxes, styles, text runs) and keeps the pages it
+    lays out until they are drawn, so at Python's default thresholds (700, 10, 10) the collector ran
+    about 1,450 times during the long manuscript's render, each older-generation pass walking a heap
+    that only grows: 1.4-1.5 s of a 10 s render (gc.callbacks). At 10,000 it runs about 100 times for
+    0.4 s; the peak resident size is the same (296 MB), since what the passes found to free was little,
+    and so are the PDF's bytes (the collector frees memory, it decides nothing that is drawn)."""
+    saved = gc.get_threshold()
+    gc.set_threshold(*RENDER_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
+
+
 def _line_naming(text: str, resource: str) -> int | None:
     """The manuscript line that refers to a refused resource (by URL, else by file name)."""
     needles = [resource, Path(urlsplit(resource).path).name]
@@ -279,10 +302,11 @@ class PdfFormat(Format):
                 "custom_metadata": True,
             }
             base_url = self.base_url(doc)
-            source = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-            rendered = source.render(**options)  # what HTML.write_pdf does, keeping the laid-out pages
-            with _source_date_epoch(doc.timestamp):
-                data = rendered.write_pdf(**options)
+            with _fewer_collections():
+                source = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+                rendered = source.render(**options)  # what HTML.write_pdf does, keeping the laid-out pages
+                with _source_date_epoch(doc.timestamp):
+                    data = rendered.write_pdf(**options)
             if stats is not None:
                 stats["pages"] = len(rendered.pages)
         except FatalURLFetchingError as exc:
