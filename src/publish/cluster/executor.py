@@ -42,6 +42,8 @@ WORKERS_SECONDS = 10
 #: A step whose worker died is run again elsewhere by the scheduler; ``retries`` also re-runs a step whose
 #: task itself failed (a worker that could not unpickle it, say).
 RETRIES = 2
+# Dask runs a ready task of higher priority first; an input file is only bytes to hand over.
+INPUT_PRIORITY = 10
 _ADDRESS = re.compile(r"^([a-z]+://)?[^\s/:]+:\d+$|^[a-z]+://\[[0-9a-f:.]+\]:\d+$", re.I)
 
 
@@ -202,7 +204,9 @@ class DaskExecutor:
         without a restriction, many such tasks with no dependencies are "root-ish" to the scheduler, which
         holds them in its queue until a worker is nearly idle. A new manuscript's files then waited there
         for seconds while the workers had others' renders queued, and its renders, which need them, came
-        out in waves, the last PDFs at the very end (seen by sampling ``Scheduler.queued``)."""
+        out in waves, the last PDFs at the very end (seen by sampling ``Scheduler.queued``). For the same
+        reason a file's task goes ahead of the renders already queued on a worker (``INPUT_PRIORITY``): it
+        takes no time, and the next manuscript's renders wait on it."""
         try:
             st = path.stat()
         except OSError:
@@ -217,7 +221,8 @@ class DaskExecutor:
                 from .worker import literal
 
                 self._inputs[sha] = client.submit(literal, data, key=f"publish-input-{sha}", pure=False,
-                                                  workers=self._workers or None, allow_other_workers=True)
+                                                  workers=self._workers or None, allow_other_workers=True,
+                                                  priority=INPUT_PRIORITY)
         return sha
 
     def _bridge(self, remote: Any) -> Future[Outcome]:
