@@ -20,6 +20,7 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -166,4 +167,5 @@ def rows(ctx: Context) -> Iterator[Row]:
         try:
             yield from measure_project(ctx, name, make, stem)
         except subprocess.CalledProcessError as exc:
+            print(f"{name}: {exc.cmd} failed:\n{exc.stderr or exc}", file=sys.stderr)  # the row keeps only its tail
             yield Row(f"{name}: FAILED", str(exc.stderr or exc)[-60:])
