@@ -76,7 +76,8 @@ class _Capture(Reporter):
         self.ran: set[str] = set()
 
     def step(self, result: StepResult) -> None:
-        self.trace.mark(f"{result.status} {result.name}")
+        took = f" ({result.seconds * 1000:.0f} ms to make)" if result.seconds else ""
+        self.trace.mark(f"{result.status} {result.name}{took}")
         super().step(result)
         if result.status in ("built", "failed", "removed"):
             self.ran.add(result.name)
