@@ -60,7 +60,11 @@ class _Sheet:
     color_profiles: dict[str, Any] = field(default_factory=dict)
 
     def fresh(self) -> bool:
-        return all(_digest(path) == digest for path, digest in self.files.items())
+        """Every file its parsing read still has the bytes it had (a file gone: no; the render says why)."""
+        try:
+            return all(_digest(path) == digest for path, digest in self.files.items())
+        except OSError:
+            return False
 
 
 class _Job:
@@ -79,8 +83,8 @@ class _Job:
             return self.replay(kwargs)
         first = not self.used and self.sheet.css is None
         self.used = True
-        if not first:  # a second <style> with the same text, or another document state: as WeasyPrint does
-            return original(**kwargs)
+        if not first or kwargs.get("url_fetcher") is not self.fetcher:  # a second <style> with the same
+            return original(**kwargs)  # text, another document state, a fetcher that notes nothing: as it was
         return self.parse(original, kwargs, state)
 
     def parse(self, original: type, kwargs: dict[str, Any], state: tuple[Any, ...]) -> Any:
