@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 from .errors import PublishError
@@ -76,7 +77,8 @@ class _Capture(Reporter):
         self.ran: set[str] = set()
 
     def step(self, result: StepResult) -> None:
-        self.trace.mark(f"{result.status} {result.name}")
+        took = f" ({result.seconds * 1000:.0f} ms to make)" if result.seconds else ""
+        self.trace.mark(f"{result.status} {result.name}{took}")
         super().step(result)
         if result.status in ("built", "failed", "removed"):
             self.ran.add(result.name)
@@ -191,9 +193,13 @@ class Preview:
     def watch(self) -> None:
         """Point the watcher at what the builds read (records of every step, so far)."""
         inputs = {p for rec in State(self.project).steps.values() for p in rec.get("inputs", {})}
-        self.watcher.update(Targets(self.project, inputs))
-        for path, stamp in self._stamps().items():  # files first read by this build: as they are now
-            self.stamps.setdefault(path, stamp)
+        targets = Targets(self.project, inputs)
+        self.watcher.update(targets)
+        # Files first read by this build: as they are now. A file that appeared while it ran and that it did
+        # not read (a handout saved mid-build, after the build listed the manuscripts) was not there when
+        # it started: so it stays, and its report is a change to build, not one already built.
+        for path, stamp in self._stamps().items():
+            self.stamps.setdefault(path, stamp if Path(path) in targets.files else None)
 
     def _stamps(self) -> dict[str, tuple[int, int, int] | None]:
         """(mtime, size, inode) of every watched file and of each manuscript and brand, as they are now."""

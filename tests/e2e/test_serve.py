@@ -353,6 +353,32 @@ def test_new_and_removed_manuscripts_update_the_listing(server: Served, project:
     assert not list((project / "build").glob("*/added-while-serving.*"))
 
 
+def test_a_brand_added_while_serving_is_listed_and_built_then_goes_when_removed(server: Served, project: Path,
+                                                                                page: Any) -> None:
+    """A designer copies a brand folder to start a new clinic's (file by file, as ``cp -r`` does: the
+    ``_brand.yml`` may arrive before its fonts); the listing shows its handout, and deleting the folder
+    takes it off the listing and out of build/."""
+    import shutil
+
+    page.goto(server.url, wait_until="load")
+    brands = project / "styles" / "brands"
+    added = brands / "added-clinic"
+    link = f'a[href="/added-clinic/{SEED}.html"]'
+    shutil.copytree(brands / "riverside", added)
+    SAVED[0] = time.monotonic()
+    try:
+        page.wait_for_selector(link, timeout=60000)
+        server.idle()
+        assert (project / "build" / "added-clinic" / f"{SEED}.html").is_file()
+        assert (project / "build" / "added-clinic" / f"{SEED}.pdf").is_file()
+    finally:
+        shutil.rmtree(added)
+        SAVED[0] = time.monotonic()
+    page.wait_for_selector(link, state="detached", timeout=60000)
+    server.idle()
+    assert not (project / "build" / "added-clinic").exists()
+
+
 def test_twenty_saves_in_a_second_give_one_or_two_rebuilds(server: Served, project: Path) -> None:
     source = project / "manuscript" / f"{SEED}.md"
     text = source.read_text(encoding="utf-8")

@@ -1,6 +1,7 @@
 """The preview server's warm runner (light steps in its own process, no fsync, unchanged files left as they
-are) makes exactly what ``publish build`` makes: the same bytes and the same records, after a text edit
-and after a brand-colour edit; and it rewrites only the files whose bytes changed."""
+are, PDFs from a warm worker that keeps the parsed print stylesheet) makes exactly what ``publish build``
+makes: the same bytes and the same records, after a text edit and after a brand-colour edit; and it
+rewrites only the files whose bytes changed."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from publish.serve import Preview, ServeOptions
 from tests.conftest import copy_project, run_publish
 from tests.projects import SEED
 
-ARGS = ("--brand", "default", "--format", "html", "--format", "epub")
+ARGS = ("--brand", "default", "--format", "html", "--format", "epub", "--format", "pdf")
 
 
 def outputs(project: Path) -> dict[str, bytes]:
@@ -33,7 +34,7 @@ def stamps(project: Path) -> dict[str, tuple[int, int]]:
 def test_serve_builds_what_publish_build_builds(tmp_path: Path) -> None:
     served = copy_project(tmp_path / "served")
     fresh = tmp_path / "fresh"
-    preview = Preview(Project(served), ServeOptions(BuildOptions(brands=["default"], formats=["html", "epub"],
+    preview = Preview(Project(served), ServeOptions(BuildOptions(brands=["default"], formats=["html", "epub", "pdf"],
                                                                  jobs=2, quiet=True)), err=lambda line: None)
     assert preview.runner.preview and getattr(preview.runner.executor, "light_here", False)
     source = served / "manuscript" / SEED.name

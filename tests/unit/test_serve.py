@@ -150,3 +150,20 @@ def test_a_change_reported_again_is_not_built_again(tmp_path: Path) -> None:
     p.debouncer.add({str(source), str(new), str(gone)})
     assert p.debouncer.forget(p.moved) is True
     assert p.debouncer.take(timeout=0) == {str(source), str(new), str(gone)}
+
+
+def test_a_handout_saved_during_a_build_that_did_not_read_it_is_built_after(tmp_path: Path) -> None:
+    """A new manuscript saved after a build listed the manuscripts (so the build never read it) is a
+    change when the build ends, not a file "already built as it is"; one the build read is not."""
+    (tmp_path / "manuscript").mkdir()
+    source = tmp_path / "manuscript" / "a.md"
+    source.write_text("one")
+    p = _preview(tmp_path)
+    p.stamps = p._stamps()  # the build starts
+    new = tmp_path / "manuscript" / "new.md"
+    new.write_text("saved while the build ran")
+    p.watch()  # the build is done; its records name no input (none was built here)
+    assert p.moved({str(new)}) == {str(new)}
+    assert p.sweep() == {str(new)}
+    p.stamps = p._stamps()  # the next build starts, and reads it
+    assert p.moved({str(new)}) == set() and p.sweep() == set()

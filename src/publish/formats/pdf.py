@@ -35,6 +35,7 @@ from ..templates import render
 from .base import Format, Link, register, toc, with_written_body
 from .html import page_context
 from .pdf_footnotes import with_page_footnotes
+from .pdf_warm import warm_styles
 from .weasy import load_weasyprint
 
 PDF_VARIANT = "pdf/ua-1"
@@ -80,6 +81,8 @@ def _fetcher_class() -> type:
             super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True, allow_redirects=False)
             self.roots = [r.resolve() for r in roots]
             self.denied = [d.resolve() for d in denied]
+            #: the files read while this is a list (``pdf_warm`` notes what a stylesheet's parsing read)
+            self.fetched: list[Path] | None = None
 
         def refuse(self, message: str, resource: str) -> None:
             exc = FatalURLFetchingError(message)
@@ -105,6 +108,8 @@ def _fetcher_class() -> type:
             if not path.is_file():
                 shown = path.relative_to(self.roots[0]) if path.is_relative_to(self.roots[0]) else path
                 self.refuse(f"missing resource: {shown}", str(path))
+            if self.fetched is not None:
+                self.fetched.append(path)
             return super().fetch(url, headers)
 
     return SandboxFetcher
@@ -242,12 +247,18 @@ class PdfFormat(Format):
         base = doc.settings.base_url
         return f"{base.rstrip('/')}/{brand.name}/{doc.stem}.html" if base else None
 
-    def html(self, doc: Document, brand: Brand, *, large_print: bool = False) -> str:
+    def handout_css(self, doc: Document, brand: Brand, *, large_print: bool = False) -> str:
+        """The stylesheet the handout inlines: the print stylesheet with only the faces this handout's
+        letters need (a Latin handout loads no Chinese font)."""
         from ..coverage import needed_families
 
-        # only the faces this handout's letters need: a Latin handout loads no Chinese font
-        css = self.print_css(brand, large_print=large_print, lang=doc.settings.lang,
-                             families=needed_families(doc, brand))
+        return self.print_css(brand, large_print=large_print, lang=doc.settings.lang,
+                              families=needed_families(doc, brand))
+
+    def html(self, doc: Document, brand: Brand, *, large_print: bool = False, css: str | None = None) -> str:
+        """The handout's HTML, its stylesheet inlined (``css``: :meth:`handout_css`, when already made)."""
+        if css is None:
+            css = self.handout_css(doc, brand, large_print=large_print)
         if "</" in css:  # the stylesheet is inlined in <style>: it must not be able to close it
             raise PublishError("print stylesheet contains '</'", file="print.css.j2",
                                hint="remove '</' from the stylesheet and the brand's values")
@@ -289,7 +300,8 @@ class PdfFormat(Format):
         weasyprint = load_weasyprint()
         from weasyprint.urls import FatalURLFetchingError
 
-        html = self.html(doc, brand, large_print=large_print)
+        css = self.handout_css(doc, brand, large_print=large_print)
+        html = self.html(doc, brand, large_print=large_print, css=css)
         fetcher = sandbox_fetcher(self.project.root, brand.folder, self.project.build)
         collector = _LogCollector()
         logger = logging.getLogger("weasyprint")
@@ -304,7 +316,8 @@ class PdfFormat(Format):
             base_url = self.base_url(doc)
             with _fewer_collections():
                 source = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-                rendered = source.render(**options)  # what HTML.write_pdf does, keeping the laid-out pages
+                with warm_styles(css, base_url, fetcher) as font_config:  # parsed before, if it is the same
+                    rendered = source.render(font_config=font_config, **options)  # write_pdf, keeping the pages
                 with _source_date_epoch(doc.timestamp):
                     data = rendered.write_pdf(**options)
             if stats is not None:
