@@ -59,7 +59,7 @@ def containers(node: Any, prune: Callable[[dict[str, Any]], bool] | None = None)
         kind = type(x)
         if kind is dict:
             t = x.get("t")
-            if t in TEXT_LEAVES:
+            if type(t) is str and t in TEXT_LEAVES:  # (a metadata map may have a key "t")
                 continue
             yield x
             if prune is not None and prune(x):
