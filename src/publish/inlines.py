@@ -17,17 +17,61 @@ TAGS = {"Emph": "em", "Strong": "strong", "SmallCaps": "span", "Strikeout": "del
         "Superscript": "sup", "Subscript": "sub"}
 
 
+#: Elements that hold no other element and no attributes (``Str``, ``Space``, breaks): most of a document's
+#: elements, and never what a walk that looks for structure (links, images, notes, divs) wants.
+TEXT_LEAVES = frozenset({"Str", "Space", "SoftBreak", "LineBreak"})
+
+
 def elements(node: Any, prune: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[dict[str, Any]]:
     """Every element (dict) of a pandoc AST in document order, each before what it contains. An element
-    ``prune`` accepts is yielded, but nothing inside it is."""
-    if isinstance(node, dict):
-        yield node
-        if prune is None or not prune(node):
-            for value in node.values():
-                yield from elements(value, prune)
-    elif isinstance(node, list):
-        for child in node:
-            yield from elements(child, prune)
+    ``prune`` accepts is yielded, but nothing inside it is.
+
+    A stack, not nested generators: a long manuscript has a third of a million elements, and a recursive
+    generator resumes every generator above an element to hand it on (seven million resumptions a walk).
+    An element's contents are read when the walk comes back to it, so a caller may change an element it
+    was given (its contents are then walked as changed)."""
+    stack = [node]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        x = pop()
+        kind = type(x)
+        if kind is dict:
+            yield x
+            if prune is not None and prune(x):
+                continue
+            if len(x) == 2 and "c" in x and type(x.get("t")) is str:  # a pandoc element: "c" holds the rest
+                c = x["c"]
+                if type(c) is list or type(c) is dict:
+                    stack.append(c)
+            else:  # a citation, a table's parts: every value, in order
+                push(reversed([v for v in x.values() if type(v) is list or type(v) is dict]))
+        elif kind is list:
+            push(reversed(x))
+
+
+def containers(node: Any, prune: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[dict[str, Any]]:
+    """:func:`elements` without the text leaves (:data:`TEXT_LEAVES`): for a walk that looks for structure
+    (images, links, raw HTML, notes, headings, divs), which then never meets most of a document."""
+    stack = [node]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        x = pop()
+        kind = type(x)
+        if kind is dict:
+            t = x.get("t")
+            if type(t) is str and t in TEXT_LEAVES:  # (a metadata map may have a key "t")
+                continue
+            yield x
+            if prune is not None and prune(x):
+                continue
+            if len(x) == 2 and "c" in x and type(t) is str:
+                c = x["c"]
+                if type(c) is list or type(c) is dict:
+                    stack.append(c)
+            else:
+                push(reversed([v for v in x.values() if type(v) is list or type(v) is dict]))
+        elif kind is list:
+            push(reversed(x))
 
 
 def lists(node: Any) -> Iterator[list[Any]]:

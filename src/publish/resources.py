@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import PublishError
-from .inlines import elements, plain_text
+from .inlines import containers, plain_text
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -22,20 +22,25 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _RAW_URL = re.compile(r"""(?:\b(src|href|poster|data)\s*=\s*["']?|url\(\s*["']?)([^"'\s)>]+)""", re.I)
 
 
-def _targets(node: Any) -> Iterator[tuple[str, str]]:
-    """(kind, target) for every Image and Link in the AST, and every URL inside raw HTML."""
-    if isinstance(node, dict):
-        t = node.get("t")
+#: What the checks here read: images, links and raw markup (which may hold either).
+_RESOURCES = frozenset({"Image", "Link", "RawInline", "RawBlock"})
+
+
+def _resources(blocks: list[Any]) -> list[dict[str, Any]]:
+    """Every Image, Link and raw element of the blocks, in document order: one walk past the text (most of
+    a long manuscript's elements) serves both checks of :func:`local_images`."""
+    return [node for node in containers(blocks) if node.get("t") in _RESOURCES]
+
+
+def _targets(nodes: list[dict[str, Any]]) -> Iterator[tuple[str, str]]:
+    """(kind, target) for every Image and Link among ``nodes``, and every URL inside raw HTML."""
+    for node in nodes:
+        t = node["t"]
         if t in ("Image", "Link"):
             yield t, node["c"][2][0]
-        elif t in ("RawInline", "RawBlock") and node["c"][0] in ("html", "html5", "epub", "css"):
+        elif node["c"][0] in ("html", "html5", "epub", "css"):
             for m in _RAW_URL.finditer(node["c"][1]):
                 yield ("Link" if (m.group(1) or "").lower() == "href" else "Image"), m.group(2)
-        for v in node.values():
-            yield from _targets(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _targets(v)
 
 
 def _where(text: str, target: str) -> tuple[int | None, int | None]:
@@ -65,12 +70,14 @@ def _image_at(text: str, target: str, nth: int) -> tuple[int | None, int | None]
     return _where(text, target)
 
 
-def check_alt_text(ast: dict[str, Any], source: Path, text: str) -> None:
+def check_alt_text(ast: dict[str, Any], source: Path, text: str,
+                   nodes: list[dict[str, Any]] | None = None) -> None:
     """Every image says what it shows, or is marked decorative: the first one that does neither is an error
     at its place in the manuscript (for every format: the web page and the e-book would otherwise carry an
-    image a screen reader cannot describe, and the PDF/UA handout cannot be made at all)."""
+    image a screen reader cannot describe, and the PDF/UA handout cannot be made at all). ``nodes``: the
+    AST's :func:`_resources`, when the caller has them already."""
     seen: dict[str, int] = {}
-    for node in elements(ast.get("blocks", [])):
+    for node in _resources(ast.get("blocks", [])) if nodes is None else nodes:
         t = node.get("t")
         if t == "Image":
             (_ident, classes, _kv), alt, (target, _title) = node["c"]
@@ -116,7 +123,7 @@ def mark_decorative(ast: dict[str, Any]) -> dict[str, Any]:
     says ``role="presentation"`` on an HTML ``img`` is equivalent to ``aria-hidden="true"``, which Nu,
     axe, EPUBCheck and Ace all accept, so that is the explicit mark written. Any ``role`` or ``aria-*``
     the author gave such an image is dropped for the same reason."""
-    for node in elements(ast.get("blocks", [])):
+    for node in containers(ast.get("blocks", [])):
         if node.get("t") == "Image" and DECORATIVE in node["c"][0][1]:
             ident, classes, kv = node["c"][0]
             kv = [pair for pair in kv if pair[0] not in ("alt", "role") and not pair[0].startswith("aria-")]
@@ -127,10 +134,11 @@ def mark_decorative(ast: dict[str, Any]) -> dict[str, Any]:
 
 def local_images(ast: dict[str, Any], source: Path, text: str, root: Path) -> list[Path]:
     """Check every image and local link; return the image files (inside the project) the document uses."""
-    check_alt_text(ast, source, text)
+    nodes = _resources(ast.get("blocks", []))
+    check_alt_text(ast, source, text, nodes)
     images: list[Path] = []
     base = source.parent
-    for kind, target in _targets(ast.get("blocks", [])):
+    for kind, target in _targets(nodes):
         if not target or target.startswith("#"):
             continue
         line, col = _where(text, target)

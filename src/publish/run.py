@@ -215,6 +215,28 @@ def _content_pickle(value: Any) -> bytes:
     return out.getvalue()
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection while a manuscript is read and cited, and what is alive after it frozen
+    (``gc.freeze``) until the build ends (:meth:`_Build.run` unfreezes it).
+
+    A long manuscript's AST is a million small dicts, lists and strings, and no cycles: every collection
+    the parse and the cite set off walks all of them and frees none (0.07 s of the cite step's 0.24 s on
+    the long manuscript, and again later in this process, while the web page is made here, and in the
+    workers forked after it). Refcounts still free what is dropped; a cycle made meanwhile is collected
+    once the build is over."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.freeze()
+            gc.enable()
+
+
 def check_brand(folder: str, cache: str, sync: bool = True) -> Brand:
     """Read and check one brand (contrast gate included), and keep it for the next build (``sync``: as
     :func:`~publish.state.write_atomic` says)."""
@@ -245,7 +267,18 @@ def content_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
-def render_step(root: str, doc: Document, brand: Brand, fmt: str, edition: str,
+def _given(doc: Document | bytes) -> Document:
+    """A step's document, which a pool's worker is handed as the cite step's pickle (:attr:`Cited.blob`,
+    made once): pickling the cited document again for each step held this process (and the web page made
+    here meanwhile) for a tenth of a second on a long manuscript."""
+    if isinstance(doc, bytes):
+        import pickle
+
+        return pickle.loads(doc)
+    return doc
+
+
+def render_step(root: str, doc: Document | bytes, brand: Brand, fmt: str, edition: str,
                 links: tuple[Link, ...], alternates: tuple[Alternate, ...] = ()) -> dict[str, bytes]:
     """Render one output (one edition of one format); its files come back as bytes, project-relative."""
     from .coverage import check as check_fonts
@@ -253,7 +286,7 @@ def render_step(root: str, doc: Document, brand: Brand, fmt: str, edition: str,
 
     base = Path(root)
     renderer = registry()[fmt](Project(base))
-    located = doc.located(base.resolve())
+    located = _given(doc).located(base.resolve())
     located.alternates = alternates
     readers = brand.in_language(located.settings.lang)
     check_fonts(located, readers)  # letters of the handout's script in no font: an error, not boxes
@@ -276,13 +309,13 @@ def reading_target(front_matter: float | None, brands: Sequence[float | None], p
     return min(given) if given else project
 
 
-def analysis_step(root: str, doc: Document, brand_targets: tuple[float | None, ...],
+def analysis_step(root: str, doc: Document | bytes, brand_targets: tuple[float | None, ...],
                   project_target: float | None = None) -> dict[str, Any]:
     """The reading-level report of one manuscript, and a warning when it reads above its target
     (:func:`reading_target`)."""
     from .analysis import analyse, check_grade, render_report
 
-    located = doc.located(Path(root).resolve())
+    located = _given(doc).located(Path(root).resolve())
     result = analyse(located)
     target = reading_target(located.settings.reading_grade, brand_targets, project_target)
     warning = check_grade(result, target, located.source.relative_to(Path(root).resolve()))
@@ -392,6 +425,9 @@ class _Build:
         self.print_docs: dict[str, Document] = {}  # stem -> what the heavy renders get (print_doc)
         self.brand_warnings: dict[str, list[Any]] = {}  # a render's: its brand's texts missing its language
         self.shown: set[Any] = set()  # one handout's warning about its brand is shown once, not per format
+        self.page_thread = False  # a web page is being made in this process (page_here)
+        self.written: set[str] = set()  # renders whose files their thread wrote already (page_here)
+        self.blobs: dict[str, bytes] = {}  # stem -> the cited document's pickle (what a pool's worker gets)
         if runner.cache is not None:
             runner.cache.warn = rep.err
 
@@ -466,6 +502,14 @@ class _Build:
     def run(self) -> int:
         if self.opts.dry_run:
             return self.dry_run()
+        try:
+            return self._run()
+        finally:
+            import gc
+
+            gc.unfreeze()  # what the cite steps froze (collector_paused) is the collector's again
+
+    def _run(self) -> int:
         self.read_settings()
         cites = [(step, self.stale(step) if step.manuscript in self.docs else "never built")
                  for step in cite_steps(self.selection, self.version)]
@@ -556,7 +600,8 @@ class _Build:
 
         outcome = self.cite_from_cache(step)
         if outcome is None:
-            outcome = perform(cite_step, (self.root, step.source))
+            with collector_paused():
+                outcome = perform(cite_step, (self.root, step.source))
             if outcome.status == "ok" and self.runner.cache is not None:
                 self.cite_to_cache(step, outcome.value)
         else:
@@ -566,6 +611,7 @@ class _Build:
             return None
         cited: Cited = outcome.value
         self.put(step.targets[0], cited.blob)
+        self.blobs[step.manuscript] = cited.blob
         self.record(step, tuple(dict.fromkeys((step.source, *cited.inputs))), list(step.targets), cited.warnings)
         self.docs[step.manuscript] = cited.info
         self.state.info[step.manuscript] = cited.info.to_json()
@@ -603,7 +649,9 @@ class _Build:
     def load_doc(self, stem: str) -> Document:
         import pickle
 
-        doc: Document = pickle.loads((self.project.root / doc_path(stem)).read_bytes())
+        blob = (self.project.root / doc_path(stem)).read_bytes()
+        self.blobs[stem] = blob
+        doc: Document = pickle.loads(blob)
         return doc.located(self.project.root.resolve())
 
     def submit_render(self, step: Step, doc: Document | None) -> Document | None:
@@ -624,11 +672,70 @@ class _Build:
         if brand is None:
             return doc
         self.brand_warnings[step.name] = brand.untranslated(doc.settings.lang)
-        future = self.runner.executor.submit(render_step, (self.root, given, brand, step.format, step.edition,
-                                                           step.links, step.alternates), heavy=step.heavy,
-                                             key=self.digest(step), inputs=step.inputs + self.doc_files(doc))
+        here = self.page_here(step)
+        if not here and given is doc:
+            given = self.shipped(doc, heavy=step.heavy)
+        args = (self.root, given, brand, step.format, step.edition, step.links, step.alternates)
+        if here:
+            future = self.render_here(step, args)
+        else:
+            future = self.runner.executor.submit(render_step, args, heavy=step.heavy, key=self.digest(step),
+                                                 inputs=step.inputs + self.doc_files(doc))
         self.pending[future] = (step, reason)
         return doc
+
+    def shipped(self, doc: Document, *, heavy: bool = False) -> Document | bytes:
+        """What a step is handed of the document: for a pool's worker, its pickle as the cite step made
+        it (the same document: it was made from this one); for a step run here, the document itself."""
+        from .executors import PoolExecutor
+
+        executor = self.runner.executor
+        blob = self.blobs.get(doc.stem)
+        pooled = isinstance(executor, PoolExecutor) and (heavy or not executor.light_here)
+        return blob if blob is not None and pooled else doc
+
+    def page_here(self, step: Step) -> bool:
+        """Whether to make this web page in a thread of this process rather than in a pool's worker: the
+        page a reader (and an author after an edit) opens first, of the manuscript just cited, one at a
+        time. Here, the cited document is not pickled across to a worker (a tenth of a second on a long
+        manuscript), unpickled there, nor waits for the worker to start and import the formats; the
+        thread holds the interpreter only for the page's own Python (the back-links, the templates), and
+        pandoc writes the body meanwhile as a process of its own. Only with the local pools (a cluster
+        renders remotely; ``-j 1`` and a preview's light steps are made here already)."""
+        from .executors import PoolExecutor
+
+        executor = self.runner.executor
+        return (self.formats[step.format].links_others and not self.page_thread
+                and isinstance(executor, PoolExecutor) and not executor.light_here)
+
+    def render_here(self, step: Step, args: tuple[Any, ...]) -> Future[Outcome]:
+        """Run the render in a thread of its own, which also writes its files as soon as it has them (the
+        page first: a reader waiting for it need not wait for this process to come back from writing the
+        handout's body); the runner records them as it records any render's (:meth:`write`)."""
+        import threading
+        from concurrent.futures import Future
+
+        from .executors import perform
+
+        future: Future[Outcome] = Future()
+
+        def make() -> None:
+            try:
+                outcome = perform(render_step, args)
+                if outcome.status == "ok":
+                    for rel, data in outcome.value.items():
+                        self.put(rel, data)
+                    self.written.add(step.name)
+            except BaseException as exc:  # a failed write: raised where the runner collects the render
+                future.set_exception(exc)
+            else:
+                future.set_result(outcome)
+            finally:
+                self.page_thread = False
+
+        self.page_thread = True
+        threading.Thread(target=make, name=f"publish {step.name}", daemon=True).start()
+        return future
 
     def from_cache(self, step: Step, reason: str) -> bool:
         """A stale step's files from the shared cache, when it has them: pending as if run, never rendered."""
@@ -684,7 +791,7 @@ class _Build:
         if doc is None:
             doc = self.load_doc(step.manuscript)
         project = self.project_settings().reading_grade
-        future = self.runner.executor.submit(analysis_step, (self.root, doc, tuple(targets), project),
+        future = self.runner.executor.submit(analysis_step, (self.root, self.shipped(doc), tuple(targets), project),
                                              key=self.digest(step), inputs=self.doc_files(doc))
         self.pending[future] = (step, reason)
         return doc
@@ -730,7 +837,7 @@ class _Build:
     def write(self, step: Step, reason: str, outcome: Outcome) -> None:
         value = outcome.value
         files: dict[str, bytes] = value["files"] if step.kind == ANALYSE else value
-        for rel, data in files.items():
+        for rel, data in files.items() if step.name not in self.written else ():
             self.put(rel, data)
         warnings = value["warnings"] if step.kind == ANALYSE else self.brand_warnings.pop(step.name, [])
         self.record(step, step.inputs, sorted(files), warnings)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from publish.errors import PublishError, Warning_, did_you_mean, line_col_of_offset
-from publish.inlines import elements
+from publish.inlines import TEXT_LEAVES, elements
 
 from . import markup as mk
 from .clusters import ends_sentence
@@ -398,11 +398,14 @@ def _find_refs(blocks: list[Any]) -> tuple[list[Any], int] | None:
     for i, block in enumerate(blocks):
         if not isinstance(block, dict):
             continue
-        if block.get("t") == "Div" and block["c"][0][0] == "refs":
+        t = block.get("t")
+        if t in TEXT_LEAVES:  # most of a paragraph's inlines: neither a Div nor holding one
+            continue
+        if t == "Div" and block["c"][0][0] == "refs":
             return blocks, i
         c = block.get("c")
-        if block.get("t") in ("Div", "BlockQuote") or isinstance(c, list):
-            inner = c[1] if block.get("t") == "Div" else c
+        if t in ("Div", "BlockQuote") or isinstance(c, list):
+            inner = c[1] if t == "Div" else c
             if isinstance(inner, list):
                 found = _find_refs(inner)
                 if found:

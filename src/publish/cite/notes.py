@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..inlines import lists
+from ..inlines import TEXT_LEAVES, lists
 
 _PUNCTUATION = ".,;:!?"
 
@@ -24,14 +24,20 @@ def cites_with_notes(blocks: list[Any], note_style: bool) -> list[tuple[dict, in
     """
     out: list[tuple[dict, int, bool]] = []
     count = 0
-
-    def walk(node: Any, note: int) -> None:
-        nonlocal count
-        if isinstance(node, list):
-            for child in node:
-                walk(child, note)
-        elif isinstance(node, dict):
+    note = 0  # the footnote being walked (0: the main text)
+    # A stack, in reading order, past the text leaves (most of a manuscript): a recursive walk called
+    # itself for every Str and Space. A Note's contents are followed by the note they interrupted.
+    stack: list[Any] = [blocks]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is list:
+            push(reversed(node))
+        elif kind is dict:
             t = node.get("t")
+            if t in TEXT_LEAVES:
+                continue
             if t == "Cite":
                 if note:
                     out.append((node, note, True))
@@ -40,16 +46,16 @@ def cites_with_notes(blocks: list[Any], note_style: bool) -> list[tuple[dict, in
                     out.append((node, count, False))
                 else:
                     out.append((node, 0, False))
-                return  # a Cite's own inlines hold no citations
+                continue  # a Cite's own inlines hold no citations
             if t == "Note":
                 count += 1
-                walk(node.get("c"), count)
-                return
-            for value in node.values():
-                if isinstance(value, (list, dict)):
-                    walk(value, note)
-
-    walk(blocks, 0)
+                stack.append((note,))  # back to this note number after the Note
+                stack.append(node.get("c"))
+                note = count
+                continue
+            push(reversed([v for v in node.values() if isinstance(v, (list, dict))]))
+        elif kind is tuple:
+            note = node[0]
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
@@ -135,6 +136,7 @@ def toc(doc: Document) -> list[TocEntry]:
 #: AST again when only a template or brand changed. Keyed by digest, so it holds no copy of any AST.
 _RECENT_BODIES: dict[str, str] = {}
 _RECENT_KEPT = 4
+_RECENT_LOCK = threading.Lock()
 
 
 def _body_html(data: bytes, math: str, sections: bool) -> str:
@@ -174,9 +176,10 @@ def body_html(doc: Document, *, math: str = "plain", sections: bool = True) -> s
         body = _RECENT_BODIES.pop(key, None)
         if body is None:
             body = _body_html(data, math, sections)
-        _RECENT_BODIES[key] = body
-        while len(_RECENT_BODIES) > _RECENT_KEPT:
-            _RECENT_BODIES.pop(next(iter(_RECENT_BODIES)))
+        with _RECENT_LOCK:  # the build makes its web page in a thread while it writes the handout's body
+            _RECENT_BODIES[key] = body
+            while len(_RECENT_BODIES) > _RECENT_KEPT:
+                _RECENT_BODIES.pop(next(iter(_RECENT_BODIES)))
         doc.bodies[key] = body
     return doc.bodies[key]
 

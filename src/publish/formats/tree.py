@@ -7,9 +7,9 @@ they do with it on a long manuscript, so an edit here is copy-on-write: :func:`r
 lists and elements only along the way from the root to what changed, and shares every other subtree
 with the original (which nobody changes afterwards).
 
-:func:`containers` is :func:`publish.inlines.elements` for readers that look for structure (links,
-headings, divs, images): it passes over the text leaves (``Str``, ``Space``, breaks), which are most of
-a document's elements, and walks with a stack instead of nested generators.
+:func:`containers` (from :mod:`publish.inlines`, where the read step's checks use it too) is
+:func:`publish.inlines.elements` for readers that look for structure (links, headings, divs, images): it
+passes over the text leaves (``Str``, ``Space``, breaks), which are most of a document's elements.
 """
 
 from __future__ import annotations
@@ -17,32 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-#: Elements that hold no other element and no attributes: most of a document, and never what is edited.
-TEXT_LEAVES = frozenset({"Str", "Space", "SoftBreak", "LineBreak"})
-
-
-def containers(node: Any, prune: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[dict[str, Any]]:
-    """Every element (dict) of a pandoc AST but its text leaves, in document order, each before what it
-    contains; like ``elements``, an element ``prune`` accepts is yielded but nothing inside it is."""
-    stack = [node]
-    pop, push = stack.pop, stack.extend
-    while stack:
-        x = pop()
-        kind = type(x)
-        if kind is dict:
-            if x.get("t") in TEXT_LEAVES:
-                continue
-            yield x
-            if prune is not None and prune(x):
-                continue
-            if len(x) == 2 and "c" in x:  # a pandoc element: {"t": ..., "c": ...}
-                c = x["c"]
-                if type(c) is list or type(c) is dict:
-                    stack.append(c)
-            else:  # a citation, a table cell's parts: every value, in order
-                push(reversed([v for v in x.values() if type(v) is list or type(v) is dict]))
-        elif kind is list:
-            push(reversed(x))
+from ..inlines import TEXT_LEAVES, containers  # the walk past the text leaves, shared with the read step
 
 
 def rebuilt(node: Any, replacements: Mapping[int, Any], within: Iterable[int] | None = None) -> Any:
