@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,7 +152,7 @@ class FsspecStore:
             if self.atomic_put:
                 self.fs.pipe_file(path, data)
                 return
-            tmp = f"{path}.{os.getpid()}.tmp"
+            tmp = f"{path}.{os.getpid()}.{threading.get_native_id()}.tmp"
             self.fs.pipe_file(tmp, data)
             self.fs.mv(tmp, path)
         except Exception as exc:  # noqa: BLE001 (one line, not a traceback)

@@ -140,18 +140,56 @@ class PoolExecutor:
         self._size = {True: 0, False: 0}
         self._busy = {True: 0, False: 0}
         self._lock = threading.Lock()
+        self._quiet = threading.Condition()  # guards _here: threads of this process running a step
+        self._here = 0
 
     def _pool(self, heavy: bool, size: int | None = None) -> ProcessPoolExecutor:
-        if heavy:
-            if self._heavy is None:
+        """A pool, started (its workers forked) the first time it is asked for.
+
+        Workers are forked from this process, and a fork copies the locks its other threads hold at that
+        moment (an import's, the allocator's) into a child where no thread will ever release them: a worker
+        forked while :meth:`in_thread`'s thread imported a module waited for that import forever. So a pool
+        starts only while no such thread runs, and it forks all its workers at once, now (its first task:
+        with the fork start method a pool forks every worker at its first task, cpython#90622) rather than
+        at some later submit."""
+        pool = self._heavy if heavy else self._light
+        if pool is not None:
+            return pool
+        with self._quiet:
+            while self._here:
+                self._quiet.wait()
+            if heavy:
                 cap = self.jobs - 1 if self.light_here else self.jobs  # this process is a worker too
                 self._size[True] = max(1, min(cap, size or cap))
-                self._heavy = ProcessPoolExecutor(self._size[True], initializer=_init_heavy)
-            return self._heavy
-        if self._light is None:
-            self._size[False] = max(1, self.jobs - self._size[True])
-            self._light = ProcessPoolExecutor(self._size[False], initializer=_ignore_interrupts)
-        return self._light
+                pool = self._heavy = ProcessPoolExecutor(self._size[True], initializer=_init_heavy)
+            else:
+                self._size[False] = max(1, self.jobs - self._size[True])
+                pool = self._light = ProcessPoolExecutor(self._size[False], initializer=_ignore_interrupts)
+            pool.submit(_nothing)
+        return pool
+
+    def in_thread(self, fn: Callable[[], Outcome], name: str) -> Future[Outcome]:
+        """Run ``fn`` in a thread of this process and return the future of its outcome (what it raises is
+        the future's exception). The light pool is started first, so the steps submitted while the thread
+        runs find their workers forked already; a pool that must start later waits for the thread
+        (:meth:`_pool`)."""
+        self._pool(False)
+        future: Future[Outcome] = Future()
+        with self._quiet:
+            self._here += 1
+
+        def run() -> None:
+            try:
+                future.set_result(fn())
+            except BaseException as exc:
+                future.set_exception(exc)
+            finally:
+                with self._quiet:
+                    self._here -= 1
+                    self._quiet.notify_all()
+
+        threading.Thread(target=run, name=name, daemon=True).start()
+        return future
 
     def _where(self, heavy: bool) -> bool:
         """The pool a step goes to: its own, or for a light step an idle heavy worker's."""
@@ -180,7 +218,7 @@ class PoolExecutor:
 
     def warm(self, *, heavy: int) -> None:
         if heavy and self._heavy is None:
-            self._pool(True, heavy).submit(_nothing)
+            self._pool(True, heavy)
 
     def shutdown(self, *, cancel: bool = False) -> None:
         for pool in (self._heavy, self._light):

@@ -712,30 +712,21 @@ class _Build:
         """Run the render in a thread of its own, which also writes its files as soon as it has them (the
         page first: a reader waiting for it need not wait for this process to come back from writing the
         handout's body); the runner records them as it records any render's (:meth:`write`)."""
-        import threading
-        from concurrent.futures import Future
-
         from .executors import perform
 
-        future: Future[Outcome] = Future()
-
-        def make() -> None:
+        def make() -> Outcome:  # a failed write raises, where the runner collects the render
             try:
                 outcome = perform(render_step, args)
                 if outcome.status == "ok":
                     for rel, data in outcome.value.items():
                         self.put(rel, data)
                     self.written.add(step.name)
-            except BaseException as exc:  # a failed write: raised where the runner collects the render
-                future.set_exception(exc)
-            else:
-                future.set_result(outcome)
+                return outcome
             finally:
                 self.page_thread = False
 
         self.page_thread = True
-        threading.Thread(target=make, name=f"publish {step.name}", daemon=True).start()
-        return future
+        return self.runner.executor.in_thread(make, f"publish {step.name}")  # type: ignore[attr-defined]
 
     def from_cache(self, step: Step, reason: str) -> bool:
         """A stale step's files from the shared cache, when it has them: pending as if run, never rendered."""

@@ -265,7 +265,8 @@ def serve(project: Project, opts: ServeOptions) -> int:
     from .formats import declarations
     from .run import select
 
-    select(project, opts.build, declarations())  # a wrong name is an error now, not an overlay later
+    formats = declarations()
+    sel = select(project, opts.build, formats)  # a wrong name is an error now, not an overlay later
     preview = Preview(project, opts)
     views = Views(project)
     httpd = bind(opts.host, opts.port, handler(project.build, preview.channel, views,
@@ -279,6 +280,8 @@ def serve(project: Project, opts: ServeOptions) -> int:
                               name="publish-http")
     try:
         preview.rebuild()
+        if any(formats[f].heavy for f in sel.formats):  # PDF workers forked before this process has other
+            preview.runner.executor.warm(heavy=preview.runner.jobs)  # threads, even after a failed build
         thread.start()
         print(f"publish: serving {url} (every handout in every brand; Ctrl-C to stop)", flush=True)
         if opts.open_browser:

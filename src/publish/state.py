@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -37,7 +38,7 @@ def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
     new rather than an empty one. Readers see whole files either way (the rename does that); a preview
     server, whose outputs are rebuilt on its next start anyway, leaves it out."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_native_id()}.tmp")  # threads write too
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
