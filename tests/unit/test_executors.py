@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 
 import pytest
 
 from publish.errors import PublishError
-from publish.executors import InlineExecutor, PoolExecutor, make_executor, perform
+from publish.executors import InlineExecutor, Outcome, PoolExecutor, make_executor, perform
 
 
 def whoami(tag: str) -> dict[str, object]:
@@ -70,3 +71,46 @@ def test_cancel_stops_the_workers_at_once() -> None:
     for f in futures:
         with pytest.raises(Exception):  # noqa: B017 - cancelled or broken, never a result
             f.result(timeout=10)
+
+
+HELD = threading.Lock()
+
+
+def take_held() -> bool:
+    """In a worker: whether the lock a thread of the parent held can be taken (a fork copies it held)."""
+    return HELD.acquire(timeout=5)
+
+
+def test_no_worker_is_forked_while_a_step_runs_in_a_thread() -> None:
+    """A fork copies the locks another thread holds into a child where nobody releases them (an import's
+    lock made builds hang); a pool started while ``in_thread``'s step runs waits for it."""
+    ex = PoolExecutor(2)
+    holding = threading.Event()
+
+    def step() -> Outcome:
+        with HELD:
+            holding.set()
+            time.sleep(0.5)
+        return Outcome("ok", "page", 0.5)
+
+    try:
+        here = ex.in_thread(step, "publish test page")
+        assert holding.wait(10)
+        assert ex.submit(take_held, (), heavy=True).result(timeout=60).value is True
+        assert here.result(timeout=10).value == "page"
+        assert ex.submit(take_held, ()).result(timeout=60).value is True  # the light pool, forked before
+    finally:
+        ex.shutdown()
+
+
+def test_in_thread_passes_what_the_step_raises() -> None:
+    ex = PoolExecutor(2)
+
+    def step() -> Outcome:
+        raise OSError("disk full")
+
+    try:
+        with pytest.raises(OSError, match="disk full"):
+            ex.in_thread(step, "publish test page").result(timeout=10)
+    finally:
+        ex.shutdown()

@@ -21,6 +21,28 @@ def test_write_atomic_leaves_no_temp_files(tmp_path: Path) -> None:
     assert sorted(p.name for p in target.parent.iterdir()) == ["a.txt"]
 
 
+def test_write_atomic_from_two_threads_at_once(tmp_path: Path) -> None:
+    """Threads of one process write the same file (a page's shared asset) without tripping on each other's
+    temporary file: it once had only the process id in its name."""
+    target = tmp_path / "out" / "style.css"
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for _ in range(200):
+                write_atomic(target, b"x" * 4096, sync=False)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert target.read_bytes() == b"x" * 4096
+    assert sorted(p.name for p in target.parent.iterdir()) == ["style.css"]
+
 def test_hash_cache_rehashes_only_when_stamp_moves(tmp_path: Path) -> None:
     f = tmp_path / "x"
     f.write_text("a")
