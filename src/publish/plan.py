@@ -92,6 +92,11 @@ class Selection(NamedTuple):
     def wants(self, edition: str) -> bool:
         return self.editions is None or (edition or "standard") in self.editions
 
+    def heavy_renders(self, formats: Mapping[str, FormatInfo], manuscripts: int) -> int:
+        """How many heavy renders (PDFs) a build of ``manuscripts`` of these manuscripts makes at most."""
+        per = sum(self.wants(e) for f in self.formats if formats[f].heavy for e in formats[f].editions)
+        return per * len(self.brands) * manuscripts
+
     def everything(self, formats: Sequence[str]) -> Selection:
         """The whole project in every format and edition: what pruning keeps."""
         return Selection(self.all_manuscripts, self.all_brands, tuple(formats), None, self.all_manuscripts,

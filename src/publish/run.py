@@ -551,9 +551,7 @@ class _Build:
     def start_early(self, manuscripts: int) -> None:
         """Work that will be needed, started now so it overlaps the citing: the brands' checks, and a
         heavy worker's imports when PDFs are to be made."""
-        sel = self.selection
-        heavy = sum(sel.wants(e) for f in sel.formats if self.formats[f].heavy for e in self.formats[f].editions)
-        self.runner.executor.warm(heavy=heavy * len(sel.brands) * manuscripts)
+        self.runner.executor.warm(heavy=self.selection.heavy_renders(self.formats, manuscripts))
         for brand in self.selection.brands:
             self.brand(brand, wait=False)
 

@@ -279,9 +279,10 @@ def serve(project: Project, opts: ServeOptions) -> int:
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.25}, daemon=True,
                               name="publish-http")
     try:
+        # The PDF workers, forked before this process has threads of its own (the watcher's, the server's):
+        # a build that fails before it starts them would otherwise leave them to a fork beside those.
+        preview.runner.executor.warm(heavy=sel.heavy_renders(formats, len(sel.manuscripts)))
         preview.rebuild()
-        if any(formats[f].heavy for f in sel.formats):  # PDF workers forked before this process has other
-            preview.runner.executor.warm(heavy=preview.runner.jobs)  # threads, even after a failed build
         thread.start()
         print(f"publish: serving {url} (every handout in every brand; Ctrl-C to stop)", flush=True)
         if opts.open_browser:
