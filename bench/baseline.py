@@ -22,12 +22,13 @@ def pandoc_commands(out: Path, manuscript: Path = SEED) -> list[list[str]]:
                                          ["--pdf-engine=weasyprint", "-o", str(out / "a.pdf")])]
 
 
-def plain_pandoc_build(out: Path, manuscript: Path = SEED) -> Build:
-    """The plain-pandoc way measured like a build: wall and CPU seconds, peak memory of its processes."""
+def plain_pandoc_build(out: Path, manuscript: Path = SEED, *, memory: bool = False) -> Build:
+    """The plain-pandoc way measured like a build: wall and CPU seconds (``memory``: the peak memory of its
+    processes instead, see :func:`bench.timing.measure`)."""
     path = os.environ.get("PATH", "")
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{path}"  # its weasyprint command
     try:
-        return measure(pandoc_commands(out, manuscript), out)
+        return measure(pandoc_commands(out, manuscript), out, memory=memory)
     finally:
         os.environ["PATH"] = path
 

@@ -15,9 +15,14 @@ from bench.rows import Context
 
 # Runs its commands one after another and prints their wall time, CPU time, the peak memory of the
 # process tree (the largest sum, over the processes alive at one moment, of their proportional set size,
-# sampled every 20 ms), the largest resident size of any one process it waited for, and when a file named to
-# watch was first rewritten. A wrapper process of its own, so each build's peak is its own and not the
-# largest of every build the benchmark ran so far.
+# sampled every 20 ms, only when asked: see below), the largest resident size of any one process it waited
+# for, and when a file named to watch was first rewritten. A wrapper process of its own, so each build's peak
+# is its own and not the largest of every build the benchmark ran so far.
+#
+# Sampling is asked for in builds of their own, never in a timed one: reading smaps_rollup makes the kernel
+# walk each process's page tables, and every 20 ms for a tree of 300 MB processes that took about half a CPU
+# from the build it measured (a seed build read 0.81x plain pandoc with it, 0.71x without), and more from
+# ours, which uses both CPUs, than from pandoc's commands, which run one at a time.
 #
 # Why the sum and not ru_maxrss alone: RUSAGE_CHILDREN's ru_maxrss is the largest *single* process, which
 # compares one process of plain pandoc (its commands run one after another) with one of a build that runs
@@ -29,7 +34,7 @@ from bench.rows import Context
 # Python reads 300 MB.)
 _MEASURE = """
 import json, os, resource, subprocess, sys, time
-commands, watch = json.loads(sys.argv[1]), sys.argv[2]
+commands, watch, sample = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
 def stamp():
     try:
         return os.stat(watch).st_mtime_ns
@@ -57,13 +62,15 @@ def pss_kb(pid):
         pass
     return 0
 before, seen, each, out, peak = stamp() if watch else None, None, [], "", 0
-sample = os.path.exists(f"/proc/{os.getpid()}/smaps_rollup")
+sample = sample and os.path.exists(f"/proc/{os.getpid()}/smaps_rollup")
 t = time.perf_counter()
 for command in commands:
     start = time.perf_counter()
     with open(".bench-out", "w+b") as sink:
         proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE)
         sampled = 0.0
+        if not (watch or sample):
+            proc.wait()
         while proc.poll() is None:
             if watch and seen is None and stamp() != before:
                 seen = time.perf_counter() - t
@@ -87,7 +94,7 @@ print(json.dumps([wall, use.ru_utime + use.ru_stime, peak or use.ru_maxrss, use.
 
 class Build(NamedTuple):
     """One build: wall seconds, the peak memory of its process tree in MB (the sum of the processes alive
-    at one moment, PSS; the largest single process's resident size where /proc has no smaps_rollup), their
+    at one moment, PSS, when sampled; else the largest single process's resident size), their
     CPU seconds, the seconds until the watched output was rewritten (None: not watched, or not rewritten),
     each command's wall seconds, what the last one printed, and the largest resident size of any one of
     its processes in MB (ru_maxrss, what this row showed before)."""
@@ -101,10 +108,11 @@ class Build(NamedTuple):
     largest_mb: float = 0.0
 
 
-def measure(commands: list[list[str]], cwd: Path, watch: Path | None = None) -> Build:
-    """Run ``commands`` in turn in ``cwd``, as a user would, through the measuring wrapper."""
-    proc = subprocess.run([sys.executable, "-c", _MEASURE, json.dumps(commands), str(watch or "")], cwd=cwd,
-                          capture_output=True, text=True)
+def measure(commands: list[list[str]], cwd: Path, watch: Path | None = None, *, memory: bool = False) -> Build:
+    """Run ``commands`` in turn in ``cwd``, as a user would, through the measuring wrapper; ``memory``:
+    sample the tree's memory (a build measured for its peak, whose seconds are not to be trusted)."""
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, json.dumps(commands), str(watch or ""),
+                           "1" if memory else ""], cwd=cwd, capture_output=True, text=True)
     if proc.returncode:
         raise subprocess.CalledProcessError(proc.returncode, commands[-1], proc.stdout, proc.stderr)
     wall, cpu, peak_kb, largest_kb, seen, each, printed = json.loads(proc.stdout.splitlines()[-1])
@@ -117,19 +125,20 @@ def publish_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "publish.cli"]
 
 
-def publish_build(project: Path, *args: str, watch: Path | None = None, verbose: bool = False) -> Build:
+def publish_build(project: Path, *args: str, watch: Path | None = None, verbose: bool = False,
+                  memory: bool = False) -> Build:
     """Run ``publish build -q ARGS`` (``-v``: with each step's seconds printed) in ``project`` as a user would."""
-    return measure([[*publish_command(), "build", "-v" if verbose else "-q", *args]], project, watch)
+    return measure([[*publish_command(), "build", "-v" if verbose else "-q", *args]], project, watch, memory=memory)
 
 
 def cold_build(ctx: Context, *, jobs: int | None = None, manuscripts: int = 1,
-               brands: Iterable[str] = ("default",), extra: Iterable[str] = ()) -> Build:
+               brands: Iterable[str] = ("default",), extra: Iterable[str] = (), memory: bool = False) -> Build:
     """A build of a fresh seed project (nothing built yet) with those brands and options."""
     project = seed_project(ctx.folder("cold"), manuscripts)
     args = [a for b in brands for a in ("--brand", b)] + list(extra)
     if jobs:
         args += ["-j", str(jobs)]
-    return publish_build(project, *args)
+    return publish_build(project, *args, memory=memory)
 
 
 def median(measure: Callable[[], float], runs: int) -> float:
