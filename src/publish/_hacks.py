@@ -328,7 +328,11 @@ def _with_actual_text(ops: list[Any], heard: list[tuple[int, str, Any]], levels:
     actual: list[str | None] = []
     for (glyph, _, mapping), text in zip(heard, texts, strict=True):
         if not dict.__contains__(mapping, glyph):
-            dict.__setitem__(mapping, glyph, text)
+            # A glyph first drawn with no text of its own (a dot drawn apart from its letter) maps to WORD
+            # JOINER, invisible and transparent to Arabic joining: PDFium, which reads an empty ActualText
+            # as none, printed an empty map entry as the glyph's number read as a letter ("ā", "ĥ"), so
+            # Chromium's viewer copied Arabic words with Latin letters inside them.
+            dict.__setitem__(mapping, glyph, text or "\u2060")
         # a glyph with no text of its own gets an empty ActualText too: a reader given an empty map entry
         # may print the glyph's number instead (PDFium writes control characters)
         actual.append(text if dict.__getitem__(mapping, glyph) != text or text == "" else None)

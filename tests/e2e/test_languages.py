@@ -412,6 +412,25 @@ def test_right_to_left_pdf_text_gives_back_the_words(books: Path, brand: str, la
     assert len(expected) > 20 and sorted(expected - _words(text)) == [], pdf.name
 
 
+
+@pytest.mark.parametrize("lang", ["ar", "he"])
+def test_right_to_left_pdf_text_in_pdfium_has_no_stray_letters(books: Path, lang: str) -> None:
+    """PDFium (Chromium's viewer, and publish check) copies only letters that the handout's web page has,
+    from the Arabic or Hebrew PDF: a glyph drawn with no text of its own (a dot apart from its
+    letter) once came out as its glyph number read as a letter, Latin ones such as "ā" inside Arabic words."""
+    import unicodedata
+
+    import pypdfium2 as pdfium
+
+    for brand in ("default", "riverside"):
+        written = (books / brand / f"sleep.{lang}.html").read_text(encoding="utf-8")  # what the page says
+        pdf = pdfium.PdfDocument(str(books / brand / f"sleep.{lang}.pdf"))
+        text = "".join(page.get_textpage().get_text_range() for page in pdf)
+        allowed = set(unicodedata.normalize("NFKC", written)) | set(written)
+        stray = {c for c in unicodedata.normalize("NFKC", text)
+                 if c.isalpha() and not c.isascii() and c not in allowed}
+        assert stray == set(), (brand, sorted(stray))
+
 def test_a_latin_handout_embeds_no_fallback_font(books: Path) -> None:
     rows = subprocess.run([require_cmd("pdffonts"), str(books / "default" / "sleep.es.pdf")], capture_output=True,
                           text=True, check=True).stdout
