@@ -169,11 +169,13 @@ def test_the_index_groups_editions_with_lang_and_hreflang(web: Path) -> None:
     entries = re.findall(r'<li class="index-entry">(.*?)\n    </li>', index, re.S)
     assert len(entries) == 1  # one handout, six languages
     (entry,) = entries
-    assert '<h2 lang="en-US"><a href="sleep.html" hreflang="en-US">Sleeping Well</a></h2>' in entry
-    for lang, stem, title in (("es-ES", "sleep.es", "Dormir bien"), ("de-DE", "sleep.de", "Gut schlafen"),
-                              ("ar", "sleep.ar", "النوم الجيد"), ("he", "sleep.he", "לישון טוב"),
-                              ("zh-Hans", "sleep.zh-Hans", "睡个好觉")):
-        assert f'<a href="{stem}.html" hreflang="{lang}" lang="{lang}">{title}</a>' in entry
+    assert '<h2 lang="en-US" dir="ltr"><a href="sleep.html" hreflang="en-US">Sleeping Well</a></h2>' in entry
+    for lang, stem, title, way in (("es-ES", "sleep.es", "Dormir bien", "ltr"),
+                                   ("de-DE", "sleep.de", "Gut schlafen", "ltr"),
+                                   ("ar", "sleep.ar", "النوم الجيد", "rtl"), ("he", "sleep.he", "לישון טוב", "rtl"),
+                                   ("zh-Hans", "sleep.zh-Hans", "睡个好觉", "ltr")):
+        # an Arabic or Hebrew title in the English list is laid out right to left, by its own direction
+        assert f'<a href="{stem}.html" hreflang="{lang}" lang="{lang}" dir="{way}">{title}</a>' in entry
     for a in re.findall(r"<a [^>]*>", index[index.index("<main"):index.index("</main>")]):
         assert "hreflang=" in a, a  # every link to a handout says its language
 

@@ -318,6 +318,7 @@ class HtmlFormat(Format):
                 due = item.get("next_review")
                 item["next_review_text"] = printed(dt.date.fromisoformat(due), item["lang"], "long") if due else ""
                 item["language"] = endonym(item["lang"])
+                item["dir"] = "rtl" if is_rtl(item["lang"]) else "ltr"  # an Arabic title in an English list
             e.setdefault("editions", [])
         context = {
             "t": labels(lang, self.template_paths(brand)),
