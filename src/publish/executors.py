@@ -109,6 +109,9 @@ def _init_heavy() -> None:
             __import__(name)
 
 
+THREAD_GRACE = 60.0  # seconds a shutdown waits for a step running in a thread of this process
+
+
 def _nothing() -> None:
     """Submitted by :meth:`PoolExecutor.warm` so a pool starts a worker (which runs its initializer)."""
 
@@ -227,6 +230,11 @@ class PoolExecutor:
             if cancel:
                 stop_pool_workers(pool)
             pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        # A step running in a thread here (in_thread) is let finish, even on an interrupt: it is a web page,
+        # made in a moment, and a daemon thread cut off by the process's exit would leave its file half
+        # written under its temporary name.
+        with self._quiet:
+            self._quiet.wait_for(lambda: not self._here, timeout=THREAD_GRACE)
         self._heavy = self._light = None
         self._size = {True: 0, False: 0}
         self._busy = {True: 0, False: 0}

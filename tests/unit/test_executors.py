@@ -114,3 +114,19 @@ def test_in_thread_passes_what_the_step_raises() -> None:
             ex.in_thread(step, "publish test page").result(timeout=10)
     finally:
         ex.shutdown()
+
+
+def test_an_interrupt_lets_a_step_in_a_thread_finish() -> None:
+    """Ctrl-C or SIGTERM shuts the executor down: a step running in a thread here ends first, so the
+    process's exit does not cut its write short (a temporary file left in build/)."""
+    ex = PoolExecutor(2)
+    done = threading.Event()
+
+    def step() -> Outcome:
+        time.sleep(0.5)
+        done.set()
+        return Outcome("ok", None, 0.5)
+
+    ex.in_thread(step, "publish test page")
+    ex.shutdown(cancel=True)
+    assert done.is_set()
