@@ -21,10 +21,12 @@ discussion, and a fallback (like sphinx-autobuild's ``_hacks.py``: ideally this 
   kept here until a page is added. And every stream is deflated at zlib's level 9, which costs about
   1.5 s more than level 6 on that manuscript for a file 5% smaller; level 6 is zlib's own default.
   Without the attributes it expects, it leaves pydyf as it is.
-* :func:`actual_text_for_shaped_scripts` changes what the PDF's text layer says, never what it draws:
+* :func:`own_codes_for_shaped_scripts` changes what the PDF's text layer says, never what it draws:
   WeasyPrint 70 maps each glyph to the first text it drew, so Arabic in Noto Sans Arabic (shared
   skeletons and dots) extracts as other letters (Kozea/WeasyPrint#2841); a glyph drawn for other text
-  gets ``/ActualText``. Lines without a right-to-left letter or combining mark are drawn as before.
+  is drawn with a code of its own that the font's encoding maps to the same glyph, and that code's
+  ToUnicode entry says the text. Lines without a right-to-left letter or combining mark are drawn as
+  before.
 * :func:`stop_pool_workers` ends a ``ProcessPoolExecutor``'s workers at once on Ctrl-C (public only from
   Python 3.14, ``terminate_workers``).
 """
@@ -204,7 +206,7 @@ def stop_pool_workers(pool: Any) -> None:
 
 # --- the PDF's text layer for shaped scripts ---------------------------------------------------------------
 
-def _needs_actual_text(text: str) -> bool:
+def _needs_own_codes(text: str) -> bool:
     """True when a glyph-by-glyph map may not give ``text`` back: a right-to-left letter (Arabic and Hebrew
     are shaped and joined; Noto Sans Arabic draws a dotted letter as a skeleton shared by several letters
     plus a shared dots glyph) or a combining mark (drawn in its base's cluster)."""
@@ -217,7 +219,7 @@ def _needs_actual_text(text: str) -> bool:
 class _Drawn(dict):  # type: ignore[type-arg]
     """A font's glyph -> text map (``Font.to_unicode``) that, while a line of a shaped script is drawn,
     hears the text WeasyPrint works out for every glyph drawn (it asks ``glyph in map`` first, and works it
-    out only for a glyph not yet in the map) and leaves the map to :func:`_with_actual_text`."""
+    out only for a glyph not yet in the map) and leaves the map to :func:`_with_own_codes`."""
 
     heard: list[tuple[int, str, Any]] | None = None  # (glyph, WeasyPrint's text for it here, this map)
     font: Any = None
@@ -294,73 +296,161 @@ def _texts(heard: list[tuple[int, str, Any]], levels: list[int]) -> list[str]:
     return texts
 
 
-def _with_actual_text(ops: list[Any], heard: list[tuple[int, str, Any]], levels: list[int]) -> list[Any] | None:
-    """The content-stream operators WeasyPrint wrote for one line (``ops``), each glyph whose map does not
-    say its text here in a ``/Span <</ActualText (text)>>`` sequence of its own, at its own place, so
-    readers put the letter where the glyph is and order it as they order any glyph; the glyph maps filled
-    in (first text wins, as WeasyPrint's rule). None when the operators are not what is expected: the
-    caller then fills the maps as WeasyPrint would and leaves the line as it was written."""
+#: Where a font's own codes end: a glyph drawn for other text than its first is given a code counted down
+#: from here (WeasyPrint counts codes for glyphs a font lacks up from the font's glyph count).
+_LAST_CODE = 0xFFFF
+
+
+class _NoFreeCode(Exception):
+    """The font's two-byte codes are all glyphs: the line is drawn as WeasyPrint draws it."""
+
+
+def _own_code(mapping: _Drawn, glyph: int, text: str) -> int:
+    """The code that draws ``glyph`` and says ``text``: the glyph's own when its map says ``text`` (or says
+    nothing yet, and then does), else a code of its own for this (glyph, text), whose ToUnicode entry is
+    ``text`` and which the font's encoding maps to the glyph (:func:`_encoding`)."""
+    if not dict.__contains__(mapping, glyph):
+        dict.__setitem__(mapping, glyph, text)
+    if dict.__getitem__(mapping, glyph) == text:
+        return glyph
+    font = mapping.font
+    aliases: dict[tuple[int, str], int] = font.__dict__.setdefault("_publish_aliases", {})
+    code = aliases.get((glyph, text))
+    if code is None:
+        code = _LAST_CODE - len(aliases)
+        if code < font.glyph_count + len(font.missing) + 1:  # no free code left (a font of ~65,000 glyphs)
+            raise _NoFreeCode(font.family)
+        aliases[(glyph, text)] = code
+        dict.__setitem__(mapping, code, text)
+    return code
+
+
+def _with_own_codes(ops: list[Any], heard: list[tuple[int, str, Any]], levels: list[int]) -> list[Any] | None:
+    """The content-stream operators WeasyPrint wrote for one line (``ops``), each glyph drawn with the code
+    that says its text here (:func:`_own_code`), so every reader reads the letter from the font's ToUnicode
+    map, in the glyph's place, as it reads any glyph. A glyph with no text of its own (a dot drawn apart
+    from its letter) is drawn inside an empty ``/ActualText`` span, which poppler reads as no text; PDFium
+    reads the span as absent, so its map says WORD JOINER, invisible and transparent to Arabic joining
+    (an empty map entry, PDFium printed as the glyph's number read as a letter: "ā", "ĥ" inside Arabic
+    words). None when the operators are not what is expected: the caller then fills the maps as WeasyPrint
+    would and leaves the line as it was written."""
     import pydyf
 
-    tokens: list[tuple[str, Any]] = []  # ("op", operator) ("g", 4 hex digits) ("n", displacement) ("end", None)
+    lines: list[tuple[str, Any]] = []  # ("op", operator) or ("tj", [("g", 4 hex digits) | ("n", displacement)])
     for op in ops:
         text = op.decode("latin-1") if isinstance(op, bytes) else None
         if text is None or not (text.startswith("[") and text.endswith("] TJ")):
-            tokens.append(("op", op))
+            lines.append(("op", op))
             continue
         body = text[1:-4]
         matches = list(_TJ.finditer(body))
         if "".join(m.group(0) for m in matches) != body:
             return None
+        items: list[tuple[str, str]] = []
         for m in matches:
             if m.group(1) is None:
-                tokens.append(("n", m.group(2)))
+                items.append(("n", m.group(2)))
             elif len(m.group(1)) % 4:
-                return None
+                return None  # a bitmap font's one-byte codes: not this font dictionary
             else:
-                tokens += [("g", m.group(1)[i:i + 4]) for i in range(0, len(m.group(1)), 4)]
-        tokens.append(("end", None))
-    glyphs = [int(v, 16) for k, v in tokens if k == "g"]
+                items += [("g", m.group(1)[i:i + 4]) for i in range(0, len(m.group(1)), 4)]
+        lines.append(("tj", items))
+    glyphs = [int(v, 16) for kind, items in lines if kind == "tj" for k, v in items if k == "g"]
     if len(glyphs) != len(heard) or len(levels) != len(heard) or \
-            any(g != h[0] for g, h in zip(glyphs, heard, strict=True)):
+            any(g != h[0] or getattr(h[2].font, "bitmap", True) for g, h in zip(glyphs, heard, strict=True)):
         return None
     texts = _texts(heard, levels)
-    actual: list[str | None] = []
-    for (glyph, _, mapping), text in zip(heard, texts, strict=True):
-        if not dict.__contains__(mapping, glyph):
-            # A glyph first drawn with no text of its own (a dot drawn apart from its letter) maps to WORD
-            # JOINER, invisible and transparent to Arabic joining: PDFium, which reads an empty ActualText
-            # as none, printed an empty map entry as the glyph's number read as a letter ("ā", "ĥ"), so
-            # Chromium's viewer copied Arabic words with Latin letters inside them.
-            dict.__setitem__(mapping, glyph, text or "\u2060")
-        # a glyph with no text of its own gets an empty ActualText too: a reader given an empty map entry
-        # may print the glyph's number instead (PDFium writes control characters)
-        actual.append(text if dict.__getitem__(mapping, glyph) != text or text == "" else None)
+    codes = [_own_code(mapping, glyph, text or "\u2060") for (glyph, _, mapping), text in zip(heard, texts,
+                                                                                               strict=True)]
     out: list[Any] = []
-    pending, index = "", 0
-    for kind, value in tokens:
-        if kind == "g":
-            if actual[index] is None:
-                pending += f"<{value}>"
+    index = 0
+    for kind, value in lines:
+        if kind == "op":
+            out.append(value)
+            continue
+        pending = ""
+        for k, v in value:
+            if k == "n":
+                pending += v
+                continue
+            if texts[index]:
+                pending += f"<{codes[index]:04x}>"
             else:
                 if pending:
-                    out.append(b"[" + pending.encode() + b"] TJ")
+                    out.append(f"[{pending}] TJ".encode())
                     pending = ""
-                out += [b"/Span", pydyf.Dictionary({"ActualText": pydyf.String(actual[index])}), b"BDC",
-                        f"[<{value}>] TJ".encode(), b"EMC"]
+                out += [b"/Span", pydyf.Dictionary({"ActualText": pydyf.String("")}), b"BDC",
+                        f"[<{codes[index]:04x}>] TJ".encode(), b"EMC"]
             index += 1
-        elif kind == "n":
-            pending += value
-        else:
-            if pending:
-                out.append(b"[" + pending.encode() + b"] TJ")
-                pending = ""
-            if kind == "op":
-                out.append(value)
+        if pending:
+            out.append(f"[{pending}] TJ".encode())
     return out
 
 
-def actual_text_for_shaped_scripts() -> bool:
+def _encoding(font: Any, compress: bool) -> Any:
+    """The font's encoding CMap (code -> CID, which is the glyph): each of :func:`_own_code`'s codes to its
+    glyph, WeasyPrint's codes for missing glyphs to .notdef (as its own encoding does), any other code to
+    itself. Written like WeasyPrint's own."""
+    from math import ceil
+
+    import pydyf
+
+    target = {code: glyph for (glyph, _), code in font._publish_aliases.items()}
+    target.update({code: 0 for code in font.missing.values()})
+    info = pydyf.Dictionary({"Registry": pydyf.String("Adobe"), "Ordering": pydyf.String("Identity"),
+                             "Supplement": 0})
+    stream = pydyf.Stream([
+        b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap", b"/CIDSystemInfo",
+        b"3 dict dup begin", b"/Registry (Adobe) def", b"/Ordering (Identity) def", b"/Supplement 0 def",
+        b"end def", b"/CMapName /WP-Encod-0 def", b"/CMapType 1 def", b"1 begincodespacerange",
+        b"<0000> <ffff>", b"endcodespacerange",
+    ], pydyf.Dictionary({"Type": "/CMap", "CMapName": "/WP-Encod-0", "CIDSystemInfo": info}), compress=compress)
+    codes = tuple(font.to_unicode)
+    for i in range(ceil(len(codes) / 100)):
+        batch = codes[i * 100:(i + 1) * 100]
+        stream.stream.append(f"{len(batch)} begincidchar".encode())
+        stream.stream.extend(f"<{code:04x}> {target.get(code, code)}".encode() for code in batch)
+        stream.stream.append(b"endcidchar")
+    stream.stream.extend([b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"])
+    return stream
+
+
+def _own_codes_in_fonts(fonts_module: Any) -> bool:
+    """Teach WeasyPrint's font writer the codes of :func:`_own_code`: left out of subsetting (they are no
+    glyphs of the font) and mapped to their glyphs by the font's encoding. False, changing nothing, when
+    the private functions it wraps are not there."""
+    font_class = getattr(fonts_module, "Font", None)
+    clean = getattr(font_class, "clean", None)
+    build = getattr(fonts_module, "_build_vector_font_dictionary", None)
+    if not callable(clean) or not callable(build):
+        return False
+
+    def clean_glyphs(self: Any, to_unicode: dict[int, str], *args: Any, **kwargs: Any) -> Any:
+        missing = set(getattr(self, "missing", {}).values())
+        count = getattr(self, "glyph_count", _LAST_CODE + 1)
+        glyphs = {k: v for k, v in to_unicode.items() if k < count or k in missing}
+        return clean(self, glyphs, *args, **kwargs)
+
+    def build_with_codes(font_dictionary: Any, pdf: Any, font: Any, widths: Any, compress: bool,
+                         *args: Any, **kwargs: Any) -> Any:
+        if not font.__dict__.get("_publish_aliases"):
+            return build(font_dictionary, pdf, font, widths, compress, *args, **kwargs)
+        missing, font.missing = font.missing, {}  # WeasyPrint's encoding is written below, with the codes
+        try:
+            result = build(font_dictionary, pdf, font, widths, compress, *args, **kwargs)
+        finally:
+            font.missing = missing
+        encoding = _encoding(font, compress)
+        pdf.add_object(encoding)
+        font_dictionary["Encoding"] = encoding.reference
+        return result
+
+    font_class.clean = clean_glyphs
+    fonts_module._build_vector_font_dictionary = build_with_codes
+    return True
+
+
+def own_codes_for_shaped_scripts() -> bool:
     """Draw lines of shaped scripts so the PDF's text gives their letters back; True when in place.
     Idempotent.
 
@@ -369,29 +459,33 @@ def actual_text_for_shaped_scripts() -> bool:
     others. A font that draws one glyph for several letters (Noto Sans Arabic's dotless skeletons and
     shared dots) thus extracts as other letters: ``النوم`` came out of pdftotext as ``ال ف وم`` though the
     page was right (Kozea/WeasyPrint#2841, open; #2869, which gave each (glyph, text) pair a glyph id of
-    its own, was closed unmerged). A glyph's map cannot hold two texts; where a glyph stands for other
-    text than its map says, the PDF's own remedy is ``/ActualText`` (ISO 32000-1 14.9.4), as LibreOffice
-    writes it: a marked-content span around that glyph, in drawing order, so extraction, search and copy
-    (poppler, PDFium, pdf.js, Acrobat) read the right letter in the right place and order the line as
-    usual. Only text boxes with a right-to-left letter or a combining mark are drawn this way; others,
-    one glyph per character, are drawn exactly as before. Without the private ``draw_first_line`` and
-    ``Stream.add_font`` it expects, or if a line's operators are not the ones expected, it changes
-    nothing.
+    its own in the font, was closed unmerged). A code's ToUnicode entry holds one text, but codes need not
+    be glyph ids: a Type 0 font's encoding CMap maps codes to glyphs (ISO 32000-1 9.7.5), so a glyph drawn
+    for another text than its first is drawn with a code of its own, mapped to the same glyph, whose
+    ToUnicode entry is that text. Every reader (poppler, PDFium, pdf.js, Acrobat) then reads each letter as
+    it reads any glyph's, in its place and in the line's order. (Before, such a glyph carried
+    ``/ActualText``; PDFium, Chromium's viewer, puts an ActualText span's letters into a right-to-left line
+    without reordering them, so "على" copied as "ىلع".) Only text boxes with a right-to-left letter or a
+    combining mark are drawn this way; others, one glyph per character, are drawn exactly as before.
+    Without the private ``draw_first_line``, ``Stream.add_font``, ``Font.clean`` and
+    ``_build_vector_font_dictionary`` it expects, or if a line's operators are not the ones expected, it
+    changes nothing.
     """
     try:
         from weasyprint.draw import text as draw_text_module
-        from weasyprint.pdf.fonts import Font
+        from weasyprint.pdf import fonts as fonts_module
         from weasyprint.pdf.stream import Stream
     except ImportError:
         return False
     original = getattr(draw_text_module, "draw_first_line", None)
-    if getattr(original, "_publish_actual_text", False):
+    if getattr(original, "_publish_own_codes", False):
         return True
-    if original is None or not callable(getattr(Stream, "add_font", None)) or not hasattr(Font, "__init__"):
+    if original is None or not callable(getattr(Stream, "add_font", None)) or \
+            not _own_codes_in_fonts(fonts_module):
         return False
 
     def draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
-        if _Drawn.heard is not None or not _needs_actual_text(getattr(textbox, "text", "")):
+        if _Drawn.heard is not None or not _needs_own_codes(getattr(textbox, "text", "")):
             return original(stream, textbox, *args, **kwargs)
         heard: list[tuple[int, str, Any]] = []
 
@@ -412,7 +506,7 @@ def actual_text_for_shaped_scripts() -> bool:
             del stream.add_font
             rewritten = None
             with contextlib.suppress(Exception):  # anything unexpected: the line as WeasyPrint wrote it
-                rewritten = _with_actual_text(stream.stream[start:], heard, _levels(textbox)) if heard else None
+                rewritten = _with_own_codes(stream.stream[start:], heard, _levels(textbox)) if heard else None
             if rewritten is None:
                 for glyph, text, mapping in heard:
                     mapping.setdefault(glyph, text)
@@ -420,6 +514,6 @@ def actual_text_for_shaped_scripts() -> bool:
                 stream.stream[start:] = rewritten
         return result
 
-    draw_first_line._publish_actual_text = True  # type: ignore[attr-defined]
+    draw_first_line._publish_own_codes = True  # type: ignore[attr-defined]
     draw_text_module.draw_first_line = draw_first_line
     return True

@@ -379,8 +379,8 @@ def test_pdfs_embed_every_glyph_they_print(books: Path, brand: str, lang: str, e
     text = unicodedata.normalize("NFKC", text)  # Arabic comes out in its presentation forms
     covered = frozenset().union(*(family_covers(b, f) for f in used))
     for ch in _source_letters(books.parent / "manuscript" / f"sleep.{lang}.md"):
-        # Arabic too: a glyph drawn for other text than its ToUnicode map says carries /ActualText
-        # (publish._hacks.actual_text_for_shaped_scripts), so ن no longer comes back as ف
+        # Arabic too: a glyph drawn for other text than its first is drawn with a code of its own
+        # (publish._hacks.own_codes_for_shaped_scripts), so ن no longer comes back as ف
         assert ch in text, f"{ch!r} is not in the text of {pdf.name}"
         assert ord(ch) in covered, f"{ch!r} is in no font {pdf.name} embeds: it printed as a box"
 
@@ -432,6 +432,28 @@ def test_right_to_left_pdf_text_in_pdfium_has_no_stray_letters(books: Path, lang
         stray = {c for c in unicodedata.normalize("NFKC", text)
                  if c.isalpha() and not c.isascii() and c not in allowed}
         assert stray == set(), (brand, sorted(stray))
+
+@pytest.mark.parametrize("edition", ["", ".large-print"])
+@pytest.mark.parametrize("lang", ["ar", "he"])
+def test_right_to_left_pdf_reads_back_in_pdfium_as_written(books: Path, lang: str, edition: str) -> None:
+    """publish check's own reading (PDFium, as Chromium's viewer copies) finds every paragraph of the Arabic
+    and Hebrew handouts as written, in both brands; and no letter is said by ``/ActualText``, which PDFium
+    left in drawing order inside a right-to-left line ("على" read as "ىلع"): a glyph drawn for another
+    letter than its first has a code of its own (``publish._hacks.own_codes_for_shaped_scripts``)."""
+    import pickle
+
+    from pypdf import PdfReader
+
+    from publish.check.pdf import _page_texts, _reading_order
+
+    doc = pickle.loads((books / ".publish" / "docs" / f"sleep.{lang}.pickle").read_bytes())
+    for brand in ("default", "riverside"):
+        pdf = books / brand / f"sleep.{lang}{edition}.pdf"
+        assert _reading_order(doc, _page_texts(pdf), (str(pdf), "pdf", brand)) == [], pdf
+        for page in PdfReader(pdf).pages:
+            spans = re.findall(rb"/ActualText\s*(\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f]*>)", page.get_contents().get_data())
+            assert set(spans) <= {b"()", b"<>", b"<FEFF>", b"<feff>"}, (pdf.name, spans[:3])
+
 
 def test_a_latin_handout_embeds_no_fallback_font(books: Path) -> None:
     rows = subprocess.run([require_cmd("pdffonts"), str(books / "default" / "sleep.es.pdf")], capture_output=True,

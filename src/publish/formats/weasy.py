@@ -16,11 +16,11 @@ from types import ModuleType
 
 from .._hacks import (
     Mismatch,
-    actual_text_for_shaped_scripts,
     fast_arrays,
     fast_pdf_writing,
     no_find_library,
     out_of_line_ffi,
+    own_codes_for_shaped_scripts,
     precompiled_ffi,
 )
 
@@ -36,7 +36,7 @@ def load_weasyprint() -> ModuleType:
         import weasyprint
 
         fast_pdf_writing()
-        actual_text_for_shaped_scripts()
+        own_codes_for_shaped_scripts()
         return weasyprint
     ffi = None
     with contextlib.suppress(Exception):  # no cache, no compiler input: without it below
@@ -56,5 +56,5 @@ def load_weasyprint() -> ModuleType:
     if hasattr(used, "_typeof_locked"):  # cffi's in-line FFI: the ordinary way
         fast_arrays(used)
     fast_pdf_writing()
-    actual_text_for_shaped_scripts()
+    own_codes_for_shaped_scripts()
     return weasyprint
