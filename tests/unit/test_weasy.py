@@ -91,3 +91,31 @@ def test_pdf_writing_shortcuts_keep_what_pydyf_writes() -> None:
     body = data[data.index(b"stream\n") + 7:data.rindex(b"\nendstream")]
     assert zlib.decompress(body) == raw
     assert body == zlib.compress(raw, PDF_DEFLATE_LEVEL) != zlib.compress(raw, 9)
+
+
+def test_a_glyph_drawn_for_another_letter_gets_a_code_of_its_own() -> None:
+    """A glyph's first text keeps its own code; another text is a new code, counted down from 0xFFFF, said
+    by the ToUnicode map and drawn as the same glyph through the font's encoding (missing glyphs still to
+    .notdef); a font whose codes are all glyphs leaves the line to WeasyPrint."""
+    from types import SimpleNamespace
+
+    from publish import _hacks
+
+    font = SimpleNamespace(glyph_count=500, missing={0x2603: 500}, family="Test Sans")
+    mapping = _hacks._Drawn()
+    mapping.font = font
+    font.to_unicode = mapping
+    assert _hacks._own_code(mapping, 102, "ي") == 102  # first text: the glyph itself
+    assert _hacks._own_code(mapping, 102, "ى") == 0xFFFF
+    assert _hacks._own_code(mapping, 102, "ى") == 0xFFFF and _hacks._own_code(mapping, 19, "ب") == 19
+    assert _hacks._own_code(mapping, 19, "ن") == 0xFFFE
+    assert dict(mapping) == {102: "ي", 0xFFFF: "ى", 19: "ب", 0xFFFE: "ن"}
+    dict.__setitem__(mapping, 500, "☃")
+    cmap = b"\n".join(_hacks._encoding(font, compress=False).stream)
+    assert b"<ffff> 102" in cmap and b"<fffe> 19" in cmap and b"<0066> 102" in cmap and b"<01f4> 0" in cmap
+    full = SimpleNamespace(glyph_count=0xFFFF, missing={}, family="Huge")
+    crowded = _hacks._Drawn()
+    crowded.font = full
+    _hacks._own_code(crowded, 7, "a")
+    with pytest.raises(_hacks._NoFreeCode):
+        _hacks._own_code(crowded, 7, "b")
